@@ -1,0 +1,572 @@
+// unetlab-cli: the headless face of UNet Lab — info, models, train, eval, bench.
+// Errors are one line on stderr and a non-zero exit: 2 for a bad command line, 1 when
+// the work itself fails (unreadable checkpoint, CUDA missing, ...).
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/Args.h"
+#include "cli/Format.h"
+#include "core/AtomicFile.h"
+#include "core/BuildInfo.h"
+#include "core/Device.h"
+#include "data/DataSpec.h"
+#include "models/ModelConfig.h"
+#include "train/Checkpoint.h"
+#include "train/Evaluate.h"
+#include "train/Trainer.h"
+
+namespace unetlab::cli {
+namespace {
+
+using json = nlohmann::json;
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void onInterrupt(int) { g_interrupted = true; }
+
+const char *kUsage = R"(Usage: unetlab-cli <command> [options]
+
+Commands:
+  info      versions, devices, threads and CPU features
+  models    every model preset with its parameter count and receptive field
+  train     train a model on a dataset and report per-class metrics
+  eval      evaluate a checkpoint on a dataset split
+  bench     time training steps and inference on this machine
+
+Run 'unetlab-cli <command> --help' for a command's options.
+)";
+
+const char *kTrainHelp = R"(Usage: unetlab-cli train --model NAME [options]
+
+Data and model:
+  --model NAME            minimal | small-unet | small-unet-noskip | unet (required)
+  --data SPEC             synthetic[:COUNT[:SEED]]            (default synthetic = synthetic:200:1)
+  --size N                image side in pixels, 32..4096      (default 256)
+  --base N                U-Net width of the first level       (preset: 32, unet 64)
+  --levels N              U-Net levels 1..6                    (preset: 2, unet 4)
+  --skips on|off          U-Net skip connections               (preset)
+  --upsampling KIND       bilinear | transposed                (preset)
+  --widths A,B            MinimalCNN hidden widths             (16,32)
+  --first-kernel 3|5      MinimalCNN first-layer kernel        (3)
+  --extra-depth N         MinimalCNN extra 3x3 layers          (0)
+  --activation NAME       relu | leaky-relu | gelu | silu | mish | elu   (relu)
+  --batch-norm on|off     BatchNorm after each conv            (U-Net on, MinimalCNN off)
+  --dropout P             Dropout2d after each block, 0..0.9   (0)
+
+Training:
+  --epochs N              (default 5)
+  --batch N               batch size                           (default 8)
+  --lr X                  learning rate (peak for one-cycle)   (default 1e-3)
+  --optimizer NAME        adam | adamw | sgd | rmsprop         (default adam)
+  --momentum X            SGD / RMSProp momentum               (default 0.9)
+  --weight-decay X        (default 1e-4 for adamw, else 0)
+  --schedule NAME         constant | step | cosine | plateau | one-cycle   (default constant)
+  --loss NAME             ce | wce | focal | dice | ce+dice    (default ce)
+  --lambda X              weight of CE in ce+dice              (default 0.5)
+  --gamma X               focal loss gamma                     (default 2)
+  --early-stop N          stop after N epochs without val Dice gain (default off)
+  --seed S                model init, split and shuffling      (default 1)
+  --device D              auto | cpu | cuda                    (default auto)
+  --threads N             CPU threads for LibTorch             (default: all cores)
+  --channels-last on|off  memory format                        (default on)
+
+Output:
+  --out FILE              save the best weights as a checkpoint (written atomically)
+  --log FILE.csv          per-epoch metrics as CSV, rewritten after every epoch
+  --json                  end stdout with one JSON object holding the final figures
+  --quiet                 no progress on stderr
+)";
+
+const char *kEvalHelp = R"(Usage: unetlab-cli eval --checkpoint FILE [options]
+
+  --checkpoint FILE       a checkpoint written by 'unetlab-cli train --out' (required)
+  --data SPEC             dataset (default: the one the checkpoint was trained on)
+  --size N                image side (default: the checkpoint's)
+  --split NAME            test | val | train | all (default test; the split of the checkpoint's seed)
+  --batch N               (default 8)
+  --device D              auto | cpu | cuda (default auto)
+  --threads N             CPU threads
+  --json                  end stdout with one JSON object
+)";
+
+const char *kBenchHelp = R"(Usage: unetlab-cli bench [options]
+
+Times training steps of minimal and small-unet (256x256, batch 4, Adam, channels-last)
+and the inference latency of small-unet for one image. Medians over the runs.
+
+  --steps N               timed training steps per model (default 10)
+  --runs N                timed inference runs (default 20)
+  --size N                image side (default 256)
+  --batch N               training batch (default 4)
+  --device D              auto | cpu | cuda (default auto)
+  --threads N             CPU threads
+  --json                  end stdout with one JSON object
+)";
+
+bool wantsHelp(const std::vector<std::string> &args) {
+    for (const auto &a : args)
+        if (a == "--help" || a == "-h") return true;
+    return false;
+}
+
+std::string deviceFrom(const Args &args) { return resolveDevice(deviceFromString(args.text("device", "auto"))); }
+
+void setThreads(const Args &args) { configureThreads(args.integer("threads", 0, 1, 1024)); }
+
+// ---------------------------------------------------------------------------- info
+int cmdInfo(const std::vector<std::string> &argv) {
+    if (wantsHelp(argv)) {
+        std::cout << "Usage: unetlab-cli info [--threads N] [--json]\n";
+        return 0;
+    }
+    const Args args("info", argv, {"threads"}, {"json"});
+    setThreads(args);
+    const auto gpus = cudaDeviceNames();
+    const std::string device = resolveDevice(DeviceChoice::Auto);
+    std::cout << "UNet Lab " << UNETLAB_VERSION << "\n"
+              << "LibTorch " << torchVersion() << (torchBuiltWithCuda() ? " (CUDA build)" : " (CPU build)") << "\n"
+              << "Device   " << describeDevice(device) << "\n"
+              << "Threads  " << currentThreads() << " of " << std::thread::hardware_concurrency()
+              << " logical CPUs\n"
+              << "CPU      " << cpuModel() << "\n"
+              << "Features " << cpuFeatures() << "\n"
+              << "GPUs     " << (gpus.empty() ? "none" : "") << "\n";
+    for (std::size_t i = 0; i < gpus.size(); ++i) std::cout << "  cuda:" << i << "  " << gpus[i] << "\n";
+    if (args.has("json"))
+        std::cout << json{{"version", UNETLAB_VERSION},
+                          {"libtorch_version", torchVersion()},
+                          {"cuda_build", torchBuiltWithCuda()},
+                          {"device", device},
+                          {"device_description", describeDevice(device)},
+                          {"threads", currentThreads()},
+                          {"logical_cpus", std::thread::hardware_concurrency()},
+                          {"cpu", cpuModel()},
+                          {"cpu_features", cpuFeatures()},
+                          {"gpus", gpus}}
+                         .dump()
+                  << "\n";
+    return 0;
+}
+
+// -------------------------------------------------------------------------- models
+int cmdModels(const std::vector<std::string> &argv) {
+    if (wantsHelp(argv)) {
+        std::cout << "Usage: unetlab-cli models [--json]\n\nEvery preset with its exact trainable parameter "
+                     "count and analytic receptive field (MISSION §5 rules).\n";
+        return 0;
+    }
+    const Args args("models", argv, {}, {"json"});
+    json list = json::array();
+    std::cout << std::left << std::setw(20) << "model" << std::right << std::setw(12) << "parameters" << std::setw(12)
+              << "RF bottl." << std::setw(10) << "RF out" << "  description\n";
+    for (const auto &name : presetNames()) {
+        const ModelConfig config = presetConfig(name);
+        const std::int64_t params = countParameters(config);
+        const int rf = outputReceptiveField(config);
+        const bool unet = config.arch == Architecture::UNet;
+        const int rfBottleneck = unet ? receptiveFieldAt(config, "bottleneck") : 0;
+        std::cout << std::left << std::setw(20) << name << std::right << std::setw(12) << withThousands(params)
+                  << std::setw(12) << (unet ? std::to_string(rfBottleneck) : "-") << std::setw(10) << rf << "  "
+                  << presetDescription(name) << "\n";
+        json stages = json::array();
+        for (const auto &[stage, channels] : config.stageChannels())
+            stages.push_back({{"name", stage}, {"channels", channels}});
+        list.push_back({{"name", name},
+                        {"parameters", params},
+                        {"receptive_field", rf},
+                        {"bottleneck_receptive_field", unet ? json(rfBottleneck) : json(nullptr)},
+                        {"description", presetDescription(name)},
+                        {"config", toJson(config)},
+                        {"stages", stages}});
+    }
+    if (args.has("json")) std::cout << json{{"models", list}}.dump() << "\n";
+    return 0;
+}
+
+// --------------------------------------------------------------------------- train
+ModelConfig modelFromArgs(const Args &args) {
+    if (!args.value("model")) throw UsageError("train needs --model (one of: " + joined(presetNames()) + ")");
+    ModelConfig m;
+    try {
+        m = presetConfig(*args.value("model"));
+        if (auto a = args.value("activation")) m.activation = activationFromString(*a);
+        if (auto u = args.value("upsampling")) m.upsampling = upsamplingFromString(*u);
+    } catch (const std::invalid_argument &e) {
+        throw UsageError(e.what());
+    }
+    m.base = args.integer("base", m.base, 1, 256);
+    m.levels = args.integer("levels", m.levels, 1, 6);
+    m.skips = args.onOff("skips", m.skips);
+    m.widths = args.integerList("widths", m.widths);
+    m.firstKernel = args.integer("first-kernel", m.firstKernel, 3, 5);
+    m.extraDepth = args.integer("extra-depth", m.extraDepth, 0, 8);
+    m.batchNorm = args.onOff("batch-norm", m.batchNorm);
+    if (args.value("dropout")) m.dropout = args.real("dropout", 0, -1e-12, 0.9);
+    return m;
+}
+
+TrainConfig trainConfigFromArgs(const Args &args) {
+    TrainConfig c;
+    c.model = modelFromArgs(args);
+    c.epochs = args.integer("epochs", c.epochs, 1, 100000);
+    c.batchSize = args.integer("batch", c.batchSize, 1, 1024);
+    c.learningRate = args.real("lr", c.learningRate, 0, 1);
+    c.momentum = args.real("momentum", c.momentum, -1e-12, 0.999);
+    if (args.value("weight-decay")) c.weightDecay = args.real("weight-decay", 0, -1e-12, 1);
+    c.loss.lambda = args.real("lambda", c.loss.lambda, -1e-12, 1);
+    c.loss.focalGamma = args.real("gamma", c.loss.focalGamma, -1e-12, 10);
+    c.earlyStopPatience = args.integer("early-stop", 0, 0, 100000);
+    c.seed = args.unsignedInteger("seed", c.seed);
+    c.channelsLast = args.onOff("channels-last", c.channelsLast);
+    try {
+        c.optimizer = optimizerFromString(args.text("optimizer", "adam"));
+        c.schedule = scheduleFromString(args.text("schedule", "constant"));
+        c.loss.kind = lossFromString(args.text("loss", "ce"));
+        c.device = deviceFromString(args.text("device", "auto"));
+        c.validate();
+    } catch (const std::invalid_argument &e) {
+        throw UsageError(e.what());
+    }
+    return c;
+}
+
+std::shared_ptr<const Dataset> openData(const std::string &specText, int size, std::string *canonical) {
+    DataSpec spec;
+    try {
+        spec = parseDataSpec(specText, size);
+    } catch (const std::invalid_argument &e) {
+        throw UsageError(e.what());
+    }
+    if (canonical) *canonical = spec.toString();
+    return openDataset(spec);
+}
+
+json perClass(const std::vector<std::string> &classes, const std::vector<double> &values) {
+    json j = json::object();
+    for (std::size_t c = 0; c < classes.size() && c < values.size(); ++c) j[classes[c]] = jsonNumber(values[c]);
+    return j;
+}
+
+void writeCsvLog(const std::string &path, const std::vector<std::string> &classes,
+                 const std::vector<EpochReport> &history) {
+    std::ostringstream csv;
+    csv << "epoch,train_loss,val_loss,val_dice_mean";
+    for (const auto &c : classes) csv << ",val_dice_" << c;
+    csv << ",val_iou_mean,val_pixel_accuracy,learning_rate,seconds,elapsed_seconds,images_per_second,best\n";
+    csv << std::setprecision(6);
+    for (const auto &e : history) {
+        csv << e.epoch << "," << e.trainLoss << "," << e.valLoss << "," << e.valDiceMean;
+        for (double d : e.valDice) csv << "," << d;
+        csv << "," << e.valIoUMean << "," << e.valPixelAccuracy << "," << e.learningRate << "," << e.seconds << ","
+            << e.elapsedSeconds << "," << e.imagesPerSecond << "," << (e.best ? 1 : 0) << "\n";
+    }
+    writeFileAtomically(path, csv.str());
+}
+
+int cmdTrain(const std::vector<std::string> &argv) {
+    if (wantsHelp(argv)) {
+        std::cout << kTrainHelp;
+        return 0;
+    }
+    const Args args("train", argv,
+                    {"model", "data", "size", "base", "levels", "skips", "upsampling", "widths", "first-kernel",
+                     "extra-depth", "activation", "batch-norm", "dropout", "epochs", "batch", "lr", "optimizer",
+                     "momentum", "weight-decay", "schedule", "loss", "lambda", "gamma", "early-stop", "seed",
+                     "device", "threads", "channels-last", "out", "log"},
+                    {"json", "quiet"});
+    const TrainConfig config = trainConfigFromArgs(args);
+    const int size = args.integer("size", 256, 32, 4096);
+    std::string dataSpec;
+    const auto data = openData(args.text("data", "synthetic"), size, &dataSpec);
+    setThreads(args);
+    const bool quiet = args.has("quiet");
+    const auto out = args.value("out");
+    const auto log = args.value("log");
+
+    Trainer trainer(config, data);
+    const auto &split = trainer.split();
+    const auto classes = data->classNames();
+    const std::string modelName = *args.value("model");
+    if (!quiet)
+        std::cerr << "Training " << modelName << " (" << withThousands(trainer.parameterCount())
+                  << " parameters, " << trainer.config().model.describe() << ")\n"
+                  << "  on " << data->name() << ": " << split.train.size() << " train / " << split.val.size()
+                  << " val / " << split.test.size() << " test images\n"
+                  << "  " << describeDevice(trainer.device()) << "; " << config.epochs << " epochs, batch "
+                  << config.batchSize << ", " << toString(config.optimizer) << " lr " << config.learningRate << ", "
+                  << toString(config.loss.kind) << " loss, " << toString(config.schedule) << " schedule, seed "
+                  << config.seed << "\n";
+
+    std::signal(SIGINT, onInterrupt);
+    ProgressBar progress(std::cerr, !quiet && ::isatty(STDERR_FILENO));
+    const auto started = std::chrono::steady_clock::now();
+    StepResult last;
+    int stepsDone = 0;
+    while (!trainer.finished()) {
+        if (g_interrupted) {
+            trainer.stop("interrupted (Ctrl-C); keeping the best epoch so far");
+            break;
+        }
+        last = trainer.step();
+        if (last.kind == StepResult::Kind::TrainBatch) {
+            ++stepsDone;
+            const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            const double eta = elapsed / stepsDone * (trainer.totalSteps() - stepsDone);
+            progress.update(last.batch.epoch, config.epochs, last.batch.batch, last.batch.batchesPerEpoch,
+                            last.batch.loss, last.batch.imagesPerSecond, elapsed, eta);
+        }
+        if (last.kind == StepResult::Kind::EpochEnd ||
+            (last.kind == StepResult::Kind::Finished && last.epoch.epoch > 0 && !last.diverged)) {
+            progress.clear();
+            if (!quiet) std::cerr << epochLine(last.epoch, config.epochs, classes) << "\n";
+            if (log) writeCsvLog(*log, classes, trainer.history());
+        }
+    }
+    progress.clear();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const std::string reason = last.kind == StepResult::Kind::Finished ? last.stopReason
+                                                                        : "interrupted (Ctrl-C)";
+    if (!quiet) std::cerr << "Stopped: " << reason << "\n";
+    if (trainer.history().empty()) {
+        std::cerr << "unetlab-cli: error: " << reason << "; no epoch finished, nothing to report\n";
+        return 1;
+    }
+
+    const EpochReport &best = trainer.history()[static_cast<std::size_t>(trainer.bestEpoch() - 1)];
+    const SplitMetrics val = trainer.evaluate(split.val);
+    const SplitMetrics test = split.test.empty() ? SplitMetrics{} : trainer.evaluate(split.test);
+    double imagesPerSecond = 0;
+    for (const auto &e : trainer.history()) imagesPerSecond += e.imagesPerSecond;
+    imagesPerSecond /= static_cast<double>(trainer.history().size());
+
+    if (out) trainer.saveCheckpoint(*out, dataSpec);
+
+    std::cout << "\n"
+              << modelName << ": best epoch " << best.epoch << " of " << trainer.history().size() << ", "
+              << withThousands(trainer.parameterCount()) << " parameters, " << formatDuration(seconds) << ", "
+              << std::fixed << std::setprecision(1) << imagesPerSecond << " images/s\n\n";
+    printMetricsTable(std::cout, classes, {{"val", &val}, {"test", &test}});
+    if (out) std::cout << "\nCheckpoint: " << *out << "\n";
+    if (log) std::cout << "Log:        " << *log << "\n";
+    if (args.has("json")) {
+        const EpochReport &lastEpoch = trainer.history().back();
+        json j = {{"command", "train"},
+                  {"model", modelName},
+                  {"config", toJson(trainer.config())},
+                  {"params", trainer.parameterCount()},
+                  {"receptive_field", outputReceptiveField(trainer.config().model)},
+                  {"data", dataSpec},
+                  {"size", size},
+                  {"train_images", split.train.size()},
+                  {"val_images", split.val.size()},
+                  {"test_images", split.test.size()},
+                  {"device", trainer.device()},
+                  {"threads", currentThreads()},
+                  {"epochs_run", trainer.history().size()},
+                  {"best_epoch", trainer.bestEpoch()},
+                  {"stop_reason", reason},
+                  {"diverged", last.diverged},
+                  {"seconds", seconds},
+                  {"images_per_second", imagesPerSecond},
+                  {"final_train_loss", jsonNumber(lastEpoch.trainLoss)},
+                  {"final_val_loss", jsonNumber(lastEpoch.valLoss)},
+                  {"val_dice_mean", jsonNumber(val.diceMean)},
+                  {"val_dice", perClass(classes, val.dice)},
+                  {"val_iou_mean", jsonNumber(val.iouMean)},
+                  {"val_iou", perClass(classes, val.iou)},
+                  {"val_pixel_accuracy", jsonNumber(val.pixelAccuracy)},
+                  {"test_dice_mean", jsonNumber(test.diceMean)},
+                  {"test_dice", perClass(classes, test.dice)},
+                  {"test_iou_mean", jsonNumber(test.iouMean)},
+                  {"test_iou", perClass(classes, test.iou)},
+                  {"test_pixel_accuracy", jsonNumber(test.pixelAccuracy)},
+                  {"test_nc_mean_abs_error", jsonNumber(test.ncMeanAbsError)},
+                  {"checkpoint", out ? json(*out) : json(nullptr)}};
+        std::cout << j.dump() << "\n";
+    }
+    return last.diverged ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------- eval
+int cmdEval(const std::vector<std::string> &argv) {
+    if (wantsHelp(argv)) {
+        std::cout << kEvalHelp;
+        return 0;
+    }
+    const Args args("eval", argv, {"checkpoint", "data", "size", "split", "batch", "device", "threads"}, {"json"});
+    const auto path = args.value("checkpoint");
+    if (!path) throw UsageError("eval needs --checkpoint FILE");
+    const std::string splitName = args.text("split", "test");
+    if (splitName != "test" && splitName != "val" && splitName != "train" && splitName != "all")
+        throw UsageError("--split must be test, val, train or all, got '" + splitName + "'");
+    const int batch = args.integer("batch", 8, 1, 1024);
+    const std::string device = deviceFrom(args);
+    setThreads(args);
+
+    LoadedCheckpoint ckpt = loadCheckpoint(*path);
+    const json &h = ckpt.header;
+    const std::string storedSpec = h.contains("data") ? h["data"].value("spec", "synthetic") : "synthetic";
+    const int storedSize = h.contains("input_size") ? h["input_size"][0].get<int>() : 256;
+    std::string dataSpec;
+    const auto data = openData(args.text("data", storedSpec), args.integer("size", storedSize, 32, 4096), &dataSpec);
+    if (data->inChannels() != ckpt.config.inChannels || data->numClasses() != ckpt.config.numClasses)
+        throw std::runtime_error("the data has " + std::to_string(data->inChannels()) + " channel(s) and " +
+                                 std::to_string(data->numClasses()) + " classes, the checkpoint's model expects " +
+                                 std::to_string(ckpt.config.inChannels) + " and " +
+                                 std::to_string(ckpt.config.numClasses));
+    const int factor = ckpt.config.downsamplingFactor();
+    if (data->width() % factor || data->height() % factor)
+        throw std::runtime_error("image size " + std::to_string(data->width()) + " is not a multiple of " +
+                                 std::to_string(factor) + ", which this model needs");
+
+    std::vector<std::size_t> indices;
+    if (splitName == "all") {
+        for (std::size_t i = 0; i < data->size(); ++i) indices.push_back(i);
+    } else {
+        const json s = h.value("split", json::object());
+        const DataSplit split = makeSplit(data->size(), s.value("val_fraction", 0.1), s.value("test_fraction", 0.1),
+                                          s.value("seed", std::uint64_t{1}));
+        indices = splitName == "test" ? split.test : splitName == "val" ? split.val : split.train;
+    }
+    if (indices.empty()) throw std::runtime_error("the " + splitName + " split of this data is empty");
+    const auto t0 = std::chrono::steady_clock::now();
+    const SplitMetrics m = evaluateOn(*ckpt.model, *data, indices, ckpt.normalisation, device, batch);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const auto classes = data->classNames();
+
+    std::cout << *path << ": " << ckpt.config.describe() << ", " << withThousands(h.value("parameters", 0))
+              << " parameters\n"
+              << data->name() << ", " << splitName << " split: " << m.images << " images, "
+              << describeDevice(device) << ", " << formatDuration(seconds) << "\n\n";
+    printMetricsTable(std::cout, classes, {{splitName, &m}});
+    std::cout << "\n";
+    printConfusion(std::cout, classes, m.confusion);
+    if (args.has("json"))
+        std::cout << json{{"command", "eval"},
+                          {"checkpoint", *path},
+                          {"data", dataSpec},
+                          {"split", splitName},
+                          {"images", m.images},
+                          {"device", device},
+                          {"seconds", seconds},
+                          {"dice_mean", jsonNumber(m.diceMean)},
+                          {"dice", perClass(classes, m.dice)},
+                          {"iou_mean", jsonNumber(m.iouMean)},
+                          {"iou", perClass(classes, m.iou)},
+                          {"pixel_accuracy", jsonNumber(m.pixelAccuracy)},
+                          {"nc_mean_abs_error", jsonNumber(m.ncMeanAbsError)},
+                          {"nc_images", m.ncImages},
+                          {"confusion", confusionJson(m.confusion)}}
+                         .dump()
+                  << "\n";
+    return 0;
+}
+
+// --------------------------------------------------------------------------- bench
+int cmdBench(const std::vector<std::string> &argv) {
+    if (wantsHelp(argv)) {
+        std::cout << kBenchHelp;
+        return 0;
+    }
+    const Args args("bench", argv, {"steps", "runs", "size", "batch", "device", "threads"}, {"json"});
+    const int steps = args.integer("steps", 10, 1, 10000);
+    const int runs = args.integer("runs", 20, 1, 100000);
+    const int size = args.integer("size", 256, 32, 4096);
+    const int batch = args.integer("batch", 4, 1, 1024);
+    if (size % 4) throw UsageError("--size must be a multiple of 4 for small-unet");
+    const std::string device = deviceFrom(args);
+    setThreads(args);
+
+    std::cout << "Benchmark on " << describeDevice(device) << " (" << cpuModel() << "), LibTorch " << torchVersion()
+              << ", " << size << "x" << size << "\n\n";
+    json results = json::array();
+    std::cout << std::left << std::setw(14) << "model" << std::setw(12) << "task" << std::right << std::setw(8)
+              << "batch" << std::setw(14) << "median ms" << std::setw(12) << "min ms" << std::setw(12) << "images/s"
+              << "\n";
+    auto row = [&](const std::string &model, const std::string &task, int b, double median, double min) {
+        std::cout << std::left << std::setw(14) << model << std::setw(12) << task << std::right << std::setw(8) << b
+                  << std::fixed << std::setprecision(1) << std::setw(14) << median * 1000 << std::setw(12)
+                  << min * 1000 << std::setw(12) << b / median << "\n"
+                  << std::flush;
+    };
+    for (const std::string model : {"minimal", "small-unet"}) {
+        const TrainBenchmark t = benchmarkTraining(model, size, batch, steps, device);
+        row(model, "train step", batch, t.stepSecondsMedian, t.stepSecondsMin);
+        results.push_back({{"model", model},
+                           {"task", "train_step"},
+                           {"batch", batch},
+                           {"steps", steps},
+                           {"seconds_median", t.stepSecondsMedian},
+                           {"seconds_min", t.stepSecondsMin},
+                           {"images_per_second", t.imagesPerSecond}});
+    }
+    const InferenceBenchmark inf = benchmarkInference("small-unet", size, 1, runs, device);
+    row("small-unet", "inference", 1, inf.secondsMedian, inf.secondsMin);
+    results.push_back({{"model", "small-unet"},
+                       {"task", "inference"},
+                       {"batch", 1},
+                       {"runs", runs},
+                       {"seconds_median", inf.secondsMedian},
+                       {"seconds_min", inf.secondsMin},
+                       {"images_per_second", 1.0 / inf.secondsMedian}});
+    if (args.has("json"))
+        std::cout << json{{"command", "bench"},
+                          {"device", device},
+                          {"device_description", describeDevice(device)},
+                          {"threads", currentThreads()},
+                          {"cpu", cpuModel()},
+                          {"libtorch_version", torchVersion()},
+                          {"size", size},
+                          {"results", results}}
+                         .dump()
+                  << "\n";
+    return 0;
+}
+
+int run(int argc, char **argv) {
+    if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
+        std::string(argv[1]) == "help") {
+        std::cout << kUsage;
+        return argc < 2 ? 2 : 0;
+    }
+    if (std::string(argv[1]) == "--version") {
+        std::cout << "unetlab-cli " << UNETLAB_VERSION << "\n";
+        return 0;
+    }
+    const std::string command = argv[1];
+    const std::vector<std::string> rest(argv + 2, argv + argc);
+    if (command == "info") return cmdInfo(rest);
+    if (command == "models") return cmdModels(rest);
+    if (command == "train") return cmdTrain(rest);
+    if (command == "eval") return cmdEval(rest);
+    if (command == "bench") return cmdBench(rest);
+    throw UsageError("unknown command '" + command + "' (known: info, models, train, eval, bench)");
+}
+
+}  // namespace
+}  // namespace unetlab::cli
+
+int main(int argc, char **argv) {
+    try {
+        return unetlab::cli::run(argc, argv);
+    } catch (const unetlab::cli::UsageError &e) {
+        std::cerr << "unetlab-cli: error: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception &e) {
+        std::string message = e.what();
+        if (const auto nl = message.find('\n'); nl != std::string::npos) message = message.substr(0, nl);
+        std::cerr << "unetlab-cli: error: " << message << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,112 @@
+#include "core/Device.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <torch/torch.h>
+#include <torch/version.h>
+#ifdef UNETLAB_WITH_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#endif
+
+namespace unetlab {
+
+int configureThreads(int requested) {
+    int n = requested;
+    if (n <= 0) {
+        if (const char *env = std::getenv("OMP_NUM_THREADS")) n = std::atoi(env);
+        if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
+        if (n <= 0) n = 1;
+    }
+    at::set_num_threads(n);
+    return at::get_num_threads();
+}
+
+int currentThreads() { return at::get_num_threads(); }
+
+bool cudaAvailable() { return torch::cuda::is_available(); }
+
+int cudaDeviceCount() { return cudaAvailable() ? static_cast<int>(torch::cuda::device_count()) : 0; }
+
+std::vector<std::string> cudaDeviceNames() {
+    std::vector<std::string> names;
+    for (int i = 0; i < cudaDeviceCount(); ++i) {
+#ifdef UNETLAB_WITH_CUDA
+        names.emplace_back(at::cuda::getDeviceProperties(i)->name);
+#else
+        names.emplace_back("CUDA device " + std::to_string(i));
+#endif
+    }
+    return names;
+}
+
+bool torchBuiltWithCuda() {
+#ifdef UNETLAB_WITH_CUDA
+    return true;
+#else
+    return false;
+#endif
+}
+
+std::string resolveDevice(DeviceChoice choice) {
+    switch (choice) {
+    case DeviceChoice::CPU: return "cpu";
+    case DeviceChoice::CUDA:
+        if (!cudaAvailable())
+            throw std::runtime_error(torchBuiltWithCuda() ? "CUDA was requested but no usable GPU was found"
+                                                          : "CUDA was requested but this LibTorch build has no CUDA "
+                                                            "support (install a CUDA LibTorch, see README)");
+        return "cuda:0";
+    case DeviceChoice::Auto: return cudaAvailable() ? "cuda:0" : "cpu";
+    }
+    return "cpu";
+}
+
+std::string describeDevice(const std::string &device) {
+    if (device.rfind("cuda", 0) == 0) {
+        const int index = device.size() > 5 ? std::atoi(device.c_str() + 5) : 0;
+        const auto names = cudaDeviceNames();
+        const std::string name = index < static_cast<int>(names.size()) ? names[index] : "GPU";
+        return "CUDA " + std::to_string(index) + ": " + name;
+    }
+    const int t = currentThreads();
+    return "CPU, " + std::to_string(t) + (t == 1 ? " thread" : " threads");
+}
+
+std::string torchVersion() { return TORCH_VERSION; }
+
+std::string cpuModel() {
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("model name", 0) == 0) {
+            const auto colon = line.find(':');
+            if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+        }
+    return "unknown CPU";
+}
+
+std::string cpuFeatures() {
+    static const char *kInteresting[] = {"avx2",        "fma",         "avx512f",  "avx512bw",
+                                         "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_tile"};
+    std::ifstream in("/proc/cpuinfo");
+    std::string line;
+    std::set<std::string> flags;
+    while (std::getline(in, line))
+        if (line.rfind("flags", 0) == 0) {
+            std::istringstream words(line.substr(line.find(':') + 1));
+            std::string w;
+            while (words >> w) flags.insert(w);
+            break;
+        }
+    std::string out;
+    for (const char *f : kInteresting)
+        if (flags.count(f)) out += (out.empty() ? "" : " ") + std::string(f);
+    return out.empty() ? "none detected" : out;
+}
+
+}  // namespace unetlab

@@ -1,0 +1,31 @@
+#pragma once
+// Compute device and thread set-up, and facts about the machine (no LibTorch in this header).
+
+#include <string>
+#include <vector>
+
+#include "train/TrainConfig.h"
+
+namespace unetlab {
+
+// Sets LibTorch's intra-op threads. requested <= 0 means automatic: OMP_NUM_THREADS when
+// set, else the number of logical CPUs. Returns the number now in use.
+int configureThreads(int requested);
+int currentThreads();
+
+bool cudaAvailable();
+int cudaDeviceCount();
+std::vector<std::string> cudaDeviceNames();  // empty without CUDA
+
+// "cpu" or "cuda:0". Throws std::runtime_error when CUDA is asked for but not usable.
+std::string resolveDevice(DeviceChoice choice);
+// For people: "CPU, 2 threads" or "CUDA 0: NVIDIA H100 80GB HBM3".
+std::string describeDevice(const std::string &device);
+
+std::string torchVersion();
+std::string cpuModel();
+// SIMD features that matter to LibTorch's kernels, e.g. "avx2 avx512f avx512_bf16 amx_bf16".
+std::string cpuFeatures();
+bool torchBuiltWithCuda();
+
+}  // namespace unetlab

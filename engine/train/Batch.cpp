@@ -1,0 +1,99 @@
+#include "train/Batch.h"
+
+#include <stdexcept>
+
+#include "train/Losses.h"
+
+namespace unetlab {
+
+torch::Tensor stackImages(const std::vector<Sample> &samples) {
+    if (samples.empty()) throw std::invalid_argument("empty batch");
+    const Sample &first = samples.front();
+    auto out = torch::empty({static_cast<int64_t>(samples.size()), first.height, first.width, first.channels},
+                            torch::kUInt8);
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+        const Sample &s = samples[i];
+        if (s.width != first.width || s.height != first.height || s.channels != first.channels ||
+            s.image.size() != s.pixelCount() * s.channels)
+            throw std::invalid_argument("sample '" + s.id + "' does not match the batch's size or channels");
+        std::memcpy(out[static_cast<int64_t>(i)].data_ptr(), s.image.data(), s.image.size());
+    }
+    return out.permute({0, 3, 1, 2}).contiguous();
+}
+
+torch::Tensor stackMasks(const std::vector<Sample> &samples) {
+    if (samples.empty()) throw std::invalid_argument("empty batch");
+    const Sample &first = samples.front();
+    auto out = torch::empty({static_cast<int64_t>(samples.size()), first.height, first.width}, torch::kUInt8);
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+        const Sample &s = samples[i];
+        if (s.width != first.width || s.height != first.height || s.mask.size() != s.pixelCount())
+            throw std::invalid_argument("mask of '" + s.id + "' does not match the batch's size");
+        std::memcpy(out[static_cast<int64_t>(i)].data_ptr(), s.mask.data(), s.mask.size());
+    }
+    return out;
+}
+
+torch::Tensor prepareInput(const torch::Tensor &imagesU8, const torch::Device &device, bool channelsLast,
+                           const Normalisation &normalisation) {
+    torch::Tensor x = imagesU8.to(device, /*non_blocking=*/device.is_cuda()).to(torch::kFloat).div_(255.0);
+    if (!normalisation.isIdentity()) {
+        const auto channels = static_cast<int64_t>(normalisation.mean.size());
+        if (x.size(1) != channels)
+            throw std::invalid_argument("images have " + std::to_string(x.size(1)) +
+                                        " channel(s), the normalisation expects " + std::to_string(channels));
+        const auto stats = torch::TensorOptions().dtype(torch::kFloat).device(device);
+        const torch::Tensor mean = torch::tensor(normalisation.mean, torch::kDouble).to(stats).view({1, channels, 1, 1});
+        const torch::Tensor std = torch::tensor(normalisation.std, torch::kDouble).to(stats).view({1, channels, 1, 1});
+        x.sub_(mean).div_(std);
+    }
+    if (channelsLast) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
+    return x;
+}
+
+BatchEvaluator::BatchEvaluator(SegmentationModel &model, torch::Device device, bool channelsLast,
+                               Normalisation normalisation, const LossConfig &loss, torch::Tensor classWeights)
+    : m_model(model), m_device(device), m_channelsLast(channelsLast), m_normalisation(std::move(normalisation)),
+      m_loss(loss),
+      m_weights(std::move(classWeights)), m_metrics(model.config().numClasses) {}
+
+torch::Tensor BatchEvaluator::add(const std::vector<Sample> &batch) {
+    const bool wasTraining = m_model.is_training();
+    m_model.eval();
+    torch::Tensor pred;
+    {
+        torch::NoGradGuard noGrad;
+        const torch::Tensor x = prepareInput(stackImages(batch), m_device, m_channelsLast, m_normalisation);
+        const torch::Tensor target = stackMasks(batch).to(m_device).to(torch::kLong);
+        const torch::Tensor logits = m_model.forward(x);
+        const double loss = computeLoss(m_loss, logits, target, m_weights).item<double>();
+        const std::int64_t pixels = target.numel();
+        m_lossSum += loss * static_cast<double>(pixels);
+        m_pixels += pixels;
+        pred = logits.argmax(1).to(torch::kUInt8).cpu().contiguous();
+    }
+    if (wasTraining) m_model.train();
+    const std::int64_t plane = pred.size(1) * pred.size(2);
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        m_metrics.addImage(batch[i].id, batch[i].mask.data(),
+                           pred.data_ptr<std::uint8_t>() + static_cast<std::int64_t>(i) * plane,
+                           static_cast<std::size_t>(plane));
+    return pred;
+}
+
+EvaluationResult evaluateModel(SegmentationModel &model, const Dataset &data, const std::vector<std::size_t> &indices,
+                               torch::Device device, bool channelsLast, const Normalisation &normalisation,
+                               const LossConfig &loss, int batchSize) {
+    BatchEvaluator evaluator(model, device, channelsLast, normalisation, loss);
+    std::vector<Sample> batch;
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+        batch.push_back(data.get(indices[i]));
+        if (static_cast<int>(batch.size()) == batchSize || i + 1 == indices.size()) {
+            evaluator.add(batch);
+            batch.clear();
+        }
+    }
+    return {evaluator.metrics(), evaluator.meanLoss()};
+}
+
+}  // namespace unetlab

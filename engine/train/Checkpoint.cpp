@@ -1,0 +1,159 @@
+#include "train/Checkpoint.h"
+
+#include <sstream>
+
+#include <torch/torch.h>
+
+#include "core/AtomicFile.h"
+#include "core/BuildInfo.h"
+#include "core/Device.h"
+#include "models/Networks.h"
+
+namespace unetlab {
+namespace {
+
+std::uint64_t fnv1a64(const char *data, std::size_t n) {
+    std::uint64_t h = 1469598103934665603ULL;
+    for (std::size_t i = 0; i < n; ++i) {
+        h ^= static_cast<unsigned char>(data[i]);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+struct Parsed {
+    nlohmann::json header;
+    std::size_t payloadOffset = 0;
+};
+
+Parsed parse(const std::string &path, const std::string &bytes) {
+    const std::string magic = std::string(kCheckpointMagic) + "\n";
+    if (bytes.compare(0, magic.size(), magic) != 0)
+        throw CheckpointError("'" + path + "' is not a UNet Lab checkpoint (it does not start with '" +
+                              kCheckpointMagic + "')");
+    const std::size_t lineEnd = bytes.find('\n', magic.size());
+    if (lineEnd == std::string::npos || lineEnd - magic.size() > 12)
+        throw CheckpointError("'" + path + "' is truncated or corrupt (no header length)");
+    const std::string lengthText = bytes.substr(magic.size(), lineEnd - magic.size());
+    if (lengthText.empty() || lengthText.find_first_not_of("0123456789") != std::string::npos)
+        throw CheckpointError("'" + path + "' is corrupt (bad header length)");
+    const std::size_t headerLength = std::stoull(lengthText);
+    const std::size_t headerStart = lineEnd + 1;
+    if (headerStart + headerLength > bytes.size())
+        throw CheckpointError("'" + path + "' is truncated (the header is incomplete)");
+    Parsed p;
+    try {
+        p.header = nlohmann::json::parse(bytes.begin() + static_cast<std::ptrdiff_t>(headerStart),
+                                         bytes.begin() + static_cast<std::ptrdiff_t>(headerStart + headerLength));
+    } catch (const nlohmann::json::exception &) {
+        throw CheckpointError("'" + path + "' is corrupt (its header is not valid JSON)");
+    }
+    if (!p.header.is_object()) throw CheckpointError("'" + path + "' is corrupt (its header is not an object)");
+    p.payloadOffset = headerStart + headerLength;
+    return p;
+}
+
+}  // namespace
+
+void saveCheckpoint(const std::string &path, SegmentationModel &model, nlohmann::json header) {
+    torch::serialize::OutputArchive archive;
+    for (const auto &item : model.named_parameters(true)) archive.write(item.key(), item.value().detach().cpu());
+    for (const auto &item : model.named_buffers(true))
+        archive.write(item.key(), item.value().detach().cpu(), /*is_buffer=*/true);
+    std::ostringstream payloadStream;
+    archive.save_to(payloadStream);
+    const std::string payload = payloadStream.str();
+
+    header["format"] = 1;
+    header["model"] = toJson(model.config());
+    header["parameters"] = countParameters(model);
+    header["libtorch_version"] = torchVersion();
+    header["app_version"] = UNETLAB_VERSION;
+    header["payload_bytes"] = payload.size();
+    header["payload_fnv1a64"] = std::to_string(fnv1a64(payload.data(), payload.size()));
+    const std::string headerText = header.dump(2);
+
+    std::string bytes = std::string(kCheckpointMagic) + "\n" + std::to_string(headerText.size()) + "\n";
+    bytes += headerText;
+    bytes += payload;
+    writeFileAtomically(path, bytes);
+}
+
+nlohmann::json readCheckpointHeader(const std::string &path) {
+    std::string bytes;
+    try {
+        bytes = readWholeFile(path);
+    } catch (const std::exception &e) {
+        throw CheckpointError(e.what());
+    }
+    return parse(path, bytes).header;
+}
+
+LoadedCheckpoint loadCheckpoint(const std::string &path, const std::optional<ModelConfig> &expected) {
+    std::string bytes;
+    try {
+        bytes = readWholeFile(path);
+    } catch (const std::exception &e) {
+        throw CheckpointError(e.what());
+    }
+    if (bytes.empty()) throw CheckpointError("'" + path + "' is empty");
+    Parsed p = parse(path, bytes);
+
+    LoadedCheckpoint out;
+    out.header = p.header;
+    try {
+        out.config = modelConfigFromJson(p.header.at("model"));
+        if (p.header.contains("normalisation"))
+            out.normalisation = normalisationFromJson(p.header.at("normalisation"));
+    } catch (const std::exception &e) {
+        throw CheckpointError("'" + path + "' has an unusable model description: " + e.what());
+    }
+    if (expected && toJson(*expected) != toJson(out.config))
+        throw CheckpointError("'" + path + "' holds a different architecture (" + out.config.describe() +
+                              ") than expected (" + expected->describe() + ")");
+
+    std::size_t payloadBytes = 0;
+    std::string hash;
+    try {
+        payloadBytes = p.header.at("payload_bytes").get<std::size_t>();
+        hash = p.header.at("payload_fnv1a64").get<std::string>();
+    } catch (const nlohmann::json::exception &) {
+        throw CheckpointError("'" + path + "' is corrupt (its header lacks the payload size)");
+    }
+    const std::size_t available = bytes.size() - p.payloadOffset;
+    if (available < payloadBytes)
+        throw CheckpointError("'" + path + "' is truncated (" + std::to_string(available) + " of " +
+                              std::to_string(payloadBytes) + " weight bytes present)");
+    if (available > payloadBytes) throw CheckpointError("'" + path + "' is corrupt (extra bytes after the weights)");
+    if (std::to_string(fnv1a64(bytes.data() + p.payloadOffset, payloadBytes)) != hash)
+        throw CheckpointError("'" + path + "' is corrupt (the weights do not match their checksum)");
+
+    out.model = buildModel(out.config);
+    torch::serialize::InputArchive archive;
+    try {
+        archive.load_from(bytes.data() + p.payloadOffset, payloadBytes);
+    } catch (const c10::Error &e) {
+        throw CheckpointError("'" + path + "' is corrupt (cannot read its weights archive)");
+    }
+    torch::NoGradGuard noGrad;
+    auto restore = [&](const std::string &name, torch::Tensor &target, bool isBuffer) {
+        torch::Tensor value;
+        bool found = false;
+        try {
+            found = archive.try_read(name, value, isBuffer);
+        } catch (const c10::Error &) {
+            found = false;
+        }
+        if (!found) throw CheckpointError("'" + path + "' lacks the tensor '" + name + "'");
+        if (value.sizes() != target.sizes())
+            throw CheckpointError("'" + path + "': tensor '" + name + "' has shape " + c10::str(value.sizes()) +
+                                  ", the architecture needs " + c10::str(target.sizes()));
+        target.copy_(value);
+    };
+    for (auto &item : out.model->named_parameters(true)) restore(item.key(), item.value(), false);
+    for (auto &item : out.model->named_buffers(true)) restore(item.key(), item.value(), true);
+    out.model->eval();
+    return out;
+}
+
+}  // namespace unetlab

@@ -1,0 +1,110 @@
+#include "train/Evaluate.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <torch/torch.h>
+
+#include "data/SyntheticCells.h"
+#include "models/Networks.h"
+#include "train/Batch.h"
+#include "train/Losses.h"
+
+namespace unetlab {
+namespace {
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n == 0 ? 0 : (n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]));
+}
+
+// A batch of real synthetic images, so timings see realistic data.
+std::pair<torch::Tensor, torch::Tensor> benchBatch(int size, int batch, torch::Device device) {
+    SyntheticOptions options;
+    options.count = static_cast<std::size_t>(batch);
+    options.size = size;
+    std::vector<Sample> samples;
+    for (int i = 0; i < batch; ++i) samples.push_back(SyntheticCells::generate(options, static_cast<std::size_t>(i)));
+    const Normalisation n = {{0.5, 0.5, 0.5}, {0.25, 0.25, 0.25}};  // realistic cost, any values do
+    return {prepareInput(stackImages(samples), device, true, n), stackMasks(samples).to(device).to(torch::kLong)};
+}
+
+std::shared_ptr<SegmentationModel> benchModel(const std::string &preset, torch::Device device) {
+    torch::manual_seed(1);
+    auto model = buildModel(presetConfig(preset));
+    model->to(device);
+    torch::NoGradGuard noGrad;
+    for (auto &p : model->parameters(true))
+        if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
+    return model;
+}
+
+void synchronize(const torch::Device &device) {
+    if (device.is_cuda()) torch::cuda::synchronize(device.index());
+}
+
+}  // namespace
+
+std::int64_t countParameters(const ModelConfig &config) { return countParameters(*buildModel(config)); }
+
+SplitMetrics evaluateOn(SegmentationModel &model, const Dataset &data, const std::vector<std::size_t> &indices,
+                        const Normalisation &normalisation, const std::string &device, int batchSize) {
+    const torch::Device dev(device);
+    model.to(dev);
+    return evaluateModel(model, data, indices, dev, /*channelsLast=*/true, normalisation, LossConfig{}, batchSize)
+        .metrics;
+}
+
+TrainBenchmark benchmarkTraining(const std::string &preset, int size, int batch, int steps, const std::string &device) {
+    const torch::Device dev(device);
+    auto model = benchModel(preset, dev);
+    model->train();
+    torch::optim::Adam optimizer(model->parameters(true), torch::optim::AdamOptions(1e-3));
+    const auto [x, y] = benchBatch(size, batch, dev);
+    std::vector<double> times;
+    for (int i = 0; i < steps + 2; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        optimizer.zero_grad();
+        torch::Tensor loss = crossEntropyLoss(model->forward(x), y);
+        loss.backward();
+        optimizer.step();
+        synchronize(dev);
+        if (i >= 2) times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    TrainBenchmark r;
+    r.model = preset;
+    r.batch = batch;
+    r.size = size;
+    r.steps = steps;
+    r.stepSecondsMedian = median(times);
+    r.stepSecondsMin = *std::min_element(times.begin(), times.end());
+    r.imagesPerSecond = batch / r.stepSecondsMedian;
+    return r;
+}
+
+InferenceBenchmark benchmarkInference(const std::string &preset, int size, int batch, int runs,
+                                      const std::string &device) {
+    const torch::Device dev(device);
+    auto model = benchModel(preset, dev);
+    model->eval();
+    const torch::Tensor x = benchBatch(size, batch, dev).first;
+    std::vector<double> times;
+    torch::InferenceMode inference;
+    for (int i = 0; i < runs + 2; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const torch::Tensor pred = model->forward(x).argmax(1);
+        synchronize(dev);
+        if (i >= 2) times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    InferenceBenchmark r;
+    r.model = preset;
+    r.batch = batch;
+    r.size = size;
+    r.runs = runs;
+    r.secondsMedian = median(times);
+    r.secondsMin = *std::min_element(times.begin(), times.end());
+    return r;
+}
+
+}  // namespace unetlab

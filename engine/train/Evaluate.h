@@ -1,0 +1,43 @@
+#pragma once
+// Torch-free entry points to LibTorch work the CLI and the GUI need without including
+// LibTorch: parameter counts, evaluating a loaded model, timing benchmarks.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/Dataset.h"
+#include "data/Normalisation.h"
+#include "models/ModelConfig.h"
+#include "train/Metrics.h"
+#include "train/TrainConfig.h"
+
+namespace unetlab {
+
+class SegmentationModel;
+
+// Trainable parameters of the network `config` describes (builds it once on the CPU).
+std::int64_t countParameters(const ModelConfig &config);
+
+// Per-class metrics of `model` on `indices` of `data`, on `device` ("cpu", "cuda:0").
+SplitMetrics evaluateOn(SegmentationModel &model, const Dataset &data, const std::vector<std::size_t> &indices,
+                        const Normalisation &normalisation, const std::string &device, int batchSize = 8);
+
+struct TrainBenchmark {
+    std::string model;
+    int batch = 0, size = 0, steps = 0;
+    double stepSecondsMedian = 0, stepSecondsMin = 0;
+    double imagesPerSecond = 0;  // batch / median step time
+};
+struct InferenceBenchmark {
+    std::string model;
+    int batch = 0, size = 0, runs = 0;
+    double secondsMedian = 0, secondsMin = 0;
+};
+// Times `steps` training steps (Adam, cross-entropy, channels-last) after two warm-up steps.
+TrainBenchmark benchmarkTraining(const std::string &preset, int size, int batch, int steps, const std::string &device);
+// Times `runs` forward passes in eval mode without gradients after two warm-up runs.
+InferenceBenchmark benchmarkInference(const std::string &preset, int size, int batch, int runs,
+                                      const std::string &device);
+
+}  // namespace unetlab

@@ -1,0 +1,435 @@
+#include "train/Trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include <torch/torch.h>
+
+#include "core/Device.h"
+#include "core/Random.h"
+#include "models/Networks.h"
+#include "train/Batch.h"
+#include "train/Checkpoint.h"
+#include "train/Losses.h"
+
+namespace unetlab {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainConfig &c, std::vector<torch::Tensor> params) {
+    const double wd = c.resolvedWeightDecay();
+    switch (c.optimizer) {
+    case OptimizerKind::SGD:
+        return std::make_unique<torch::optim::SGD>(
+            params, torch::optim::SGDOptions(c.learningRate).momentum(c.momentum).weight_decay(wd));
+    case OptimizerKind::Adam:
+        return std::make_unique<torch::optim::Adam>(params,
+                                                    torch::optim::AdamOptions(c.learningRate).weight_decay(wd));
+    case OptimizerKind::AdamW:
+        return std::make_unique<torch::optim::AdamW>(params,
+                                                     torch::optim::AdamWOptions(c.learningRate).weight_decay(wd));
+    case OptimizerKind::RMSProp:
+        return std::make_unique<torch::optim::RMSprop>(
+            params, torch::optim::RMSpropOptions(c.learningRate).momentum(c.momentum).weight_decay(wd));
+    }
+    throw std::invalid_argument("unknown optimizer");
+}
+
+std::string formatRate(double lr) {
+    std::ostringstream s;
+    s << lr;
+    return s.str();
+}
+
+}  // namespace
+
+struct Trainer::Impl {
+    TrainConfig config;
+    std::shared_ptr<const Dataset> data;
+    DataSplit split;
+    Normalisation normalisation;
+    torch::Device device{torch::kCPU};
+    std::shared_ptr<SegmentationModel> model;
+    std::unique_ptr<torch::optim::Optimizer> optimizer;
+    torch::Tensor classWeights;  // for the weighted cross-entropy
+    torch::Tensor trainImages;   // N x C x H x W uint8 (CPU)
+    torch::Tensor trainMasks;    // N x H x W uint8 (CPU)
+    SplitMix64 rng{1};
+
+    // Progress.
+    int epoch = 1;
+    int batchIndex = 0;  // next training batch within the epoch
+    int batchesPerEpoch = 0;
+    std::vector<std::int64_t> order;  // training order of this epoch
+    bool validating = false;
+    std::size_t validationNext = 0;
+    std::unique_ptr<BatchEvaluator> evaluator;
+    bool done = false;
+    int globalStep = 0;
+
+    // Learning rate.
+    double baseLr = 0;
+    double plateauScale = 1;
+    int epochsSinceBest = 0;
+    double lastLr = 0;
+
+    // Epoch statistics.
+    double epochLossSum = 0;
+    int epochBatches = 0;
+    double epochTrainSeconds = 0;
+    Clock::time_point started, epochStarted;
+
+    std::vector<EpochReport> history;
+    int bestEpoch = 0;
+    double bestDice = -1;
+    std::vector<torch::Tensor> bestState, goodState;
+
+    std::vector<torch::Tensor> stateTensors() {
+        std::vector<torch::Tensor> out;
+        for (auto &p : model->parameters(true)) out.push_back(p);
+        for (auto &b : model->buffers(true)) out.push_back(b);
+        return out;
+    }
+    std::vector<torch::Tensor> snapshot() {
+        std::vector<torch::Tensor> out;
+        for (auto &t : stateTensors()) out.push_back(t.detach().clone());
+        return out;
+    }
+    void restore(const std::vector<torch::Tensor> &state) {
+        if (state.empty()) return;
+        torch::NoGradGuard noGrad;
+        auto targets = stateTensors();
+        for (std::size_t i = 0; i < targets.size(); ++i) targets[i].copy_(state[i]);
+    }
+
+    double scheduledLr() const {
+        const int total = config.epochs * batchesPerEpoch;
+        const double t = total > 1 ? static_cast<double>(globalStep) / (total - 1) : 0.0;
+        const double pi = 3.14159265358979323846;
+        switch (config.schedule) {
+        case ScheduleKind::Constant: return baseLr;
+        case ScheduleKind::Step: {
+            const int every = config.stepEpochs > 0 ? config.stepEpochs : std::max(1, config.epochs / 3);
+            return baseLr * std::pow(config.stepGamma, (epoch - 1) / every);
+        }
+        case ScheduleKind::Cosine: return baseLr * 0.5 * (1 + std::cos(pi * t));
+        case ScheduleKind::Plateau: return baseLr * plateauScale;
+        case ScheduleKind::OneCycle: {
+            // As PyTorch's OneCycleLR: cosine warm-up from max/25, cosine anneal to max/25e4.
+            const double start = baseLr / 25, end = start / 1e4, w = config.warmupFraction;
+            if (t < w) return start + (baseLr - start) * 0.5 * (1 - std::cos(pi * t / w));
+            return end + (baseLr - end) * 0.5 * (1 + std::cos(pi * (t - w) / (1 - w)));
+        }
+        }
+        return baseLr;
+    }
+
+    void applyLr(double lr) {
+        for (auto &group : optimizer->param_groups()) group.options().set_lr(lr);
+        lastLr = lr;
+    }
+
+    void beginEpoch() {
+        order.resize(split.train.size());
+        std::iota(order.begin(), order.end(), std::int64_t{0});
+        rng.shuffle(order);
+        batchIndex = 0;
+        epochLossSum = 0;
+        epochBatches = 0;
+        epochTrainSeconds = 0;
+        epochStarted = Clock::now();
+    }
+
+    StepResult trainBatch();
+    StepResult validationBatch();
+    StepResult endEpoch();
+    StepResult finish(const std::string &reason, bool diverged);
+};
+
+Trainer::Trainer(TrainConfig config, std::shared_ptr<const Dataset> data) : d(std::make_unique<Impl>()) {
+    if (!data || data->size() == 0) throw std::invalid_argument("the dataset is empty");
+    config.model.inChannels = data->inChannels();
+    config.model.numClasses = data->numClasses();
+    config.validate();
+    const int factor = config.model.downsamplingFactor();
+    if (data->width() % factor != 0 || data->height() % factor != 0)
+        throw std::invalid_argument("image size " + std::to_string(data->width()) + "x" +
+                                    std::to_string(data->height()) + " does not suit this model: it must be a multiple of " +
+                                    std::to_string(factor));
+    d->config = config;
+    d->data = std::move(data);
+    d->split = makeSplit(d->data->size(), config.valFraction, config.testFraction, config.seed);
+    d->normalisation = datasetStatistics(*d->data, d->split.train);
+    d->device = torch::Device(resolveDevice(config.device));
+
+    torch::manual_seed(config.seed);
+    d->rng = SplitMix64(config.seed);
+    d->model = buildModel(config.model);
+    d->model->to(d->device);
+    if (config.channelsLast) {
+        torch::NoGradGuard noGrad;
+        for (auto &p : d->model->parameters(true))
+            if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
+    }
+    d->model->train();
+    d->optimizer = makeOptimizer(config, d->model->parameters(true));
+
+    // Training images stay in memory as uint8 (3 bytes/pixel): 200 x 256^2 is ~40 MB.
+    std::vector<Sample> samples;
+    samples.reserve(d->split.train.size());
+    for (std::size_t i : d->split.train) samples.push_back(d->data->get(i));
+    d->trainImages = stackImages(samples);
+    d->trainMasks = stackMasks(samples);
+    const int k = config.model.numClasses;
+    if (d->trainMasks.max().item<int>() >= k)
+        throw std::invalid_argument("a training mask holds a label outside 0.." + std::to_string(k - 1));
+    if (config.loss.kind == LossKind::WeightedCrossEntropy) {
+        std::vector<double> w = config.loss.classWeights;
+        if (w.empty()) {
+            const torch::Tensor counts = torch::bincount(d->trainMasks.flatten().to(torch::kLong), {}, k);
+            std::vector<std::int64_t> c(counts.data_ptr<std::int64_t>(), counts.data_ptr<std::int64_t>() + k);
+            w = inverseFrequencyWeights(c);
+            d->config.loss.classWeights = w;
+        }
+        d->classWeights = torch::tensor(w, torch::kFloat);
+    }
+
+    d->batchesPerEpoch = static_cast<int>((d->split.train.size() + config.batchSize - 1) / config.batchSize);
+    d->baseLr = config.learningRate;
+    d->goodState = d->snapshot();
+    d->started = Clock::now();
+    d->beginEpoch();
+}
+
+Trainer::~Trainer() = default;
+
+StepResult Trainer::step() {
+    if (d->done) {
+        StepResult r;
+        r.kind = StepResult::Kind::Finished;
+        r.stopReason = "training has finished";
+        return r;
+    }
+    return d->validating ? d->validationBatch() : d->trainBatch();
+}
+
+StepResult Trainer::Impl::trainBatch() {
+    const auto t0 = Clock::now();
+    const int bs = config.batchSize;
+    const std::int64_t begin = static_cast<std::int64_t>(batchIndex) * bs;
+    const std::int64_t end = std::min<std::int64_t>(begin + bs, static_cast<std::int64_t>(order.size()));
+    const torch::Tensor idx = torch::tensor(std::vector<std::int64_t>(order.begin() + begin, order.begin() + end));
+    const torch::Tensor x = prepareInput(trainImages.index_select(0, idx), device, config.channelsLast, normalisation);
+    const torch::Tensor y = trainMasks.index_select(0, idx).to(device).to(torch::kLong);
+
+    const double lr = scheduledLr();
+    applyLr(lr);
+    optimizer->zero_grad();
+    const torch::Tensor logits = model->forward(x);
+    const torch::Tensor loss = computeLoss(config.loss, logits, y, classWeights);
+    const double lossValue = loss.item<double>();
+    if (!std::isfinite(lossValue)) {
+        restore(goodState);
+        return finish("the loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite") + " at epoch " +
+                          std::to_string(epoch) + ", batch " + std::to_string(batchIndex + 1) +
+                          " — the learning rate " + formatRate(lr) +
+                          " is likely too high; the weights of the last good epoch are kept",
+                      true);
+    }
+    loss.backward();
+    optimizer->step();
+
+    const double seconds = secondsSince(t0);
+    epochTrainSeconds += seconds;
+    epochLossSum += lossValue;
+    ++epochBatches;
+    ++globalStep;
+    ++batchIndex;
+
+    StepResult r;
+    r.kind = StepResult::Kind::TrainBatch;
+    r.batch.epoch = epoch;
+    r.batch.batch = batchIndex;
+    r.batch.batchesPerEpoch = batchesPerEpoch;
+    r.batch.loss = lossValue;
+    r.batch.learningRate = lr;
+    r.batch.imagesPerSecond = seconds > 0 ? static_cast<double>(end - begin) / seconds : 0;
+    r.batch.elapsedSeconds = secondsSince(started);
+    if (batchIndex >= batchesPerEpoch) {
+        validating = true;
+        validationNext = 0;
+        evaluator = std::make_unique<BatchEvaluator>(*model, device, config.channelsLast, normalisation, config.loss,
+                                                     classWeights);
+    }
+    return r;
+}
+
+StepResult Trainer::Impl::validationBatch() {
+    const std::size_t total = split.val.size();
+    const std::size_t end = std::min(total, validationNext + static_cast<std::size_t>(config.batchSize));
+    std::vector<Sample> batch;
+    for (std::size_t i = validationNext; i < end; ++i) batch.push_back(data->get(split.val[i]));
+    evaluator->add(batch);
+    validationNext = end;
+    if (validationNext >= total) return endEpoch();
+    StepResult r;
+    r.kind = StepResult::Kind::ValidationBatch;
+    r.validationDone = static_cast<int>(validationNext);
+    r.validationTotal = static_cast<int>(total);
+    return r;
+}
+
+StepResult Trainer::Impl::endEpoch() {
+    const SplitMetrics m = evaluator->metrics();
+    EpochReport e;
+    e.epoch = epoch;
+    e.trainLoss = epochBatches ? epochLossSum / epochBatches : 0;
+    e.valLoss = evaluator->meanLoss();
+    e.valDice = m.dice;
+    e.valDiceMean = m.diceMean;
+    e.valIoU = m.iou;
+    e.valIoUMean = m.iouMean;
+    e.valPixelAccuracy = m.pixelAccuracy;
+    e.valNcError = m.ncMeanAbsError;
+    e.learningRate = lastLr;
+    e.seconds = secondsSince(epochStarted);
+    e.elapsedSeconds = secondsSince(started);
+    e.imagesPerSecond = epochTrainSeconds > 0 ? static_cast<double>(split.train.size()) / epochTrainSeconds : 0;
+    evaluator.reset();
+    validating = false;
+
+    const double dice = std::isnan(e.valDiceMean) ? 0.0 : e.valDiceMean;
+    if (dice > bestDice) {
+        bestDice = dice;
+        bestEpoch = epoch;
+        bestState = snapshot();
+        epochsSinceBest = 0;
+        e.best = true;
+    } else {
+        ++epochsSinceBest;
+        if (config.schedule == ScheduleKind::Plateau && epochsSinceBest % config.plateauPatience == 0)
+            plateauScale *= config.plateauFactor;
+    }
+    goodState = snapshot();
+    history.push_back(e);
+
+    StepResult r;
+    r.kind = StepResult::Kind::EpochEnd;
+    r.epoch = e;
+    if (config.earlyStopPatience > 0 && epochsSinceBest >= config.earlyStopPatience) {
+        StepResult f = finish("early stopping: no validation Dice gain for " + std::to_string(epochsSinceBest) +
+                                  " epochs; keeping epoch " + std::to_string(bestEpoch),
+                              false);
+        f.epoch = e;
+        return f;
+    }
+    if (epoch >= config.epochs) {
+        StepResult f = finish("completed " + std::to_string(config.epochs) + " epoch" +
+                                  (config.epochs > 1 ? "s" : "") + "; keeping the best, epoch " +
+                                  std::to_string(bestEpoch),
+                              false);
+        f.epoch = e;
+        return f;
+    }
+    ++epoch;
+    beginEpoch();
+    return r;
+}
+
+StepResult Trainer::Impl::finish(const std::string &reason, bool diverged) {
+    if (!bestState.empty()) restore(bestState);
+    model->eval();
+    done = true;
+    evaluator.reset();
+    validating = false;
+    StepResult r;
+    r.kind = StepResult::Kind::Finished;
+    r.stopReason = reason;
+    r.diverged = diverged;
+    if (!history.empty()) r.epoch = history.back();
+    return r;
+}
+
+bool Trainer::finished() const { return d->done; }
+
+void Trainer::stop(const std::string &reason) {
+    if (!d->done) d->finish(reason, false);
+}
+
+void Trainer::setLearningRate(double lr) {
+    if (!std::isfinite(lr) || lr <= 0 || lr > 1) throw std::invalid_argument("learning rate must be in (0, 1]");
+    d->baseLr = lr;
+}
+
+double Trainer::learningRate() const { return d->baseLr; }
+const TrainConfig &Trainer::config() const { return d->config; }
+const Dataset &Trainer::dataset() const { return *d->data; }
+const DataSplit &Trainer::split() const { return d->split; }
+std::int64_t Trainer::parameterCount() const { return countParameters(*d->model); }
+std::string Trainer::device() const { return d->device.str(); }
+const Normalisation &Trainer::normalisation() const { return d->normalisation; }
+const std::vector<EpochReport> &Trainer::history() const { return d->history; }
+int Trainer::bestEpoch() const { return d->bestEpoch; }
+int Trainer::totalSteps() const { return d->config.epochs * d->batchesPerEpoch; }
+SegmentationModel &Trainer::model() { return *d->model; }
+
+SplitMetrics Trainer::evaluate(const std::vector<std::size_t> &indices) {
+    return evaluateModel(*d->model, *d->data, indices, d->device, d->config.channelsLast, d->normalisation,
+                         d->config.loss, d->config.batchSize)
+        .metrics;
+}
+
+std::vector<std::vector<std::uint8_t>> Trainer::predict(const std::vector<Sample> &samples) {
+    std::vector<std::vector<std::uint8_t>> out;
+    if (samples.empty()) return out;
+    const bool wasTraining = d->model->is_training();
+    d->model->eval();
+    torch::Tensor pred;
+    {
+        torch::NoGradGuard noGrad;
+        pred = d->model
+                   ->forward(prepareInput(stackImages(samples), d->device, d->config.channelsLast, d->normalisation))
+                   .argmax(1)
+                   .to(torch::kUInt8)
+                   .cpu()
+                   .contiguous();
+    }
+    if (wasTraining) d->model->train();
+    const std::int64_t plane = pred.size(1) * pred.size(2);
+    for (std::int64_t i = 0; i < pred.size(0); ++i) {
+        const std::uint8_t *p = pred.data_ptr<std::uint8_t>() + i * plane;
+        out.emplace_back(p, p + plane);
+    }
+    return out;
+}
+
+void Trainer::saveCheckpoint(const std::string &path, const std::string &dataSpec) const {
+    nlohmann::json header;
+    header["classes"] = d->data->classNames();
+    header["normalisation"] = toJson(d->normalisation);
+    header["input_size"] = {d->data->width(), d->data->height()};
+    header["data"] = {{"spec", dataSpec}, {"name", d->data->name()}};
+    header["split"] = {{"seed", d->config.seed},
+                       {"val_fraction", d->config.valFraction},
+                       {"test_fraction", d->config.testFraction}};
+    header["train"] = toJson(d->config);
+    header["best_epoch"] = d->bestEpoch;
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto &e : d->history)
+        history.push_back({{"epoch", e.epoch},
+                           {"train_loss", e.trainLoss},
+                           {"val_loss", e.valLoss},
+                           {"val_dice", e.valDice},
+                           {"val_dice_mean", e.valDiceMean},
+                           {"learning_rate", e.learningRate},
+                           {"seconds", e.seconds}});
+    header["history"] = history;
+    unetlab::saveCheckpoint(path, *d->model, header);
+}
+
+}  // namespace unetlab

@@ -1,0 +1,131 @@
+// Metrics against hand-computed cases (MISSION §7) and the documented empty-mask rule.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "train/Metrics.h"
+
+using namespace unetlab;
+
+namespace {
+std::vector<std::uint8_t> mask(std::initializer_list<int> v) { return {v.begin(), v.end()}; }
+}  // namespace
+
+TEST(ConfusionMatrix, CountsMatchAHandExample) {
+    // truth: 0 0 1 1 2 2 2 1 ; pred: 0 1 1 1 2 0 2 2
+    const auto t = mask({0, 0, 1, 1, 2, 2, 2, 1});
+    const auto p = mask({0, 1, 1, 1, 2, 0, 2, 2});
+    ConfusionMatrix cm(3);
+    cm.add(t.data(), p.data(), t.size());
+    EXPECT_EQ(cm.at(0, 0), 1);
+    EXPECT_EQ(cm.at(0, 1), 1);
+    EXPECT_EQ(cm.at(1, 1), 2);
+    EXPECT_EQ(cm.at(1, 2), 1);
+    EXPECT_EQ(cm.at(2, 2), 2);
+    EXPECT_EQ(cm.at(2, 0), 1);
+    EXPECT_EQ(cm.total(), 8);
+    // class 1: TP 2, FP 1 (truth 0), FN 1 (pred 2) -> Dice 4/6, IoU 2/4
+    EXPECT_DOUBLE_EQ(cm.dice(1), 4.0 / 6.0);
+    EXPECT_DOUBLE_EQ(cm.iou(1), 0.5);
+    // class 2: TP 2, FP 1, FN 1 -> same; class 0: TP 1, FP 1, FN 1 -> 2/4
+    EXPECT_DOUBLE_EQ(cm.dice(0), 0.5);
+    EXPECT_DOUBLE_EQ(cm.iou(0), 1.0 / 3.0);
+    EXPECT_DOUBLE_EQ(cm.pixelAccuracy(), 5.0 / 8.0);
+}
+
+TEST(ConfusionMatrix, IoUNeverExceedsDice) {
+    const auto t = mask({0, 1, 1, 0, 1, 1, 0, 0, 1});
+    const auto p = mask({1, 1, 0, 0, 1, 1, 1, 0, 0});
+    ConfusionMatrix cm(2);
+    cm.add(t.data(), p.data(), t.size());
+    for (int c = 0; c < 2; ++c) {
+        EXPECT_LE(cm.iou(c), cm.dice(c));
+        // Dice = 2 IoU / (1 + IoU)
+        EXPECT_NEAR(cm.dice(c), 2 * cm.iou(c) / (1 + cm.iou(c)), 1e-12);
+    }
+}
+
+TEST(ConfusionMatrix, RejectsLabelsOutsideTheClasses) {
+    const auto t = mask({0, 3});
+    const auto p = mask({0, 0});
+    ConfusionMatrix cm(3);
+    EXPECT_THROW(cm.add(t.data(), p.data(), t.size()), std::out_of_range);
+}
+
+TEST(EmptyMaskRule, AbsentInTruthAndPredictionIsUndefinedAndSkipped) {
+    // Image A: classes 0 and 1 only, perfectly predicted; class 2 absent in both.
+    // Image B: class 2 present and half found.
+    MetricsAccumulator acc(3, -1, -1);
+    const auto ta = mask({0, 0, 1, 1});
+    acc.addImage("a", ta.data(), ta.data(), ta.size());
+    const auto tb = mask({0, 2, 2, 0});
+    const auto pb = mask({0, 2, 0, 0});
+    const ImageScores &b = acc.addImage("b", tb.data(), pb.data(), tb.size());
+    EXPECT_DOUBLE_EQ(b.dice[2], 2.0 / 3.0);
+    EXPECT_TRUE(std::isnan(b.dice[1]));  // class 1 absent from both in B
+    const SplitMetrics m = acc.finish();
+    // Class 2 averages only over image B; class 1 only over image A.
+    EXPECT_DOUBLE_EQ(m.dice[2], 2.0 / 3.0);
+    EXPECT_DOUBLE_EQ(m.dice[1], 1.0);
+    // Class 0: A = 1; B: TP 2, FP 1, FN 0 -> 4/5
+    EXPECT_DOUBLE_EQ(m.dice[0], (1.0 + 0.8) / 2);
+    EXPECT_DOUBLE_EQ(m.diceMean, (m.dice[0] + m.dice[1] + m.dice[2]) / 3);
+}
+
+TEST(EmptyMaskRule, PredictedButAbsentInTruthScoresZero) {
+    MetricsAccumulator acc(2, -1, -1);
+    const auto t = mask({0, 0, 0, 0});
+    const auto p = mask({0, 1, 0, 0});
+    const ImageScores &s = acc.addImage("x", t.data(), p.data(), t.size());
+    EXPECT_DOUBLE_EQ(s.dice[1], 0.0);
+    EXPECT_DOUBLE_EQ(s.iou[1], 0.0);
+}
+
+TEST(EmptyMaskRule, MissedWhenPresentInTruthScoresZero) {
+    MetricsAccumulator acc(2, -1, -1);
+    const auto t = mask({0, 1, 0, 0});
+    const auto p = mask({0, 0, 0, 0});
+    EXPECT_DOUBLE_EQ(acc.addImage("x", t.data(), p.data(), t.size()).dice[1], 0.0);
+}
+
+TEST(EmptyMaskRule, NoClassDefinedGivesUndefinedMean) {
+    MetricsAccumulator acc(2, -1, -1);
+    EXPECT_TRUE(std::isnan(acc.finish().diceMean));
+}
+
+TEST(NcRatio, IsNucleusOverCytoplasmPixels) {
+    const auto m = mask({0, 1, 1, 1, 1, 2, 2, 0});
+    EXPECT_DOUBLE_EQ(ncRatio(m.data(), m.size()), 0.5);
+    const auto noCytoplasm = mask({0, 2, 2});
+    EXPECT_TRUE(std::isnan(ncRatio(noCytoplasm.data(), noCytoplasm.size())));
+}
+
+TEST(NcRatio, SplitErrorAveragesAbsoluteDifferencesWhereDefined) {
+    MetricsAccumulator acc(3);
+    const auto t1 = mask({1, 1, 1, 1, 2, 2, 0, 0});  // 0.5
+    const auto p1 = mask({1, 1, 1, 1, 2, 0, 0, 0});  // 0.25
+    acc.addImage("1", t1.data(), p1.data(), t1.size());
+    const auto t2 = mask({1, 1, 2, 2});  // 1.0
+    const auto p2 = mask({1, 2, 2, 2});  // 3.0
+    acc.addImage("2", t2.data(), p2.data(), t2.size());
+    const auto t3 = mask({1, 1, 2, 2});  // 1.0
+    const auto p3 = mask({2, 2, 2, 2});  // undefined: no cytoplasm predicted
+    acc.addImage("3", t3.data(), p3.data(), t3.size());
+    const SplitMetrics m = acc.finish();
+    EXPECT_EQ(m.ncImages, 2);
+    EXPECT_DOUBLE_EQ(m.ncMeanAbsError, (0.25 + 2.0) / 2);
+}
+
+TEST(SplitMetrics, PixelAccuracyIsPerImageThenAveraged) {
+    MetricsAccumulator acc(2, -1, -1);
+    const auto t1 = mask({0, 1});
+    const auto p1 = mask({0, 1});  // 1.0
+    acc.addImage("1", t1.data(), p1.data(), t1.size());
+    const auto t2 = mask({0, 1, 1, 1});
+    const auto p2 = mask({1, 1, 1, 1});  // 0.75
+    acc.addImage("2", t2.data(), p2.data(), t2.size());
+    const SplitMetrics m = acc.finish();
+    EXPECT_DOUBLE_EQ(m.pixelAccuracy, 0.875);
+    EXPECT_EQ(m.confusion.total(), 6);
+    EXPECT_EQ(m.images, 2);
+}
