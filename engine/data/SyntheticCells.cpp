@@ -297,7 +297,7 @@ std::vector<Cell> planCells(Rng &rng, Rng &stain) {
         const double nucIrregular = rng.uniform(0.02, 0.10);
 
         // Cytoplasm: area-equivalent radius = factor × nucleus radius.
-        double factor = rng.uniform(1.5, 2.7);
+        const double factor = rng.uniform(1.5, 2.7);
         const double cellAspect = rng.uniform(1.0, 1.55);
         const double cellIrregular = rng.uniform(0.05, 0.16);
         double cellRadius = factor * nucleusRadius * (twoNuclei ? 1.35 : 1.0);
@@ -384,9 +384,9 @@ std::vector<Cell> planCells(Rng &rng, Rng &stain) {
             pick -= kCytoplasmStainWeights[family];
         }
         const OD base = kCytoplasmStains[family].mul(cytoTint);
-        cell.cytoplasmOD = base * static_cast<float>(cytoStrength * rng.uniform(0.25, 1.5));
+        cell.cytoplasmOD = base * static_cast<float>(cytoStrength * rng.uniform(0.2, 1.5));
         const bool pale = rng.chance(paleNucleusRate);
-        const double nucDensity = pale ? rng.uniform(0.22, 0.45) : rng.uniform(0.55, 1.2);
+        const double nucDensity = pale ? rng.uniform(0.18, 0.42) : rng.uniform(0.55, 1.2);
         cell.nucleusOD = hem * static_cast<float>(hemStrength * nucDensity);
         cell.rim = rng.uniform(0.0, 0.8);
         cell.chromatin = pale ? rng.uniform(0.25, 0.5) : rng.uniform(0.3, 0.65);
@@ -456,7 +456,7 @@ Sample SyntheticCells::generate(const SyntheticOptions &options, std::size_t ind
     const double gain = stain.uniform(0.86, 1.04);
     const double illumAmount = stain.uniform(0.03, 0.09);
     const double vignette = stain.uniform(0.0, 0.12);
-    const double mucusAmount = stain.chance(0.75) ? stain.uniform(0.2, 1.5) : 0.0;
+    const double mucusAmount = stain.chance(0.85) ? stain.uniform(0.3, 1.8) : 0.0;
     // The smear takes up the cytoplasm stains, so pale cytoplasm and mucus overlap in colour.
     const OD mucusOD = kCytoplasmStains[stain.integer(0, 3)] * static_cast<float>(stain.uniform(0.5, 1.0));
     const double blurSigma = stain.uniform(0.9, 2.0) * k;
