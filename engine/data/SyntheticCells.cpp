@@ -24,6 +24,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "core/Random.h"
+
 namespace unetlab {
 namespace {
 
@@ -33,41 +35,7 @@ constexpr int kShift = 4;          // sub-pixel bits for cv::fillPoly
 
 // ---------------------------------------------------------------- random numbers
 
-std::uint64_t mix64(std::uint64_t z) {
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-class Rng {
-public:
-    explicit Rng(std::uint64_t seed) : m_state(seed) {}
-
-    std::uint64_t next() {
-        m_state += 0x9e3779b97f4a7c15ULL;
-        return mix64(m_state);
-    }
-    // [0, 1) with 53 random bits.
-    double uniform() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
-    double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
-    // Integer in [lo, hi] (inclusive).
-    int integer(int lo, int hi) {
-        const auto span = static_cast<std::uint64_t>(hi - lo + 1);
-        return lo + static_cast<int>(next() % span);
-    }
-    bool chance(double p) { return uniform() < p; }
-    // Approximately standard normal: Irwin-Hall sum of four 16-bit uniforms from one
-    // draw (pure integer arithmetic, so identical everywhere; tails end at ±3.46).
-    double normal() {
-        const std::uint64_t r = next();
-        const double sum = static_cast<double>((r & 0xffff) + ((r >> 16) & 0xffff) +
-                                               ((r >> 32) & 0xffff) + (r >> 48));
-        return (sum / 65536.0 - 2.0) * 1.7320508075688772;
-    }
-
-private:
-    std::uint64_t m_state;
-};
+using Rng = SplitMix64;
 
 // Independent streams for the different parts of a scene, so that (for example)
 // sensor noise, whose draw count depends on the size, never shifts the geometry.
@@ -276,7 +244,7 @@ std::vector<Cell> planCells(Rng &rng, Rng &stain) {
     const OD hem = hue >= 0 ? lerp(hemBlue, hemPurple, hue) : lerp(hemBlue, hemGrey, -hue);
     const double hemStrength = stain.uniform(0.8, 1.2);
     const double cytoStrength = stain.uniform(0.75, 1.25);
-    const double paleNucleusRate = stain.uniform(0.25, 0.55);
+    const double paleNucleusRate = stain.uniform(0.15, 0.40);
     const OD cytoTint(static_cast<float>(stain.uniform(0.9, 1.1)), static_cast<float>(stain.uniform(0.9, 1.1)),
                       static_cast<float>(stain.uniform(0.9, 1.1)));
 
@@ -384,9 +352,9 @@ std::vector<Cell> planCells(Rng &rng, Rng &stain) {
             pick -= kCytoplasmStainWeights[family];
         }
         const OD base = kCytoplasmStains[family].mul(cytoTint);
-        cell.cytoplasmOD = base * static_cast<float>(cytoStrength * rng.uniform(0.2, 1.5));
+        cell.cytoplasmOD = base * static_cast<float>(cytoStrength * rng.uniform(0.25, 1.5));
         const bool pale = rng.chance(paleNucleusRate);
-        const double nucDensity = pale ? rng.uniform(0.18, 0.42) : rng.uniform(0.55, 1.2);
+        const double nucDensity = pale ? rng.uniform(0.25, 0.48) : rng.uniform(0.55, 1.2);
         cell.nucleusOD = hem * static_cast<float>(hemStrength * nucDensity);
         cell.rim = rng.uniform(0.0, 0.8);
         cell.chromatin = pale ? rng.uniform(0.25, 0.5) : rng.uniform(0.3, 0.65);
@@ -456,7 +424,7 @@ Sample SyntheticCells::generate(const SyntheticOptions &options, std::size_t ind
     const double gain = stain.uniform(0.86, 1.04);
     const double illumAmount = stain.uniform(0.03, 0.09);
     const double vignette = stain.uniform(0.0, 0.12);
-    const double mucusAmount = stain.chance(0.85) ? stain.uniform(0.3, 1.8) : 0.0;
+    const double mucusAmount = stain.chance(0.75) ? stain.uniform(0.2, 1.5) : 0.0;
     // The smear takes up the cytoplasm stains, so pale cytoplasm and mucus overlap in colour.
     const OD mucusOD = kCytoplasmStains[stain.integer(0, 3)] * static_cast<float>(stain.uniform(0.5, 1.0));
     const double blurSigma = stain.uniform(0.9, 2.0) * k;

@@ -238,7 +238,7 @@ StepResult Trainer::Impl::trainBatch() {
         return finish("the loss became " + std::string(std::isnan(lossValue) ? "NaN" : "infinite") + " at epoch " +
                           std::to_string(epoch) + ", batch " + std::to_string(batchIndex + 1) +
                           " — the learning rate " + formatRate(lr) +
-                          " is likely too high; the weights of the last good epoch are kept",
+                          " is likely too high; training stopped and the last good weights are kept",
                       true);
     }
     loss.backward();
