@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <cmath>
 #include <csignal>
@@ -111,7 +112,12 @@ and the inference latency of small-unet for one image. Medians over the runs.
   --batch N               training batch (default 4)
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads
+  --no-python             skip the PyTorch (Python API) peer run
   --json                  end stdout with one JSON object
+
+Unless --no-python is given (or the device is a GPU), the same models are then timed in
+PyTorch's Python API (Debian's python3-torch, resources/python/bench_peer.py) with the same
+threads, shapes and memory format, and the ratios are printed.
 )";
 
 bool wantsHelp(const std::vector<std::string> &args) {
@@ -474,12 +480,62 @@ int cmdEval(const std::vector<std::string> &argv) {
 }
 
 // --------------------------------------------------------------------------- bench
+// Where the reference Python files live: $UNETLAB_PYTHON_DIR, the installed share folder
+// next to the executable, or the source tree this binary was built from.
+std::string pythonResourceDir() {
+    std::vector<std::string> candidates;
+    if (const char *env = std::getenv("UNETLAB_PYTHON_DIR")) candidates.emplace_back(env);
+    char exe[4096] = {0};
+    const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        std::string dir(exe, static_cast<std::size_t>(n));
+        dir = dir.substr(0, dir.rfind('/'));
+        candidates.push_back(dir + "/../share/unetlab/python");
+    }
+    candidates.push_back(std::string(UNETLAB_SOURCE_DIR) + "/resources/python");
+    for (const auto &c : candidates)
+        if (::access((c + "/bench_peer.py").c_str(), R_OK) == 0) return c;
+    return {};
+}
+
+// Runs bench_peer.py; returns null (and why) when Python or PyTorch is not there.
+json runPythonPeer(int threads, int size, int batch, int steps, int runs, std::string *why) {
+    const std::string dir = pythonResourceDir();
+    if (dir.empty()) {
+        *why = "resources/python/bench_peer.py not found (set UNETLAB_PYTHON_DIR)";
+        return nullptr;
+    }
+    const std::string python = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+    const std::string cmd = python + " '" + dir + "/bench_peer.py' --threads " + std::to_string(threads) +
+                            " --size " + std::to_string(size) + " --batch " + std::to_string(batch) + " --steps " +
+                            std::to_string(steps) + " --runs " + std::to_string(runs) + " 2>&1";
+    std::string out;
+    if (FILE *pipe = ::popen(cmd.c_str(), "r")) {
+        char buffer[4096];
+        while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
+        const int status = ::pclose(pipe);
+        if (status != 0) {
+            std::string last = out.substr(0, out.find_last_not_of('\n') + 1);
+            last = last.substr(last.rfind('\n') + 1);
+            *why = python + " failed (is python3-torch installed?): " + last;
+            return nullptr;
+        }
+    }
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    try {
+        return json::parse(out.substr(out.rfind('\n') + 1));
+    } catch (const json::exception &) {
+        *why = "unexpected output from " + python;
+        return nullptr;
+    }
+}
+
 int cmdBench(const std::vector<std::string> &argv) {
     if (wantsHelp(argv)) {
         std::cout << kBenchHelp;
         return 0;
     }
-    const Args args("bench", argv, {"steps", "runs", "size", "batch", "device", "threads"}, {"json"});
+    const Args args("bench", argv, {"steps", "runs", "size", "batch", "device", "threads"}, {"json", "no-python"});
     const int steps = args.integer("steps", 10, 1, 10000);
     const int runs = args.integer("runs", 20, 1, 100000);
     const int size = args.integer("size", 256, 32, 4096);
@@ -520,8 +576,33 @@ int cmdBench(const std::vector<std::string> &argv) {
                        {"seconds_median", inf.secondsMedian},
                        {"seconds_min", inf.secondsMin},
                        {"images_per_second", 1.0 / inf.secondsMedian}});
+    json peer = nullptr;
+    if (!args.has("no-python") && device == "cpu") {
+        std::cout << "\nPyTorch peer (Python API, same models, threads, shapes and memory format):\n" << std::flush;
+        std::string why;
+        peer = runPythonPeer(currentThreads(), size, batch, steps, runs, &why);
+        if (peer.is_null()) {
+            std::cout << "  not run: " << why << "\n";
+        } else {
+            std::cout << std::left << std::setw(14) << "model" << std::setw(12) << "task" << std::right
+                      << std::setw(8) << "batch" << std::setw(14) << "median ms" << std::setw(22)
+                      << "engine / PyTorch time" << "\n";
+            for (std::size_t i = 0; i < peer["results"].size() && i < results.size(); ++i) {
+                json &row = peer["results"][i];
+                const double ratio = results[i]["seconds_median"].get<double>() / row["seconds_median"].get<double>();
+                row["engine_time_ratio"] = ratio;
+                std::cout << std::left << std::setw(14) << row["model"].get<std::string>() << std::setw(12)
+                          << (row["task"] == "inference" ? "inference" : "train step") << std::right << std::setw(8)
+                          << row["batch"].get<int>() << std::fixed << std::setprecision(1) << std::setw(14)
+                          << row["seconds_median"].get<double>() * 1000 << std::setprecision(2) << std::setw(22)
+                          << ratio << "\n";
+            }
+            std::cout << "(a ratio below 1 means the engine is faster)\n";
+        }
+    }
     if (args.has("json"))
         std::cout << json{{"command", "bench"},
+                          {"pytorch_peer", peer},
                           {"device", device},
                           {"device_description", describeDevice(device)},
                           {"threads", currentThreads()},

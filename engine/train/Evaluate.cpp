@@ -44,6 +44,23 @@ void synchronize(const torch::Device &device) {
     if (device.is_cuda()) torch::cuda::synchronize(device.index());
 }
 
+struct Timings {
+    double median = 0, min = 0;
+};
+
+// Runs `fn` twice to warm up, then `repeats` timed times (waiting for the GPU each time).
+template <typename F>
+Timings timeRuns(int repeats, const torch::Device &device, F fn) {
+    std::vector<double> times;
+    for (int i = 0; i < repeats + 2; ++i) {
+        const auto t0 = std::chrono::steady_clock::now();
+        fn();
+        synchronize(device);
+        if (i >= 2) times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    return {median(times), *std::min_element(times.begin(), times.end())};
+}
+
 }  // namespace
 
 std::int64_t countParameters(const ModelConfig &config) { return countParameters(*buildModel(config)); }
@@ -62,24 +79,19 @@ TrainBenchmark benchmarkTraining(const std::string &preset, int size, int batch,
     model->train();
     torch::optim::Adam optimizer(model->parameters(true), torch::optim::AdamOptions(1e-3));
     const auto [x, y] = benchBatch(size, batch, dev);
-    std::vector<double> times;
-    for (int i = 0; i < steps + 2; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
+    const Timings t = timeRuns(steps, dev, [&, &x = x, &y = y] {
         optimizer.zero_grad();
-        torch::Tensor loss = crossEntropyLoss(model->forward(x), y);
-        loss.backward();
+        crossEntropyLoss(model->forward(x), y).backward();
         optimizer.step();
-        synchronize(dev);
-        if (i >= 2) times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    }
+    });
     TrainBenchmark r;
     r.model = preset;
     r.batch = batch;
     r.size = size;
     r.steps = steps;
-    r.stepSecondsMedian = median(times);
-    r.stepSecondsMin = *std::min_element(times.begin(), times.end());
-    r.imagesPerSecond = batch / r.stepSecondsMedian;
+    r.stepSecondsMedian = t.median;
+    r.stepSecondsMin = t.min;
+    r.imagesPerSecond = batch / t.median;
     return r;
 }
 
@@ -89,21 +101,15 @@ InferenceBenchmark benchmarkInference(const std::string &preset, int size, int b
     auto model = benchModel(preset, dev);
     model->eval();
     const torch::Tensor x = benchBatch(size, batch, dev).first;
-    std::vector<double> times;
     torch::InferenceMode inference;
-    for (int i = 0; i < runs + 2; ++i) {
-        const auto t0 = std::chrono::steady_clock::now();
-        const torch::Tensor pred = model->forward(x).argmax(1);
-        synchronize(dev);
-        if (i >= 2) times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    }
+    const Timings t = timeRuns(runs, dev, [&] { model->forward(x).argmax(1); });
     InferenceBenchmark r;
     r.model = preset;
     r.batch = batch;
     r.size = size;
     r.runs = runs;
-    r.secondsMedian = median(times);
-    r.secondsMin = *std::min_element(times.begin(), times.end());
+    r.secondsMedian = t.median;
+    r.secondsMin = t.min;
     return r;
 }
 

@@ -155,6 +155,15 @@ TEST_F(Cli, InfoNamesTheDeviceAndThreads) {
     EXPECT_FALSE(j["libtorch_version"].get<std::string>().empty());
 }
 
+TEST_F(Cli, AskingForCudaWithoutAGpuIsAOneLineError) {
+    const auto info = lastJsonLine(run("info --json").out);
+    if (!info["gpus"].empty()) GTEST_SKIP() << "this machine has a GPU";
+    const Result r = run("train --model minimal --data synthetic:12 --size 32 --epochs 1 --device cuda");
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("CUDA was requested"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, BenchPrintsFiguresForBothModels) {
     const Result r = run("bench --steps 1 --runs 1 --size 64 --json");
     ASSERT_EQ(r.exitCode, 0) << r.err;
@@ -162,6 +171,11 @@ TEST_F(Cli, BenchPrintsFiguresForBothModels) {
     ASSERT_EQ(j["results"].size(), 3u);
     for (const auto &row : j["results"]) EXPECT_GT(row["seconds_median"].get<double>(), 0);
     EXPECT_EQ(j["results"][2]["task"], "inference");
+    // The PyTorch peer ran the same three measurements and the ratios are reported.
+    ASSERT_TRUE(j["pytorch_peer"].is_object()) << r.out;
+    ASSERT_EQ(j["pytorch_peer"]["results"].size(), 3u);
+    for (const auto &row : j["pytorch_peer"]["results"]) EXPECT_GT(row["engine_time_ratio"].get<double>(), 0);
+    EXPECT_NE(r.out.find("engine / PyTorch"), std::string::npos);
 }
 
 TEST_F(Cli, HelpListsEveryTrainFlag) {
