@@ -6,21 +6,27 @@
 #include <QPainter>
 #include <QResizeEvent>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSlider>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 namespace {
 
-constexpr int kTileSide = 200;  // shown size of one image, in device-independent pixels
+// Shown size of one image, in device-independent pixels: the tiles grow to fill the width.
+constexpr int kMinSide = 180;
+constexpr int kMaxSide = 320;
+constexpr int kImageGap = 6;
 
-QLabel *imageLabel(const QImage &image, const QString &accessibleName, qreal dpr) {
+QLabel *imageLabel(const QImage &image, const QString &accessibleName, int side, qreal dpr) {
     auto *label = new QLabel;
     QPixmap pixmap = QPixmap::fromImage(
-        image.scaled(QSize(kTileSide, kTileSide) * dpr, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+        image.scaled(QSize(side, side) * dpr, Qt::KeepAspectRatio, Qt::SmoothTransformation));
     pixmap.setDevicePixelRatio(dpr);
     label->setPixmap(pixmap);
     label->setAccessibleName(accessibleName);
-    label->setFixedSize(kTileSide, kTileSide);
+    label->setFixedSize(side, side);
     label->setAlignment(Qt::AlignCenter);
     return label;
 }
@@ -99,6 +105,7 @@ QImage SampleGallery::overlay(const QImage &image, const QImage &mask, double op
 }
 
 void SampleGallery::rebuild() {
+    chooseGeometry();
     for (QWidget *tile : m_tiles) delete tile;
     m_tiles.clear();
     const qreal dpr = devicePixelRatioF();
@@ -110,17 +117,18 @@ void SampleGallery::rebuild() {
         auto *title = new QLabel(QStringLiteral("<b>%1</b>  %2").arg(item.title.toHtmlEscaped(), item.caption));
         v->addWidget(title);
         auto *row = new QHBoxLayout;
-        row->setSpacing(6);
-        row->addWidget(imageLabel(item.image, tr("%1: image").arg(item.title), dpr));
+        row->setSpacing(kImageGap);
+        row->addWidget(imageLabel(item.image, tr("%1: image").arg(item.title), m_side, dpr));
         if (m_showMask) {
             QImage maskOnDark(item.mask.size(), QImage::Format_RGB32);
             maskOnDark.fill(QColor(40, 40, 40));
             QPainter p(&maskOnDark);
             p.drawImage(0, 0, item.mask);
             p.end();
-            row->addWidget(imageLabel(maskOnDark, tr("%1: mask").arg(item.title), dpr));
+            row->addWidget(imageLabel(maskOnDark, tr("%1: mask").arg(item.title), m_side, dpr));
         }
-        row->addWidget(imageLabel(overlay(item.image, item.mask, opacity), tr("%1: overlay").arg(item.title), dpr));
+        row->addWidget(
+            imageLabel(overlay(item.image, item.mask, opacity), tr("%1: overlay").arg(item.title), m_side, dpr));
         v->addLayout(row);
         m_tiles.push_back(tile);
     }
@@ -128,10 +136,28 @@ void SampleGallery::rebuild() {
     relayout();
 }
 
+bool SampleGallery::chooseGeometry() {
+    // As many columns as fit at the smallest side, then the largest side that fills the row.
+    const int views = m_showMask ? 3 : 2;
+    const int spacing = m_gridLayout->spacing();
+    // Leave room for the vertical scroll bar even before it appears, so that showing it
+    // never forces a horizontal one.
+    const QScrollBar *bar = m_scroll->verticalScrollBar();
+    const int barWidth = bar->isVisible() ? 0 : bar->sizeHint().width();
+    const int available = m_scroll->viewport()->width() - barWidth - m_gridLayout->contentsMargins().left() -
+                          m_gridLayout->contentsMargins().right() - 8;
+    const int minTile = views * kMinSide + (views - 1) * kImageGap;
+    const int columns = std::max(1, (available + spacing) / (minTile + spacing));
+    const int tileWidth = (available - (columns - 1) * spacing) / columns;
+    const int side = std::clamp((tileWidth - (views - 1) * kImageGap) / views, kMinSide, kMaxSide);
+    const bool changed = side != m_side || columns != m_wantedColumns;
+    m_side = side;
+    m_wantedColumns = columns;
+    return changed;
+}
+
 void SampleGallery::relayout() {
-    const int tileWidth = (m_showMask ? 3 : 2) * (kTileSide + 6) + m_gridLayout->spacing();
-    const int available = m_scroll->viewport()->width() - 2 * m_gridLayout->contentsMargins().left();
-    const int columns = std::max(1, available / tileWidth);
+    const int columns = m_wantedColumns;
     if (columns == m_columns) return;
     for (int c = 0; c <= m_columns; ++c) m_gridLayout->setColumnStretch(c, 0);
     m_columns = columns;
@@ -144,5 +170,10 @@ void SampleGallery::relayout() {
 
 void SampleGallery::resizeEvent(QResizeEvent *event) {
     QWidget::resizeEvent(event);
-    relayout();
+    const int oldSide = m_side;
+    if (!chooseGeometry()) return;
+    if (m_side != oldSide)
+        rebuild();  // new pixmap sizes
+    else
+        relayout();
 }

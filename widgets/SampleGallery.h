@@ -43,6 +43,7 @@ public:
 private:
     void rebuild();
     void relayout();
+    bool chooseGeometry();  // true when the columns or the image side change
     void resizeEvent(QResizeEvent *event) override;
 
     QVector<GalleryItem> m_items;
@@ -55,5 +56,7 @@ private:
     QGridLayout *m_gridLayout = nullptr;
     QVector<QWidget *> m_tiles;
     bool m_showMask = true;
-    int m_columns = 0;
+    int m_columns = 0;        // columns laid out now
+    int m_wantedColumns = 1;  // columns that fit the width
+    int m_side = 200;         // side of one shown image
 };
