@@ -26,6 +26,7 @@
 #include "models/ModelConfig.h"
 #include "train/Checkpoint.h"
 #include "train/Evaluate.h"
+#include "train/History.h"
 #include "train/Trainer.h"
 
 namespace unetlab::cli {
@@ -264,22 +265,6 @@ json perClass(const std::vector<std::string> &classes, const std::vector<double>
     return j;
 }
 
-void writeCsvLog(const std::string &path, const std::vector<std::string> &classes,
-                 const std::vector<EpochReport> &history) {
-    std::ostringstream csv;
-    csv << "epoch,train_loss,val_loss,val_dice_mean";
-    for (const auto &c : classes) csv << ",val_dice_" << c;
-    csv << ",val_iou_mean,val_pixel_accuracy,learning_rate,seconds,elapsed_seconds,images_per_second,best\n";
-    csv << std::setprecision(6);
-    for (const auto &e : history) {
-        csv << e.epoch << "," << e.trainLoss << "," << e.valLoss << "," << e.valDiceMean;
-        for (double d : e.valDice) csv << "," << d;
-        csv << "," << e.valIoUMean << "," << e.valPixelAccuracy << "," << e.learningRate << "," << e.seconds << ","
-            << e.elapsedSeconds << "," << e.imagesPerSecond << "," << (e.best ? 1 : 0) << "\n";
-    }
-    writeFileAtomically(path, csv.str());
-}
-
 int cmdTrain(const std::vector<std::string> &argv) {
     if (wantsHelp(argv)) {
         std::cout << kTrainHelp;
@@ -332,11 +317,10 @@ int cmdTrain(const std::vector<std::string> &argv) {
             progress.update(last.batch.epoch, config.epochs, last.batch.batch, last.batch.batchesPerEpoch,
                             last.batch.loss, last.batch.imagesPerSecond, elapsed, eta);
         }
-        if (last.kind == StepResult::Kind::EpochEnd ||
-            (last.kind == StepResult::Kind::Finished && last.epoch.epoch > 0 && !last.diverged)) {
+        if (last.epochEnded) {
             progress.clear();
             if (!quiet) std::cerr << epochLine(last.epoch, config.epochs, classes) << "\n";
-            if (log) writeCsvLog(*log, classes, trainer.history());
+            if (log) writeFileAtomically(*log, historyCsv(classes, trainer.history()));
         }
     }
     progress.clear();

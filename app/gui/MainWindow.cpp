@@ -3,166 +3,175 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QFileDialog>
-#include <QHBoxLayout>
 #include <QLabel>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QPushButton>
 #include <QSettings>
-#include <QSpinBox>
+#include <QStandardPaths>
 #include <QStatusBar>
+#include <QTabBar>
+#include <QTabWidget>
 #include <QToolBar>
-#include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
+#include "TrainingDashboard.h"
+#include "TrainingSettings.h"
 #include "core/BuildInfo.h"
-#include "data/SyntheticCells.h"
-#include "gui/ImageConvert.h"
-#include "train/Metrics.h"
+#include "gui/DatasetPage.h"
+#include "gui/EngineThread.h"
+#include "gui/EngineWorker.h"
 
 namespace unetlab::gui {
-namespace {
 
-GalleryBatch generateBatch(quint64 seed, int first, int count) {
-    SyntheticOptions options;
-    options.seed = seed;
-    options.count = static_cast<std::size_t>(first + count);
-    GalleryBatch batch;
-    const SyntheticCells data(options);
-    batch.datasetName = QString::fromStdString(data.name());
-    for (const auto &name : data.classNames()) batch.classNames << QString::fromStdString(name);
-    const QVector<QColor> colours = classColours(data.numClasses());
-    for (int i = first; i < first + count; ++i) {
-        const Sample s = SyntheticCells::generate(options, static_cast<std::size_t>(i));
-        GalleryItem item;
-        item.title = QString::fromStdString(s.id);
-        const double nc = ncRatio(s.mask.data(), s.mask.size());
-        item.caption = std::isnan(nc) ? QString() : QObject::tr("N/C %1").arg(nc, 0, 'f', 2);
-        item.image = sampleImage(s);
-        item.mask = maskImage(s.mask, s.width, s.height, colours);
-        batch.items.push_back(item);
-    }
-    return batch;
+MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
+    setWindowTitle(tr("UNet Lab"));
+    const QString autosave =
+        QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("runs"));
+    m_engine = new EngineThread(autosave, this);
+
+    m_tabs = new QTabWidget;
+    m_tabs->setDocumentMode(true);
+    m_dataset = new DatasetPage;
+    m_dashboard = new TrainingDashboard;
+    m_tabs->addTab(m_dataset, tr("&Data"));
+    m_tabs->addTab(m_dashboard, tr("&Train"));
+    m_tabs->tabBar()->setAccessibleName(tr("Areas"));
+    setCentralWidget(m_tabs);
+
+    m_deviceLabel = new QLabel(tr("Device: starting…"));
+    m_modelLabel = new QLabel;
+    m_dataLabel = new QLabel;
+    statusBar()->addWidget(m_modelLabel);
+    statusBar()->addWidget(m_dataLabel, 1);
+    statusBar()->addPermanentWidget(m_deviceLabel);
+
+    buildMenus();
+    connectEngine();
+
+    auto describeSettings = [this] {
+        const RunRequest r = m_dashboard->settings()->request();
+        m_modelLabel->setText(tr("Model: %1 (%2 parameters)")
+                                  .arg(r.modelName, QLocale().toString(m_dashboard->settings()->parameterCount())));
+        m_dataLabel->setText(tr("Data: synthetic cells, %1 images of %2×%3 px, seed %4")
+                                 .arg(r.data.count)
+                                 .arg(r.data.size)
+                                 .arg(r.data.size)
+                                 .arg(r.data.seed));
+    };
+    connect(m_dashboard->settings(), &TrainingSettings::changed, this, describeSettings);
+
+    QSettings settings;
+    m_dashboard->settings()->restoreSettings();
+    describeSettings();
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) resize(1600, 950);
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    m_tabs->setCurrentIndex(settings.value(QStringLiteral("window/tab"), 0).toInt());
+    m_dataset->loadSamples(static_cast<quint64>(settings.value(QStringLiteral("gallery/seed"), 1).toInt()), 0,
+                           settings.value(QStringLiteral("gallery/count"), 8).toInt());
 }
 
-}  // namespace
+MainWindow::~MainWindow() { m_engine->shutdown(); }
 
-MainWindow::MainWindow(const QString &deviceDescription, QWidget *parent) : QMainWindow(parent) {
-    setWindowTitle(tr("UNet Lab"));
+QString MainWindow::deviceText() const { return m_deviceLabel->text(); }
 
-    auto *central = new QWidget;
-    auto *layout = new QVBoxLayout(central);
-    auto *heading = new QLabel(tr("<h2>Synthetic cytology dataset</h2>"
-                                  "<p>Stained cells on a pale background, each with an exact mask: "
-                                  "<b>background</b>, <b>cytoplasm</b> and <b>nucleus</b>. "
-                                  "These are the images the models in UNet Lab learn to segment. "
-                                  "Every image is reproducible from its seed and index.</p>"));
-    heading->setWordWrap(true);
-    layout->addWidget(heading);
+QStringList MainWindow::areaNames() const { return {QStringLiteral("data"), QStringLiteral("train")}; }
 
-    auto *controls = new QHBoxLayout;
-    m_seed = new QSpinBox;
-    m_seed->setRange(0, 999999);
-    m_seed->setAccessibleName(tr("Dataset seed"));
-    m_first = new QSpinBox;
-    m_first->setRange(0, 9999);
-    m_first->setAccessibleName(tr("First image index"));
-    m_count = new QSpinBox;
-    m_count->setRange(1, 48);
-    m_count->setAccessibleName(tr("Number of images shown"));
-    auto *show = new QPushButton(tr("&Show"));
-    auto *next = new QPushButton(tr("&Next page"));
-    controls->addWidget(new QLabel(tr("Seed")));
-    controls->addWidget(m_seed);
-    controls->addSpacing(12);
-    controls->addWidget(new QLabel(tr("From image")));
-    controls->addWidget(m_first);
-    controls->addSpacing(12);
-    controls->addWidget(new QLabel(tr("Images")));
-    controls->addWidget(m_count);
-    controls->addSpacing(12);
-    controls->addWidget(show);
-    controls->addWidget(next);
-    controls->addStretch(1);
-    layout->addLayout(controls);
+bool MainWindow::showArea(const QString &name) {
+    const int index = static_cast<int>(areaNames().indexOf(name.toLower()));
+    if (index < 0) return false;
+    m_tabs->setCurrentIndex(index);
+    return true;
+}
 
-    m_gallery = new SampleGallery;
-    layout->addWidget(m_gallery, 1);
-    setCentralWidget(central);
-
-    auto reload = [this] { loadSamples(static_cast<quint64>(m_seed->value()), m_first->value(), m_count->value()); };
-    connect(show, &QPushButton::clicked, this, reload);
-    connect(next, &QPushButton::clicked, this, [this, reload] {
-        m_first->setValue(m_first->value() + m_count->value());
-        reload();
+void MainWindow::connectEngine() {
+    EngineWorker *w = m_engine->worker();
+    TrainingDashboard *d = m_dashboard;
+    // Commands: dashboard -> engine thread (queued, since the worker lives there).
+    connect(d, &TrainingDashboard::startRequested, w, &EngineWorker::start);
+    connect(d, &TrainingDashboard::pauseRequested, w, &EngineWorker::pause);
+    connect(d, &TrainingDashboard::resumeRequested, w, &EngineWorker::resume);
+    connect(d, &TrainingDashboard::stepRequested, w, &EngineWorker::stepOnce);
+    connect(d, &TrainingDashboard::stopRequested, w, &EngineWorker::stop);
+    connect(d, &TrainingDashboard::learningRateChanged, w, &EngineWorker::setLearningRate);
+    connect(d, &TrainingDashboard::saveCheckpointRequested, w, &EngineWorker::saveCheckpoint);
+    // Events: engine thread -> dashboard.
+    connect(w, &EngineWorker::runStarted, d, &TrainingDashboard::onRunStarted);
+    connect(w, &EngineWorker::batchesDone, d, &TrainingDashboard::onBatches);
+    connect(w, &EngineWorker::validationProgress, d, &TrainingDashboard::onValidationProgress);
+    connect(w, &EngineWorker::epochDone, d, &TrainingDashboard::onEpoch);
+    connect(w, &EngineWorker::previewReady, d, &TrainingDashboard::onPreview);
+    connect(w, &EngineWorker::pausedChanged, d, &TrainingDashboard::onPaused);
+    connect(w, &EngineWorker::runFinished, d, &TrainingDashboard::onRunFinished);
+    connect(w, &EngineWorker::errorOccurred, d, &TrainingDashboard::onError);
+    connect(w, &EngineWorker::checkpointSaved, d,
+            [d](const QString &path) { d->showMessage(tr("Saved the best weights to %1").arg(path)); });
+    connect(w, &EngineWorker::checkpointLoaded, this, [this](const QString &description) {
+        m_dashboard->showMessage(tr("Opened %1. The preview shows its predictions on validation images.").arg(description));
+        showArea(QStringLiteral("train"));
     });
-    connect(m_seed, &QSpinBox::editingFinished, this, [this, reload] {
-        if (m_seed->value() != m_shownSeed) reload();
+    connect(w, &EngineWorker::deviceReady, this,
+            [this](const QString &device) { m_deviceLabel->setText(tr("Device: %1").arg(device)); });
+    connect(w, &EngineWorker::runStarted, this, [this](const RunInfo &info) {
+        m_modelLabel->setText(tr("Model: %1 (%2 parameters)").arg(info.modelName, QLocale().toString(info.parameters)));
+        m_dataLabel->setText(tr("Data: %1").arg(info.datasetName));
+        m_deviceLabel->setText(tr("Device: %1").arg(info.device));
     });
-    connect(&m_watcher, &QFutureWatcher<GalleryBatch>::finished, this, &MainWindow::showBatch);
+}
 
+void MainWindow::buildMenus() {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    QAction *shot = file->addAction(tr("Save &Screenshot…"), this, &MainWindow::saveScreenshot);
+    QAction *open = file->addAction(tr("&Open Checkpoint…"), this, &MainWindow::openCheckpoint);
+    open->setShortcut(QKeySequence::Open);
+    QAction *save = file->addAction(tr("&Save Weights…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save weights"), QStringLiteral("model.ckpt"),
+                                                          tr("UNet Lab checkpoints (*.ckpt)"));
+        if (!path.isEmpty()) QMetaObject::invokeMethod(m_engine->worker(), "saveCheckpoint", Q_ARG(QString, path));
+    });
+    save->setShortcut(QKeySequence::Save);
+    QAction *shot = file->addAction(tr("Save Sc&reenshot…"), this, &MainWindow::saveScreenshot);
     shot->setShortcut(QKeySequence(tr("Ctrl+Shift+S")));
     file->addSeparator();
     QAction *quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+
+    QMenu *training = menuBar()->addMenu(tr("&Training"));
+    training->addAction(tr("&Start"), QKeySequence(tr("Ctrl+R")), m_dashboard, &TrainingDashboard::start);
+    training->addAction(tr("&Pause / Resume"), QKeySequence(tr("Ctrl+P")), m_dashboard,
+                        &TrainingDashboard::pauseOrResume);
+    training->addAction(tr("Step &One Batch"), QKeySequence(tr("Ctrl+.")), m_dashboard, &TrainingDashboard::step);
+    training->addAction(tr("S&top"), QKeySequence(tr("Ctrl+Shift+R")), m_dashboard, &TrainingDashboard::stop);
+    training->addSeparator();
+    QMenu *presets = training->addMenu(tr("Chapter &Presets"));
+    for (const QString &name : TrainingSettings::chapterPresets())
+        presets->addAction(name, this, [this, name] {
+            m_dashboard->settings()->applyChapterPreset(name);
+            showArea(QStringLiteral("train"));
+        });
+
     QMenu *view = menuBar()->addMenu(tr("&View"));
-    QAction *masks = view->addAction(tr("Show &Mask Column"));
-    masks->setCheckable(true);
-    masks->setChecked(true);
-    connect(masks, &QAction::toggled, m_gallery, &SampleGallery::setShowMaskColumn);
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        QAction *a = view->addAction(m_tabs->tabText(i).remove(QLatin1Char('&')), this, [this, i] { m_tabs->setCurrentIndex(i); });
+        a->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + i)));
+    }
+    QAction *full = view->addAction(tr("&Full Screen"), this, [this] { isFullScreen() ? showNormal() : showFullScreen(); });
+    full->setShortcut(QKeySequence::FullScreen);
+
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About UNet Lab"), this, &MainWindow::about);
 
     QToolBar *toolbar = addToolBar(tr("Main"));
     toolbar->setObjectName(QStringLiteral("mainToolbar"));
+    toolbar->addAction(open);
+    toolbar->addAction(save);
     toolbar->addAction(shot);
-    toolbar->addAction(masks);
-
-    m_datasetLabel = new QLabel;
-    m_deviceLabel = new QLabel(tr("Device: %1").arg(deviceDescription));
-    statusBar()->addWidget(m_datasetLabel, 1);
-    statusBar()->addPermanentWidget(m_deviceLabel);
-
-    QSettings settings;
-    m_seed->setValue(settings.value(QStringLiteral("gallery/seed"), 1).toInt());
-    m_count->setValue(settings.value(QStringLiteral("gallery/count"), 8).toInt());
-    m_gallery->setOverlayOpacity(settings.value(QStringLiteral("gallery/opacity"), 45).toInt());
-    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) resize(1440, 900);
-    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
 }
 
-MainWindow::~MainWindow() {
-    // Child widgets emit focus signals while they are torn down; none may reach us then.
-    m_seed->disconnect(this);
-    m_watcher.disconnect(this);
-    m_watcher.waitForFinished();
-}
-
-void MainWindow::loadSamples(quint64 seed, int first, int count) {
-    m_seed->setValue(static_cast<int>(seed));
-    m_shownSeed = static_cast<int>(seed);
-    m_first->setValue(first);
-    m_count->setValue(count);
-    m_datasetLabel->setText(tr("Generating %n synthetic image(s)…", nullptr, count));
-    if (m_watcher.isRunning()) m_watcher.waitForFinished();  // a few ms; keeps requests in order
-    m_watcher.setFuture(QtConcurrent::run(generateBatch, seed, first, count));
-}
-
-void MainWindow::showBatch() {
-    const GalleryBatch batch = m_watcher.result();
-    QVector<GalleryClass> classes;
-    const QVector<QColor> colours = classColours(batch.classNames.size());
-    for (int c = 0; c < batch.classNames.size(); ++c) classes.push_back({batch.classNames[c], colours[c]});
-    m_gallery->setClasses(classes);
-    m_gallery->setItems(batch.items);
-    m_datasetLabel->setText(tr("Dataset: synthetic cells, seed %1, images %2–%3 (256×256, 3 classes)")
-                                .arg(m_seed->value())
-                                .arg(m_first->value())
-                                .arg(m_first->value() + batch.items.size() - 1));
-    Q_EMIT loaded();
+void MainWindow::openCheckpoint() {
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open checkpoint"), QString(), tr("UNet Lab checkpoints (*.ckpt);;All files (*)"));
+    if (!path.isEmpty()) QMetaObject::invokeMethod(m_engine->worker(), "loadCheckpoint", Q_ARG(QString, path));
 }
 
 void MainWindow::saveScreenshot() {
@@ -176,17 +185,18 @@ void MainWindow::about() {
     QMessageBox::about(this, tr("About UNet Lab"),
                        tr("<h3>UNet Lab %1</h3><p>Learn how convolutional networks and U-Net segment images, "
                           "by touching every piece.</p><p>Qt %2 · %3</p>")
-                           .arg(QStringLiteral(UNETLAB_VERSION), QString::fromLatin1(qVersion()),
-                                m_deviceLabel->text()));
+                           .arg(QStringLiteral(UNETLAB_VERSION), QString::fromLatin1(qVersion()), m_deviceLabel->text()));
 }
 
 void MainWindow::closeEvent(QCloseEvent *event) {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
-    settings.setValue(QStringLiteral("gallery/seed"), m_seed->value());
-    settings.setValue(QStringLiteral("gallery/count"), m_count->value());
-    settings.setValue(QStringLiteral("gallery/opacity"), m_gallery->overlayOpacity());
+    settings.setValue(QStringLiteral("window/tab"), m_tabs->currentIndex());
+    m_dataset->saveSettings();
+    m_dashboard->settings()->saveSettings();
+    // Stops a run after its current batch; finished epochs are already autosaved.
+    m_engine->shutdown();
     event->accept();
 }
 

@@ -1,53 +1,49 @@
 #pragma once
-// The main window. For now one area: the built-in synthetic dataset, browsable by seed,
-// with each image's mask and overlay. Training, teaching widgets and inspection arrive
-// as their own areas (issues #3-#6).
+// The main window: one tab per working area (Data, Train; Learn, Inspect and Compare come
+// with their issues), menus with standard shortcuts, a toolbar, and a status bar with the
+// device, the model and the dataset. Owns the engine thread.
 
-#include <QFutureWatcher>
 #include <QMainWindow>
 #include <QString>
-#include <QVector>
 
-#include "SampleGallery.h"
-
-class QSpinBox;
 class QLabel;
+class QTabWidget;
+class TrainingDashboard;
 
 namespace unetlab::gui {
 
-struct GalleryBatch {
-    QVector<GalleryItem> items;
-    QString datasetName;
-    QStringList classNames;
-};
+class DatasetPage;
+class EngineThread;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    explicit MainWindow(const QString &deviceDescription, QWidget *parent = nullptr);
+    explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Generates the samples in the background; `loaded` is emitted when they are shown.
-    void loadSamples(quint64 seed, int first, int count);
-    SampleGallery *gallery() const { return m_gallery; }
-
-Q_SIGNALS:
-    void loaded();
+    DatasetPage *datasetPage() const { return m_dataset; }
+    TrainingDashboard *dashboard() const { return m_dashboard; }
+    EngineThread *engine() const { return m_engine; }
+    QString deviceText() const;
+    // Shows an area by name ("data", "train"); false when there is none of that name.
+    bool showArea(const QString &name);
+    QStringList areaNames() const;
 
 private:
-    void showBatch();
+    void buildMenus();
+    void connectEngine();
+    void openCheckpoint();
     void saveScreenshot();
     void about();
     void closeEvent(QCloseEvent *event) override;
 
-    SampleGallery *m_gallery = nullptr;
-    QSpinBox *m_seed = nullptr;
-    QSpinBox *m_first = nullptr;
-    QSpinBox *m_count = nullptr;
-    int m_shownSeed = -1;
-    QLabel *m_datasetLabel = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    DatasetPage *m_dataset = nullptr;
+    TrainingDashboard *m_dashboard = nullptr;
+    EngineThread *m_engine = nullptr;
     QLabel *m_deviceLabel = nullptr;
-    QFutureWatcher<GalleryBatch> m_watcher;
+    QLabel *m_modelLabel = nullptr;
+    QLabel *m_dataLabel = nullptr;
 };
 
 }  // namespace unetlab::gui

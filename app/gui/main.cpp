@@ -1,5 +1,6 @@
 // unetlab: the desktop application.
-//   unetlab [--screenshot FILE [--after-ms N]] [--size WxH]
+//   unetlab [--tab NAME] [--preset NAME] [--train-epochs N] [--screenshot FILE [--after-ms N]
+//           [--screenshot-at-epoch N]] [--size WxH]
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -8,9 +9,20 @@
 
 #include <iostream>
 
+#include "TrainingDashboard.h"
+#include "TrainingSettings.h"
 #include "core/BuildInfo.h"
-#include "core/Device.h"
+#include "gui/DatasetPage.h"
 #include "gui/MainWindow.h"
+
+namespace {
+
+int fail(const std::string &message) {
+    std::cerr << "unetlab: error: " << message << "\n";
+    return 2;
+}
+
+}  // namespace
 
 int main(int argc, char **argv) {
     QApplication app(argc, argv);
@@ -23,38 +35,58 @@ int main(int argc, char **argv) {
     parser.setApplicationDescription(QStringLiteral("Learn convolution and U-Net segmentation by touching every piece."));
     parser.addHelpOption();
     parser.addVersionOption();
+    const QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Open the area NAME (data, train)."),
+                                 QStringLiteral("NAME"));
+    const QCommandLineOption preset(QStringLiteral("preset"),
+                                    QStringLiteral("Load a training preset: \"Chapter: MinimalCNN\" or \"Chapter: SmallUNet\"."),
+                                    QStringLiteral("NAME"));
+    const QCommandLineOption trainEpochs(QStringLiteral("train-epochs"),
+                                         QStringLiteral("Train for N epochs right away (with --screenshot: then capture)."),
+                                         QStringLiteral("N"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
                                         QStringLiteral("Save a PNG of the main window to FILE and exit."),
                                         QStringLiteral("FILE"));
     const QCommandLineOption afterMs(QStringLiteral("after-ms"),
-                                     QStringLiteral("Wait N ms after the window is ready before the screenshot."),
-                                     QStringLiteral("N"), QStringLiteral("300"));
+                                     QStringLiteral("Wait N ms after the window is ready (or training ended) before the screenshot."),
+                                     QStringLiteral("N"), QStringLiteral("500"));
+    const QCommandLineOption atEpoch(QStringLiteral("screenshot-at-epoch"),
+                                     QStringLiteral("With --train-epochs: capture after epoch N, mid-training, and exit."),
+                                     QStringLiteral("N"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size, e.g. 1920x1080."),
                                   QStringLiteral("WxH"));
-    parser.addOptions({screenshot, afterMs, size});
+    parser.addOptions({tab, preset, trainEpochs, screenshot, afterMs, atEpoch, size});
     parser.process(app);
 
-    unetlab::configureThreads(0);
-    const QString device = QString::fromStdString(unetlab::describeDevice(unetlab::resolveDevice(unetlab::DeviceChoice::Auto)));
-
-    unetlab::gui::MainWindow window(device);
+    unetlab::gui::MainWindow window;
     if (parser.isSet(size)) {
         const QStringList wh = parser.value(size).split(QLatin1Char('x'));
         bool okW = false, okH = false;
         const int w = wh.value(0).toInt(&okW), h = wh.value(1).toInt(&okH);
-        if (wh.size() != 2 || !okW || !okH || w < 320 || h < 240) {
-            std::cerr << "unetlab: error: --size expects WxH, e.g. 1920x1080\n";
-            return 2;
-        }
+        if (wh.size() != 2 || !okW || !okH || w < 320 || h < 240) return fail("--size expects WxH, e.g. 1920x1080");
         window.resize(w, h);
     }
+    if (parser.isSet(tab) && !window.showArea(parser.value(tab)))
+        return fail("unknown area '" + parser.value(tab).toStdString() + "' (known: " +
+                    window.areaNames().join(QStringLiteral(", ")).toStdString() + ")");
+    TrainingDashboard *dashboard = window.dashboard();
+    if (parser.isSet(preset) && !dashboard->settings()->applyChapterPreset(parser.value(preset)))
+        return fail("unknown preset '" + parser.value(preset).toStdString() + "' (known: " +
+                    TrainingSettings::chapterPresets().join(QStringLiteral(", ")).toStdString() + ")");
+    int epochs = 0;
+    if (parser.isSet(trainEpochs)) {
+        bool ok = false;
+        epochs = parser.value(trainEpochs).toInt(&ok);
+        if (!ok || epochs < 1 || epochs > 1000) return fail("--train-epochs expects a number from 1 to 1000");
+        dashboard->settings()->setEpochs(epochs);
+    }
+    bool okDelay = false;
+    const int delay = parser.value(afterMs).toInt(&okDelay);
+    if (!okDelay || delay < 0) return fail("--after-ms expects a number of milliseconds");
     window.show();
-    window.loadSamples(1, 0, 8);
 
     if (parser.isSet(screenshot)) {
         const QString path = parser.value(screenshot);
-        const int delay = parser.value(afterMs).toInt();
-        QObject::connect(&window, &unetlab::gui::MainWindow::loaded, &window, [&window, path, delay] {
+        auto capture = [&window, path, delay] {
             QTimer::singleShot(delay, &window, [&window, path] {
                 if (!window.grab().save(path)) {
                     std::cerr << "unetlab: error: cannot write screenshot '" << path.toStdString() << "'\n";
@@ -63,7 +95,17 @@ int main(int argc, char **argv) {
                 }
                 QApplication::exit(0);
             });
-        });
+        };
+        if (epochs > 0 && parser.isSet(atEpoch)) {
+            const int at = parser.value(atEpoch).toInt();
+            if (at < 1 || at > epochs) return fail("--screenshot-at-epoch must be between 1 and --train-epochs");
+            QObject::connect(dashboard, &TrainingDashboard::epochFinished, &window,
+                             [capture, at](int epoch) { if (epoch == at) capture(); });
+        } else if (epochs > 0)
+            QObject::connect(dashboard, &TrainingDashboard::runFinished, &window, capture);
+        else
+            QObject::connect(window.datasetPage(), &unetlab::gui::DatasetPage::loaded, &window, capture);
     }
+    if (epochs > 0) QTimer::singleShot(0, dashboard, &TrainingDashboard::start);
     return app.exec();
 }

@@ -75,6 +75,41 @@ std::vector<std::pair<std::string, int>> ModelConfig::stageChannels() const {
     return stages;
 }
 
+std::int64_t ModelConfig::parameterCount() const {
+    auto conv = [](std::int64_t in, std::int64_t out, std::int64_t k) { return in * out * k * k + out; };
+    const std::int64_t bn = batchNorm ? 2 : 0;  // BatchNorm weight and bias per channel
+    std::int64_t total = 0;
+    if (arch == Architecture::MinimalCNN) {
+        std::int64_t in = inChannels;
+        std::vector<int> outs = {widths[0], widths[1]};
+        for (int i = 0; i < extraDepth; ++i) outs.push_back(widths[1]);
+        for (std::size_t i = 0; i < outs.size(); ++i) {
+            total += conv(in, outs[i], i == 0 ? firstKernel : 3) + bn * outs[i];
+            in = outs[i];
+        }
+        return total + conv(in, numClasses, 1);
+    }
+    auto block = [&](std::int64_t in, std::int64_t out) { return conv(in, out, 3) + conv(out, out, 3) + 2 * bn * out; };
+    std::int64_t in = inChannels;
+    for (int l = 1; l <= levels; ++l) {
+        total += block(in, static_cast<std::int64_t>(base) << (l - 1));
+        in = static_cast<std::int64_t>(base) << (l - 1);
+    }
+    total += block(in, static_cast<std::int64_t>(base) << levels);
+    in = static_cast<std::int64_t>(base) << levels;
+    for (int l = levels; l >= 1; --l) {
+        const std::int64_t skip = static_cast<std::int64_t>(base) << (l - 1);
+        std::int64_t up = in;
+        if (upsampling == Upsampling::Transposed) {
+            up = in / 2;
+            total += conv(in, up, 2);  // ConvTranspose2d(in, in/2, 2, stride 2): same count as a 2x2 conv
+        }
+        total += block(up + (skips ? skip : 0), skip);
+        in = skip;
+    }
+    return total + conv(in, numClasses, 1);
+}
+
 int ModelConfig::downsamplingFactor() const { return arch == Architecture::UNet ? (1 << levels) : 1; }
 
 std::string ModelConfig::describe() const {

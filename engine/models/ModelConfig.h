@@ -3,6 +3,7 @@
 // knobs, JSON round trip, and the analytic receptive field. Building the network from
 // a config is in models/Networks.h.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ struct ModelConfig {
     void validate() const;
     // Channels after each named stage, in forward order (e.g. enc1: 32, enc2: 64, ...).
     std::vector<std::pair<std::string, int>> stageChannels() const;
+    // Exact trainable parameter count, computed from the definition (no LibTorch), so the
+    // GUI can show it as knobs change; tests check it against LibTorch's count.
+    std::int64_t parameterCount() const;
     // Total down-sampling factor; input height and width must be multiples of it.
     int downsamplingFactor() const;
     // One-line human summary, e.g. "UNet 2 levels, base 32, skips, bilinear, BN, ReLU".

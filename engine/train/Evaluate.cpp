@@ -73,6 +73,32 @@ SplitMetrics evaluateOn(SegmentationModel &model, const Dataset &data, const std
         .metrics;
 }
 
+std::vector<std::vector<std::uint8_t>> predictMasks(SegmentationModel &model, const std::vector<Sample> &samples,
+                                                    const Normalisation &normalisation, const std::string &device) {
+    std::vector<std::vector<std::uint8_t>> out;
+    if (samples.empty()) return out;
+    const torch::Device dev(device);
+    model.to(dev);
+    const bool wasTraining = model.is_training();
+    model.eval();
+    torch::Tensor pred;
+    {
+        torch::NoGradGuard noGrad;
+        pred = model.forward(prepareInput(stackImages(samples), dev, true, normalisation))
+                   .argmax(1)
+                   .to(torch::kUInt8)
+                   .cpu()
+                   .contiguous();
+    }
+    if (wasTraining) model.train();
+    const std::int64_t plane = pred.size(1) * pred.size(2);
+    for (std::int64_t i = 0; i < pred.size(0); ++i) {
+        const std::uint8_t *p = pred.data_ptr<std::uint8_t>() + i * plane;
+        out.emplace_back(p, p + plane);
+    }
+    return out;
+}
+
 TrainBenchmark benchmarkTraining(const std::string &preset, int size, int batch, int steps, const std::string &device) {
     const torch::Device dev(device);
     auto model = benchModel(preset, dev);

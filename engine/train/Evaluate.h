@@ -23,6 +23,10 @@ std::int64_t countParameters(const ModelConfig &config);
 SplitMetrics evaluateOn(SegmentationModel &model, const Dataset &data, const std::vector<std::size_t> &indices,
                         const Normalisation &normalisation, const std::string &device, int batchSize = 8);
 
+// Predicted class masks (height x width each) of `model` for samples of one size.
+std::vector<std::vector<std::uint8_t>> predictMasks(SegmentationModel &model, const std::vector<Sample> &samples,
+                                                    const Normalisation &normalisation, const std::string &device);
+
 struct TrainBenchmark {
     std::string model;
     int batch = 0, size = 0, steps = 0;

@@ -12,6 +12,7 @@
 #include "models/Networks.h"
 #include "train/Batch.h"
 #include "train/Checkpoint.h"
+#include "train/Evaluate.h"
 #include "train/Losses.h"
 
 namespace unetlab {
@@ -321,11 +322,13 @@ StepResult Trainer::Impl::endEpoch() {
     StepResult r;
     r.kind = StepResult::Kind::EpochEnd;
     r.epoch = e;
+    r.epochEnded = true;
     if (config.earlyStopPatience > 0 && epochsSinceBest >= config.earlyStopPatience) {
         StepResult f = finish("early stopping: no validation Dice gain for " + std::to_string(epochsSinceBest) +
                                   " epochs; keeping epoch " + std::to_string(bestEpoch),
                               false);
         f.epoch = e;
+        f.epochEnded = true;
         return f;
     }
     if (epoch >= config.epochs) {
@@ -334,6 +337,7 @@ StepResult Trainer::Impl::endEpoch() {
                                   std::to_string(bestEpoch),
                               false);
         f.epoch = e;
+        f.epochEnded = true;
         return f;
     }
     ++epoch;
@@ -385,30 +389,10 @@ SplitMetrics Trainer::evaluate(const std::vector<std::size_t> &indices) {
 }
 
 std::vector<std::vector<std::uint8_t>> Trainer::predict(const std::vector<Sample> &samples) {
-    std::vector<std::vector<std::uint8_t>> out;
-    if (samples.empty()) return out;
-    const bool wasTraining = d->model->is_training();
-    d->model->eval();
-    torch::Tensor pred;
-    {
-        torch::NoGradGuard noGrad;
-        pred = d->model
-                   ->forward(prepareInput(stackImages(samples), d->device, d->config.channelsLast, d->normalisation))
-                   .argmax(1)
-                   .to(torch::kUInt8)
-                   .cpu()
-                   .contiguous();
-    }
-    if (wasTraining) d->model->train();
-    const std::int64_t plane = pred.size(1) * pred.size(2);
-    for (std::int64_t i = 0; i < pred.size(0); ++i) {
-        const std::uint8_t *p = pred.data_ptr<std::uint8_t>() + i * plane;
-        out.emplace_back(p, p + plane);
-    }
-    return out;
+    return predictMasks(*d->model, samples, d->normalisation, d->device.str());
 }
 
-void Trainer::saveCheckpoint(const std::string &path, const std::string &dataSpec) const {
+void Trainer::saveCheckpoint(const std::string &path, const std::string &dataSpec, bool best) const {
     nlohmann::json header;
     header["classes"] = d->data->classNames();
     header["normalisation"] = toJson(d->normalisation);
@@ -429,6 +413,22 @@ void Trainer::saveCheckpoint(const std::string &path, const std::string &dataSpe
                            {"learning_rate", e.learningRate},
                            {"seconds", e.seconds}});
     header["history"] = history;
+    if (best && !d->bestState.empty() && !d->done) {
+        // Swap the best weights in for the write, then put the current ones back.
+        const std::vector<torch::Tensor> current = d->snapshot();
+        d->restore(d->bestState);
+        header["weights"] = "best";
+        try {
+            unetlab::saveCheckpoint(path, *d->model, header);
+        } catch (...) {
+            d->restore(current);
+            throw;
+        }
+        d->restore(current);
+        return;
+    }
+    // Once finished, the model already holds the best weights.
+    header["weights"] = d->done ? "best" : "current";
     unetlab::saveCheckpoint(path, *d->model, header);
 }
 

@@ -14,47 +14,11 @@
 #include "data/Split.h"
 #include "train/Metrics.h"
 #include "train/TrainConfig.h"
+#include "train/TrainEvents.h"
 
 namespace unetlab {
 
 class SegmentationModel;
-
-struct BatchReport {
-    int epoch = 0;              // 1-based
-    int batch = 0;              // 1-based within the epoch
-    int batchesPerEpoch = 0;
-    double loss = 0;            // this batch's training loss
-    double learningRate = 0;    // used for this batch
-    double imagesPerSecond = 0; // this batch
-    double elapsedSeconds = 0;  // since training started
-};
-
-struct EpochReport {
-    int epoch = 0;
-    double trainLoss = 0;       // mean over the epoch's batches
-    double valLoss = 0;
-    std::vector<double> valDice;  // per class
-    double valDiceMean = 0;
-    std::vector<double> valIoU;
-    double valIoUMean = 0;
-    double valPixelAccuracy = 0;
-    double valNcError = kUndefined;
-    double learningRate = 0;    // at the end of the epoch
-    double seconds = 0;         // training + validation time of this epoch
-    double elapsedSeconds = 0;
-    double imagesPerSecond = 0; // training throughput of this epoch
-    bool best = false;          // best validation Dice so far
-};
-
-struct StepResult {
-    enum class Kind { TrainBatch, ValidationBatch, EpochEnd, Finished };
-    Kind kind = Kind::TrainBatch;
-    BatchReport batch;          // TrainBatch
-    int validationDone = 0, validationTotal = 0;  // ValidationBatch
-    EpochReport epoch;          // EpochEnd (and Finished after the last epoch)
-    std::string stopReason;     // Finished: why ("completed 5 epochs", "early stopping ...", "the loss became NaN ...")
-    bool diverged = false;      // Finished because the loss was not finite
-};
 
 class Trainer {
 public:
@@ -88,8 +52,9 @@ public:
     SplitMetrics evaluate(const std::vector<std::size_t> &indices);
     // Predicted class masks (height x width each) for samples of the dataset's size.
     std::vector<std::vector<std::uint8_t>> predict(const std::vector<Sample> &samples);
-    // Writes the current weights with a header holding settings, data, split and history.
-    void saveCheckpoint(const std::string &path, const std::string &dataSpec) const;
+    // Writes the current weights (or the best epoch's, when `best` and one exists) with a
+    // header holding settings, data, split, normalisation and history. Atomic.
+    void saveCheckpoint(const std::string &path, const std::string &dataSpec, bool best = false) const;
 
     SegmentationModel &model();
 

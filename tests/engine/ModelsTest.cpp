@@ -30,6 +30,34 @@ TEST(ParameterCount, ClassicUNetMatchesItsDefinition) {
     EXPECT_EQ(countParameters(c), expected);
 }
 
+TEST(ParameterCount, AnalyticCountEqualsLibTorchForEveryKnob) {
+    // ModelConfig::parameterCount() is what the GUI shows as knobs change; it must be exact.
+    std::vector<ModelConfig> configs;
+    for (const auto &name : presetNames()) configs.push_back(presetConfig(name));
+    for (int levels : {1, 3}) {
+        for (bool skips : {true, false}) {
+            for (auto up : {Upsampling::Bilinear, Upsampling::Transposed}) {
+                ModelConfig c = presetConfig("small-unet");
+                c.levels = levels;
+                c.base = 8;
+                c.skips = skips;
+                c.upsampling = up;
+                c.batchNorm = levels == 1;
+                c.numClasses = 2;
+                c.inChannels = 1;
+                configs.push_back(c);
+            }
+        }
+    }
+    ModelConfig m = presetConfig("minimal");
+    m.firstKernel = 5;
+    m.extraDepth = 2;
+    m.batchNorm = true;
+    m.widths = {8, 24};
+    configs.push_back(m);
+    for (const auto &c : configs) EXPECT_EQ(c.parameterCount(), countParameters(*buildModel(c))) << c.describe();
+}
+
 TEST(Shapes, EveryPresetMapsAnImageToPerPixelLogits) {
     torch::manual_seed(0);
     for (const auto &name : presetNames()) {

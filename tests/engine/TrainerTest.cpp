@@ -52,6 +52,10 @@ TEST(Trainer, StepsThroughBatchesValidationAndEpochs) {
     EXPECT_EQ(finished, 1);
     EXPECT_EQ(steps.back().kind, StepResult::Kind::Finished);
     EXPECT_EQ(steps.back().epoch.epoch, 2);
+    EXPECT_TRUE(steps.back().epochEnded);
+    int ended = 0;
+    for (const auto &s : steps) ended += s.epochEnded;
+    EXPECT_EQ(ended, 2);
     EXPECT_EQ(t.history().size(), 2u);
     EXPECT_EQ(steps.front().batch.batchesPerEpoch, perEpoch);
     EXPECT_EQ(t.totalSteps(), 2 * perEpoch);

@@ -1,26 +1,61 @@
 #include <QLabel>
 #include <QSignalSpy>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QTest>
+#include <QSpinBox>
+#include <QComboBox>
 
 #include <gtest/gtest.h>
 
+#include "RunHistory.h"
+#include "TrainingDashboard.h"
+#include "TrainingSettings.h"
+#include "gui/DatasetPage.h"
 #include "gui/MainWindow.h"
 
-TEST(MainWindow, ShowsSyntheticSamplesWithMasksAndTheDevice) {
-    unetlab::gui::MainWindow w(QStringLiteral("CPU, 2 threads"));
+using unetlab::gui::MainWindow;
+
+TEST(MainWindow, ShowsTheDatasetAreaAndTheDevice) {
+    MainWindow w;
     w.resize(1400, 900);
     w.show();
-    QSignalSpy loaded(&w, &unetlab::gui::MainWindow::loaded);
-    w.loadSamples(1, 0, 4);
+    QSignalSpy loaded(w.datasetPage(), &unetlab::gui::DatasetPage::loaded);
+    w.datasetPage()->loadSamples(1, 0, 4);
     ASSERT_TRUE(loaded.wait(10000));
-    EXPECT_EQ(w.gallery()->itemCount(), 4);
-    bool sawDevice = false, sawDataset = false;
-    for (QLabel *l : w.statusBar()->findChildren<QLabel *>()) {
-        sawDevice = sawDevice || l->text().contains(QStringLiteral("CPU, 2 threads"));
-        sawDataset = sawDataset || l->text().contains(QStringLiteral("synthetic cells, seed 1"));
-    }
-    EXPECT_TRUE(sawDevice);
-    EXPECT_TRUE(sawDataset);
-    const QImage shot = w.grab().toImage();
-    EXPECT_GE(shot.width(), 1000);
+    EXPECT_EQ(w.datasetPage()->gallery()->itemCount(), 4);
+    for (int i = 0; i < 50 && !w.deviceText().contains(QStringLiteral("CPU")); ++i) QTest::qWait(100);
+    EXPECT_TRUE(w.deviceText().contains(QStringLiteral("CPU")) || w.deviceText().contains(QStringLiteral("CUDA")))
+        << w.deviceText().toStdString();
+    EXPECT_TRUE(w.showArea(QStringLiteral("train")));
+    EXPECT_FALSE(w.showArea(QStringLiteral("nowhere")));
+}
+
+TEST(MainWindow, TrainsFromTheDashboardAndClosesMidRunWithoutHanging) {
+    auto *w = new MainWindow;
+    w->resize(1600, 950);
+    w->show();
+    TrainingDashboard *d = w->dashboard();
+    d->settings()->applyChapterPreset(QStringLiteral("Chapter: MinimalCNN"));
+    // A quick run through the real knobs: fewer, smaller images.
+    for (QSpinBox *s : d->settings()->findChildren<QSpinBox *>())
+        if (s->accessibleName() == QStringLiteral("Number of images")) s->setValue(24);
+    for (QComboBox *c : d->settings()->findChildren<QComboBox *>())
+        if (c->accessibleName() == QStringLiteral("Image size")) c->setCurrentText(QStringLiteral("64"));
+    d->settings()->setEpochs(1);
+    QSignalSpy finished(d, &TrainingDashboard::runFinished);
+    d->start();
+    ASSERT_TRUE(finished.wait(60000));
+    EXPECT_EQ(d->history()->runCount(), 1);
+
+    // A long run, closed while it trains.
+    d->settings()->setEpochs(500);
+    QSignalSpy epochs(d, &TrainingDashboard::epochFinished);
+    d->start();
+    ASSERT_TRUE(epochs.wait(30000));
+    QElapsedTimer t;
+    t.start();
+    w->close();
+    delete w;
+    EXPECT_LT(t.elapsed(), 10000);
 }

@@ -1,13 +1,19 @@
-// GoogleTest main for widget tests: one QApplication for the whole run, headless.
+// GoogleTest main for widget tests: one QApplication for the whole run, headless, with
+// settings and autosaves kept out of the user's folders.
 #include <QApplication>
+#include <QStandardPaths>
 
 #include <gtest/gtest.h>
 
+#include "TrainingTypes.h"
+
 int main(int argc, char **argv) {
-    qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? QByteArray("offscreen")
-                                                                   : qgetenv("QT_QPA_PLATFORM"));
+    if (qgetenv("QT_QPA_PLATFORM").isEmpty()) qputenv("QT_QPA_PLATFORM", "offscreen");
+    QStandardPaths::setTestModeEnabled(true);
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("UNetLabTests"));
+    QApplication::setApplicationName(QStringLiteral("UNet Lab Tests"));
+    registerTrainingTypes();
     ::testing::InitGoogleTest(&argc, argv);
     return RUN_ALL_TESTS();
 }

@@ -1,0 +1,375 @@
+#include "gui/EngineWorker.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QThread>
+
+#include <cmath>
+#include <stdexcept>
+
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#include "SampleGallery.h"
+#include "core/AtomicFile.h"
+#include "core/Device.h"
+#include "data/DataSpec.h"
+#include "gui/ImageConvert.h"
+#include "train/Checkpoint.h"
+#include "train/Evaluate.h"
+#include "train/History.h"
+#include "train/Trainer.h"
+
+namespace unetlab::gui {
+namespace {
+
+constexpr int kEmitIntervalMs = 33;  // at most ~30 events a second reach the GUI
+constexpr int kPreviewImages = 4;
+constexpr int kPreviewIntervalMs = 250;
+constexpr double kOverlayOpacity = 0.5;
+
+QString q(const std::string &s) { return QString::fromStdString(s); }
+
+QString settingsSummary(const TrainConfig &c) {
+    QString s = QStringLiteral("%1 epochs, batch %2, %3 lr %4, %5 loss")
+                    .arg(c.epochs)
+                    .arg(c.batchSize)
+                    .arg(q(toString(c.optimizer)))
+                    .arg(c.learningRate)
+                    .arg(q(toString(c.loss.kind)));
+    if (c.schedule != ScheduleKind::Constant) s += QStringLiteral(", %1 schedule").arg(q(toString(c.schedule)));
+    if (c.earlyStopPatience > 0) s += QStringLiteral(", early stop %1").arg(c.earlyStopPatience);
+    return s + QStringLiteral(", seed %1").arg(c.seed);
+}
+
+}  // namespace
+
+EngineWorker::EngineWorker(const QString &autosaveRoot, QObject *parent)
+    : QObject(parent), m_autosaveRoot(autosaveRoot) {}
+
+EngineWorker::~EngineWorker() = default;
+
+bool EngineWorker::guard(const char *what, const std::function<void()> &work) {
+    try {
+        work();
+        return true;
+    } catch (const std::exception &e) {
+        std::string message = e.what();
+        if (const auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);  // LibTorch backtraces
+        Q_EMIT errorOccurred(tr("%1: %2").arg(QString::fromLatin1(what), q(message)));
+    } catch (...) {
+        Q_EMIT errorOccurred(tr("%1: unexpected error").arg(QString::fromLatin1(what)));
+    }
+    return false;
+}
+
+void EngineWorker::initialise() {
+#ifdef __linux__
+    // Lower this thread's priority (LibTorch's worker threads, created from here, inherit it)
+    // so the GUI thread always gets a core when it needs one; it is idle most of the time,
+    // so training loses almost nothing.
+    ::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10);
+#endif
+    guard("Engine start-up", [this] {
+        configureThreads(0);
+        Q_EMIT deviceReady(q(describeDevice(resolveDevice(DeviceChoice::Auto))));
+    });
+}
+
+void EngineWorker::start(const RunRequest &request) {
+    if (m_training) {
+        Q_EMIT errorOccurred(tr("A run is already going; stop it first."));
+        return;
+    }
+    m_abort = false;
+    const bool ok = guard("Cannot start training", [&] {
+        const std::string spec = request.data.toString();
+        if (!m_data || spec != m_dataSpec || m_data->width() != request.data.size) {
+            m_data = openDataset(request.data);
+            m_dataSpec = spec;
+        }
+        m_trainer = std::make_unique<Trainer>(request.config, m_data);
+    });
+    if (!ok) return;
+
+    ++m_runCount;
+    const Trainer &t = *m_trainer;
+    m_info = RunInfo{};
+    m_info.runId = m_runCount;
+    m_info.modelName = request.modelName;
+    m_info.modelDescription = q(t.config().model.describe());
+    m_info.parameters = t.parameterCount();
+    m_info.device = q(describeDevice(t.device()));
+    m_info.datasetName = q(m_data->name());
+    m_info.trainImages = static_cast<int>(t.split().train.size());
+    m_info.valImages = static_cast<int>(t.split().val.size());
+    m_info.testImages = static_cast<int>(t.split().test.size());
+    m_info.epochs = t.config().epochs;
+    m_info.batchesPerEpoch = t.totalSteps() / std::max(1, t.config().epochs);
+    for (const auto &c : m_data->classNames()) m_info.classNames << q(c);
+    m_info.settings = settingsSummary(t.config());
+    m_runDir = QDir(m_autosaveRoot)
+                   .filePath(QStringLiteral("%1-run%2-%3")
+                                 .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")))
+                                 .arg(m_runCount)
+                                 .arg(request.modelName));
+    if (!QDir().mkpath(m_runDir)) {
+        Q_EMIT errorOccurred(tr("Cannot create the autosave folder %1; training runs without autosave.").arg(m_runDir));
+        m_runDir.clear();
+    }
+    m_info.autosaveDir = m_runDir;
+    m_bestCheckpoint.clear();
+    m_previewIndices.assign(t.split().val.begin(),
+                            t.split().val.begin() + std::min<std::size_t>(kPreviewImages, t.split().val.size()));
+    m_training = true;
+    m_paused = false;
+    m_pending.clear();
+    m_sinceEmit.start();
+    m_sincePreview.invalidate();
+    Q_EMIT runStarted(m_info);
+    emitPreview(0);
+    scheduleStep();
+}
+
+void EngineWorker::scheduleStep() {
+    if (m_stepQueued) return;
+    m_stepQueued = true;
+    QMetaObject::invokeMethod(this, &EngineWorker::runStep, Qt::QueuedConnection);
+}
+
+void EngineWorker::runStep() {
+    m_stepQueued = false;
+    if (!m_training || !m_trainer) return;
+    if (m_abort) {
+        finishRun(tr("stopped because the window closed"), false);
+        return;
+    }
+    if (m_paused && !m_singleStep) return;
+
+    StepResult r;
+    if (!guard("Training failed", [&] { r = m_trainer->step(); })) {
+        finishRun(tr("stopped by an error"), false);
+        return;
+    }
+    if (r.kind == StepResult::Kind::TrainBatch) {
+        m_pending.push_back(r.batch);
+        flushBatches(false);
+        m_singleStep = false;  // "Step" runs up to and including the next training batch
+    } else if (r.kind == StepResult::Kind::ValidationBatch && m_sinceEmit.elapsed() >= kEmitIntervalMs) {
+        flushBatches(true);
+        Q_EMIT validationProgress(r.validationDone, r.validationTotal);
+        m_sinceEmit.restart();
+    }
+    if (r.epochEnded) {
+        flushBatches(true);
+        Q_EMIT epochDone(r.epoch);
+        autosave(r.epoch);
+        // On tiny, fast runs epochs end many times a second: refresh the preview at most
+        // every kPreviewIntervalMs, and always after the last epoch.
+        if (r.kind == StepResult::Kind::Finished || !m_sincePreview.isValid() ||
+            m_sincePreview.elapsed() >= kPreviewIntervalMs)
+            emitPreview(r.epoch.epoch);
+    }
+    if (r.kind == StepResult::Kind::Finished) {
+        finishRun(q(r.stopReason), r.diverged);
+        return;
+    }
+    if (m_paused && !m_singleStep) {
+        flushBatches(true);
+        return;
+    }
+    scheduleStep();
+}
+
+void EngineWorker::flushBatches(bool force) {
+    if (m_pending.isEmpty()) return;
+    if (!force && m_sinceEmit.elapsed() < kEmitIntervalMs) return;
+    Q_EMIT batchesDone(m_pending);
+    m_pending.clear();
+    m_sinceEmit.restart();
+}
+
+void EngineWorker::autosave(const EpochReport &epoch) {
+    if (m_runDir.isEmpty() || !m_trainer) return;
+    const QDir dir(m_runDir);
+    guard("Autosave failed", [&] {
+        m_trainer->saveCheckpoint(dir.filePath(QStringLiteral("last.ckpt")).toStdString(), m_dataSpec);
+        if (epoch.best) {
+            m_bestCheckpoint = dir.filePath(QStringLiteral("best.ckpt"));
+            m_trainer->saveCheckpoint(m_bestCheckpoint.toStdString(), m_dataSpec);
+        }
+        std::vector<std::string> classes;
+        for (const QString &c : m_info.classNames) classes.push_back(c.toStdString());
+        writeFileAtomically(dir.filePath(QStringLiteral("metrics.csv")).toStdString(),
+                            historyCsv(classes, m_trainer->history()));
+    });
+}
+
+QVector<PreviewItem> EngineWorker::previewOf(const std::vector<Sample> &samples,
+                                             const std::vector<std::vector<std::uint8_t>> &predictions) const {
+    QVector<PreviewItem> items;
+    const int k = m_data ? m_data->numClasses() : 3;
+    const QVector<QColor> colours = classColours(k);
+    for (std::size_t i = 0; i < samples.size(); ++i) {
+        const Sample &s = samples[i];
+        PreviewItem item;
+        item.id = q(s.id);
+        item.image = sampleImage(s);
+        item.truth = SampleGallery::overlay(item.image, maskImage(s.mask, s.width, s.height, colours), kOverlayOpacity);
+        if (i < predictions.size()) {
+            item.prediction = SampleGallery::overlay(item.image, maskImage(predictions[i], s.width, s.height, colours),
+                                                     kOverlayOpacity);
+            MetricsAccumulator m(k);
+            item.dice = m.addImage(s.id, s.mask.data(), predictions[i].data(), s.mask.size()).diceMean;
+        }
+        items.push_back(item);
+    }
+    return items;
+}
+
+void EngineWorker::emitPreview(int epoch) {
+    if (!m_trainer || !m_data) return;
+    guard("Preview failed", [&] {
+        std::vector<Sample> samples;
+        for (std::size_t i : m_previewIndices) samples.push_back(m_data->get(i));
+        const auto predictions = epoch > 0 ? m_trainer->predict(samples) : std::vector<std::vector<std::uint8_t>>{};
+        Q_EMIT previewReady(previewOf(samples, predictions), epoch);
+        m_sincePreview.start();
+    });
+}
+
+void EngineWorker::finishRun(const QString &reason, bool diverged) {
+    if (!m_trainer) return;
+    if (!m_trainer->finished()) m_trainer->stop(reason.toStdString());
+    flushBatches(true);
+    m_training = false;
+    m_paused = false;
+    m_singleStep = false;
+    RunSummary s;
+    s.info = m_info;
+    const auto &history = m_trainer->history();
+    s.epochsRun = static_cast<int>(history.size());
+    s.bestEpoch = m_trainer->bestEpoch();
+    s.stopReason = reason;
+    s.diverged = diverged;
+    s.checkpoint = m_bestCheckpoint;
+    if (!history.empty()) {
+        s.seconds = history.back().elapsedSeconds;
+        double ips = 0;
+        for (const auto &e : history) ips += e.imagesPerSecond;
+        s.imagesPerSecond = ips / static_cast<double>(history.size());
+        if (s.bestEpoch > 0) {
+            const EpochReport &best = history[static_cast<std::size_t>(s.bestEpoch - 1)];
+            s.bestValDice = QVector<double>(best.valDice.begin(), best.valDice.end());
+            s.bestValDiceMean = best.valDiceMean;
+        }
+    }
+    Q_EMIT runFinished(s);
+}
+
+void EngineWorker::pause() {
+    if (!m_training || m_paused) return;
+    m_paused = true;
+    flushBatches(true);
+    Q_EMIT pausedChanged(true);
+}
+
+void EngineWorker::resume() {
+    if (!m_training || !m_paused) return;
+    m_paused = false;
+    Q_EMIT pausedChanged(false);
+    scheduleStep();
+}
+
+void EngineWorker::stepOnce() {
+    if (!m_training || !m_paused) return;
+    m_singleStep = true;
+    scheduleStep();
+}
+
+void EngineWorker::stop() {
+    if (!m_training) return;
+    finishRun(tr("stopped by the user"), false);
+}
+
+void EngineWorker::setLearningRate(double rate) {
+    if (!m_trainer || !m_training) return;
+    guard("Cannot change the learning rate", [&] { m_trainer->setLearningRate(rate); });
+}
+
+void EngineWorker::saveCheckpoint(const QString &path) {
+    if (!m_trainer) {
+        Q_EMIT errorOccurred(tr("Nothing to save yet: train a model first."));
+        return;
+    }
+    if (guard("Cannot save the checkpoint",
+              [&] { m_trainer->saveCheckpoint(path.toStdString(), m_dataSpec, /*best=*/true); }))
+        Q_EMIT checkpointSaved(path);
+}
+
+void EngineWorker::loadCheckpoint(const QString &path) {
+    if (m_training) {
+        Q_EMIT errorOccurred(tr("Stop the current run before opening a checkpoint."));
+        return;
+    }
+    guard("Cannot open the checkpoint", [&] {
+        auto loaded = std::make_unique<LoadedCheckpoint>(unetlab::loadCheckpoint(path.toStdString()));
+        const auto &h = loaded->header;
+        const std::string spec = h.contains("data") ? h["data"].value("spec", "synthetic") : "synthetic";
+        const int size = h.contains("input_size") ? h["input_size"][0].get<int>() : 256;
+        const auto data = openDataset(parseDataSpec(spec, size));
+        if (data->inChannels() != loaded->config.inChannels || data->numClasses() != loaded->config.numClasses)
+            throw std::runtime_error("its data (" + spec + ") does not match the model's channels or classes");
+        const DataSplit split = makeSplit(data->size(), h["split"].value("val_fraction", 0.1),
+                                          h["split"].value("test_fraction", 0.1), h["split"].value("seed", 1ULL));
+        std::vector<Sample> samples;
+        for (std::size_t i = 0; i < split.val.size() && samples.size() < kPreviewImages; ++i)
+            samples.push_back(data->get(split.val[i]));
+        const auto predictions = predictMasks(*loaded->model, samples, loaded->normalisation, resolveDevice(DeviceChoice::Auto));
+        m_data = data;
+        m_dataSpec = spec;
+        const QString description = tr("%1: %2, %3 parameters, trained %4 epoch(s) on %5")
+                                        .arg(QFileInfo(path).fileName(), q(loaded->config.describe()))
+                                        .arg(h.value("parameters", 0LL))
+                                        .arg(h.contains("history") ? static_cast<int>(h["history"].size()) : 0)
+                                        .arg(q(data->name()));
+        m_loaded = std::move(loaded);
+        Q_EMIT checkpointLoaded(description);
+        Q_EMIT previewReady(previewOf(samples, predictions), -1);
+    });
+}
+
+void EngineWorker::predict(const QVector<int> &indices) {
+    if (!m_data) {
+        Q_EMIT errorOccurred(tr("No dataset is open."));
+        return;
+    }
+    guard("Prediction failed", [&] {
+        std::vector<Sample> samples;
+        for (int i : indices) {
+            if (i < 0 || static_cast<std::size_t>(i) >= m_data->size())
+                throw std::out_of_range("image " + std::to_string(i) + " is not in the dataset");
+            samples.push_back(m_data->get(static_cast<std::size_t>(i)));
+        }
+        std::vector<std::vector<std::uint8_t>> predictions;
+        if (m_trainer)
+            predictions = m_trainer->predict(samples);
+        else if (m_loaded)
+            predictions = predictMasks(*m_loaded->model, samples, m_loaded->normalisation, resolveDevice(DeviceChoice::Auto));
+        else
+            throw std::runtime_error("no model: train one or open a checkpoint");
+        Q_EMIT previewReady(previewOf(samples, predictions), -1);
+    });
+}
+
+void EngineWorker::shutdown() {
+    if (m_training) finishRun(tr("stopped because the window closed"), false);
+    m_trainer.reset();
+    m_loaded.reset();
+    m_data.reset();
+}
+
+}  // namespace unetlab::gui

@@ -1,0 +1,96 @@
+#pragma once
+// The engine thread's worker (ARCHITECTURE "The engine thread"): owns every tensor, model,
+// optimiser and dataset. Its slots are commands, its signals carry plain values. Training
+// advances one batch per queued call, so between two batches the thread serves pause,
+// learning-rate changes or a stop. Batch reports are batched and sent at most ~30 times a
+// second. No LibTorch in this header (moc sees it).
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QString>
+#include <QVector>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "TrainingTypes.h"
+
+namespace unetlab {
+class Dataset;
+class Trainer;
+struct LoadedCheckpoint;
+struct Sample;
+}  // namespace unetlab
+
+namespace unetlab::gui {
+
+class EngineWorker : public QObject {
+    Q_OBJECT
+public:
+    // Runs are autosaved under `autosaveRoot` (one folder per run).
+    explicit EngineWorker(const QString &autosaveRoot, QObject *parent = nullptr);
+    ~EngineWorker() override;
+
+    // Thread-safe: makes the current step the last one (used when the window closes).
+    void requestAbort() { m_abort = true; }
+    bool isTraining() const { return m_training; }  // approximate when read from another thread
+
+public Q_SLOTS:
+    void initialise();  // on the engine thread: threads, priority, device
+    void start(const RunRequest &request);
+    void pause();
+    void resume();
+    void stepOnce();
+    void stop();
+    void setLearningRate(double rate);
+    void saveCheckpoint(const QString &path);
+    void loadCheckpoint(const QString &path);
+    void predict(const QVector<int> &indices);  // indices into the current dataset
+    void shutdown();    // ends any run (autosaves stay) and releases all engine objects
+
+Q_SIGNALS:
+    void deviceReady(const QString &description);
+    void runStarted(const RunInfo &info);
+    void batchesDone(const QVector<unetlab::BatchReport> &batches);
+    void validationProgress(int done, int total);
+    void epochDone(const unetlab::EpochReport &epoch);
+    void previewReady(const QVector<PreviewItem> &items, int epoch);
+    void pausedChanged(bool paused);
+    void runFinished(const RunSummary &summary);
+    void checkpointSaved(const QString &path);
+    void checkpointLoaded(const QString &description);
+    void errorOccurred(const QString &message);
+
+private:
+    void runStep();
+    void scheduleStep();
+    void flushBatches(bool force);
+    void finishRun(const QString &reason, bool diverged);
+    void autosave(const unetlab::EpochReport &epoch);
+    QVector<PreviewItem> previewOf(const std::vector<unetlab::Sample> &samples,
+                                   const std::vector<std::vector<std::uint8_t>> &predictions) const;
+    void emitPreview(int epoch);
+    bool guard(const char *what, const std::function<void()> &work);
+
+    QString m_autosaveRoot;
+    std::unique_ptr<unetlab::Trainer> m_trainer;
+    std::shared_ptr<const unetlab::Dataset> m_data;
+    std::string m_dataSpec;
+    std::unique_ptr<unetlab::LoadedCheckpoint> m_loaded;
+    std::vector<std::size_t> m_previewIndices;
+    RunInfo m_info;
+    QString m_runDir, m_bestCheckpoint;
+    int m_runCount = 0;
+    bool m_training = false;
+    bool m_paused = false;
+    bool m_stepQueued = false;
+    bool m_singleStep = false;
+    std::atomic<bool> m_abort{false};
+    QVector<unetlab::BatchReport> m_pending;
+    QElapsedTimer m_sinceEmit;
+    QElapsedTimer m_sincePreview;
+};
+
+}  // namespace unetlab::gui

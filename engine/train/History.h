@@ -1,0 +1,15 @@
+#pragma once
+// A run's per-epoch history as CSV, written by the CLI's --log and the GUI's autosave.
+
+#include <string>
+#include <vector>
+
+#include "train/TrainEvents.h"
+
+namespace unetlab {
+
+// Header: epoch, train_loss, val_loss, val_dice_mean, val_dice_<class>..., val_iou_mean,
+// val_pixel_accuracy, learning_rate, seconds, elapsed_seconds, images_per_second, best.
+std::string historyCsv(const std::vector<std::string> &classes, const std::vector<EpochReport> &history);
+
+}  // namespace unetlab

@@ -1,0 +1,225 @@
+// The training dashboard driven by reports, as the engine thread sends them.
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "PreviewStrip.h"
+#include "RunHistory.h"
+#include "TrainingCharts.h"
+#include "TrainingDashboard.h"
+#include "TrainingSettings.h"
+
+namespace {
+
+RunInfo info() {
+    RunInfo i;
+    i.runId = 1;
+    i.modelName = QStringLiteral("minimal");
+    i.parameters = 5187;
+    i.device = QStringLiteral("CPU, 2 threads");
+    i.datasetName = QStringLiteral("Synthetic cells");
+    i.epochs = 3;
+    i.batchesPerEpoch = 4;
+    i.trainImages = 16;
+    i.valImages = 4;
+    i.classNames = {QStringLiteral("background"), QStringLiteral("cytoplasm"), QStringLiteral("nucleus")};
+    return i;
+}
+
+unetlab::BatchReport batch(int epoch, int b, double loss, double lr = 1e-3) {
+    unetlab::BatchReport r;
+    r.epoch = epoch;
+    r.batch = b;
+    r.batchesPerEpoch = 4;
+    r.loss = loss;
+    r.learningRate = lr;
+    r.imagesPerSecond = 12.5;
+    r.elapsedSeconds = epoch * 4 + b;
+    return r;
+}
+
+unetlab::EpochReport epoch(int e, double dice, bool best) {
+    unetlab::EpochReport r;
+    r.epoch = e;
+    r.trainLoss = 1.0 / e;
+    r.valLoss = 1.1 / e;
+    r.valDice = {0.9, dice - 0.1, dice};
+    r.valDiceMean = (0.9 + dice - 0.1 + dice) / 3;
+    r.best = best;
+    r.imagesPerSecond = 12;
+    r.elapsedSeconds = e * 5.0;
+    return r;
+}
+
+QPushButton *buttonNamed(QWidget &w, const QString &prefix) {
+    for (QPushButton *b : w.findChildren<QPushButton *>())
+        if (b->text().contains(prefix)) return b;
+    return nullptr;
+}
+
+}  // namespace
+
+TEST(Dashboard, StartSendsTheSettingsAndLocksTheKnobs) {
+    TrainingDashboard d;
+    QSignalSpy requests(&d, &TrainingDashboard::startRequested);
+    ASSERT_TRUE(d.settings()->applyChapterPreset(QStringLiteral("Chapter: SmallUNet")));
+    buttonNamed(d, QStringLiteral("Start"))->click();
+    ASSERT_EQ(requests.count(), 1);
+    const auto r = requests.at(0).at(0).value<RunRequest>();
+    EXPECT_EQ(r.modelName, QStringLiteral("small-unet"));
+    EXPECT_DOUBLE_EQ(r.config.learningRate, 3e-4);
+    EXPECT_EQ(r.config.batchSize, 4);
+    EXPECT_EQ(r.config.epochs, 10);
+    EXPECT_EQ(r.config.loss.kind, unetlab::LossKind::CrossEntropyDice);
+    EXPECT_EQ(d.state(), TrainingDashboard::State::Preparing);
+    EXPECT_FALSE(buttonNamed(d, QStringLiteral("Start"))->isEnabled());
+    d.start();  // a second start while preparing is ignored
+    EXPECT_EQ(requests.count(), 1);
+}
+
+TEST(Dashboard, ChaptersMatchTheReferenceRunsAndTheParameterCountFollowsTheKnobs) {
+    TrainingSettings s;
+    ASSERT_TRUE(s.applyChapterPreset(QStringLiteral("Chapter: MinimalCNN")));
+    RunRequest r = s.request();
+    EXPECT_EQ(r.modelName, QStringLiteral("minimal"));
+    EXPECT_DOUBLE_EQ(r.config.learningRate, 1e-3);
+    EXPECT_EQ(r.config.batchSize, 8);
+    EXPECT_EQ(r.config.epochs, 5);
+    EXPECT_EQ(r.config.loss.kind, unetlab::LossKind::CrossEntropy);
+    EXPECT_EQ(s.parameterCount(), 5187);
+    EXPECT_TRUE(s.parameterText().contains(QStringLiteral("receptive field 5 px")));
+    ASSERT_TRUE(s.applyChapterPreset(QStringLiteral("Chapter: SmallUNet")));
+    EXPECT_EQ(s.parameterCount(), 472899);
+    EXPECT_TRUE(s.parameterText().contains(QStringLiteral("44 px")));
+    EXPECT_FALSE(s.applyChapterPreset(QStringLiteral("Chapter: Nonsense")));
+}
+
+TEST(Dashboard, SettingsRoundTripThroughARequest) {
+    TrainingSettings s;
+    RunRequest r;
+    r.modelName = QStringLiteral("small-unet-noskip");
+    r.config.model = unetlab::presetConfig("small-unet-noskip");
+    r.config.model.base = 16;
+    r.config.model.activation = unetlab::Activation::GELU;
+    r.config.epochs = 7;
+    r.config.batchSize = 6;
+    r.config.learningRate = 2e-4;
+    r.config.optimizer = unetlab::OptimizerKind::AdamW;
+    r.config.schedule = unetlab::ScheduleKind::OneCycle;
+    r.config.loss.kind = unetlab::LossKind::Focal;
+    r.config.earlyStopPatience = 3;
+    r.config.seed = 9;
+    r.data.kind = "synthetic";
+    r.data.count = 60;
+    r.data.size = 128;
+    r.data.seed = 4;
+    s.setRequest(r);
+    const RunRequest back = s.request();
+    EXPECT_EQ(back.modelName, r.modelName);
+    EXPECT_EQ(unetlab::toJson(back.config), unetlab::toJson(r.config));
+    EXPECT_EQ(back.data.toString(), r.data.toString());
+    EXPECT_EQ(back.data.size, 128);
+    EXPECT_EQ(s.parameterCount(), r.config.model.parameterCount());
+}
+
+TEST(Dashboard, ReportsGrowTheChartsAndMoveTheProgress) {
+    TrainingDashboard d;
+    d.start();
+    d.onRunStarted(info());
+    EXPECT_EQ(d.state(), TrainingDashboard::State::Running);
+    d.onBatches({batch(1, 1, 1.2), batch(1, 2, 1.0), batch(1, 3, 0.9)});
+    d.onBatches({batch(1, 4, 0.8)});
+    QVector<int> loss = d.lossChart()->pointCounts();
+    EXPECT_EQ(loss[0], 4);  // raw batch loss
+    EXPECT_EQ(loss[1], 4);  // smoothed
+    EXPECT_LT(d.lossChart()->smoothedLoss(), 1.2);
+    EXPECT_GT(d.lossChart()->smoothedLoss(), 0.8);
+    EXPECT_EQ(d.learningRateChart()->pointCounts()[0], 4);
+    EXPECT_EQ(d.batchProgress(), 4);
+    EXPECT_TRUE(d.progressText().contains(QStringLiteral("12.5 images/s"))) << d.progressText().toStdString();
+    EXPECT_TRUE(d.progressText().contains(QStringLiteral("ETA")));
+    d.onEpoch(epoch(1, 0.6, true));
+    d.onEpoch(epoch(2, 0.7, true));
+    d.onEpoch(epoch(3, 0.65, false));
+    EXPECT_EQ(d.epochProgress(), 3);
+    EXPECT_EQ(d.diceChart()->bestEpoch(), 2);
+    QVector<int> dice = d.diceChart()->pointCounts();
+    EXPECT_EQ(dice[0], 3);  // background per epoch
+    EXPECT_EQ(dice[3], 3);  // mean
+    EXPECT_EQ(dice[4], 1);  // the best-epoch marker
+    EXPECT_EQ(d.lossChart()->pointCounts()[3], 3);  // validation loss per epoch
+    const QString csv = d.metricsCsv();
+    EXPECT_TRUE(csv.startsWith(QStringLiteral("epoch,train_loss,val_loss,val_dice_mean,val_dice_background")));
+    EXPECT_EQ(csv.count(QLatin1Char('\n')), 4);
+}
+
+TEST(Dashboard, PreviewShowsImagesTruthAndPredictions) {
+    TrainingDashboard d;
+    d.resize(1600, 900);
+    QImage img(64, 64, QImage::Format_RGB888);
+    img.fill(Qt::white);
+    PreviewItem item{QStringLiteral("synthetic-0003"), img, img, img, 0.812};
+    d.onPreview({item, item}, 2);
+    EXPECT_EQ(d.preview()->itemCount(), 2);
+    EXPECT_TRUE(d.preview()->caption().contains(QStringLiteral("after epoch 2")));
+}
+
+TEST(Dashboard, FinishedRunsGoToTheHistoryAndDivergenceIsExplained) {
+    TrainingDashboard d;
+    d.start();
+    d.onRunStarted(info());
+    d.onEpoch(epoch(1, 0.6, true));
+    RunSummary s;
+    s.info = info();
+    s.epochsRun = 1;
+    s.bestEpoch = 1;
+    s.seconds = 5;
+    s.bestValDice = {0.9, 0.5, 0.6};
+    s.bestValDiceMean = 0.667;
+    s.stopReason = QStringLiteral("the loss became NaN at epoch 2, batch 3 — the learning rate 1 is likely too high");
+    s.diverged = true;
+    d.onRunFinished(s);
+    EXPECT_EQ(d.state(), TrainingDashboard::State::Finished);
+    EXPECT_TRUE(d.bannerText().contains(QStringLiteral("the loss became NaN")));
+    EXPECT_EQ(d.history()->runCount(), 1);
+    EXPECT_TRUE(d.history()->csv().contains(QStringLiteral("nucleus=0.6000")));
+    EXPECT_TRUE(buttonNamed(d, QStringLiteral("Start"))->isEnabled());
+}
+
+TEST(Dashboard, PauseResumeAndErrorsChangeTheControls) {
+    TrainingDashboard d;
+    QSignalSpy pauses(&d, &TrainingDashboard::pauseRequested);
+    QSignalSpy steps(&d, &TrainingDashboard::stepRequested);
+    d.step();  // not paused: ignored
+    EXPECT_EQ(steps.count(), 0);
+    d.start();
+    d.onRunStarted(info());
+    d.pauseOrResume();
+    EXPECT_EQ(pauses.count(), 1);
+    d.onPaused(true);
+    EXPECT_EQ(d.state(), TrainingDashboard::State::Paused);
+    d.step();
+    EXPECT_EQ(steps.count(), 1);
+    EXPECT_TRUE(d.progressText().startsWith(QStringLiteral("paused")));
+    d.onError(QStringLiteral("Training failed: out of memory"));
+    EXPECT_TRUE(d.bannerText().contains(QStringLiteral("out of memory")));
+}
+
+TEST(Dashboard, ChartsExportAsPngAndSvg) {
+    TrainingDashboard d;
+    d.resize(1600, 900);
+    d.show();
+    d.onRunStarted(info());
+    d.onBatches({batch(1, 1, 1.2), batch(1, 2, 1.0)});
+    QTemporaryDir dir;
+    ASSERT_TRUE(d.exportCharts(dir.filePath(QStringLiteral("c.png"))));
+    ASSERT_TRUE(d.exportCharts(dir.filePath(QStringLiteral("c.svg"))));
+    EXPECT_GT(QImage(dir.filePath(QStringLiteral("c.png"))).width(), 600);
+    QFile svg(dir.filePath(QStringLiteral("c.svg")));
+    ASSERT_TRUE(svg.open(QIODevice::ReadOnly));
+    EXPECT_TRUE(svg.readAll().contains("<svg"));
+}

@@ -1,0 +1,223 @@
+// The engine thread as the GUI drives it: commands in, plain events out, clean shutdown.
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QTest>
+
+#include <gtest/gtest.h>
+
+#include "gui/EngineThread.h"
+#include "gui/EngineWorker.h"
+
+using unetlab::gui::EngineThread;
+using unetlab::gui::EngineWorker;
+
+namespace {
+
+// Small and quick: MinimalCNN on 24 synthetic 64x64 images, 5 batches per epoch.
+RunRequest smallRun(int epochs = 2) {
+    RunRequest r;
+    r.modelName = QStringLiteral("minimal");
+    r.config.model = unetlab::presetConfig("minimal");
+    r.config.epochs = epochs;
+    r.config.batchSize = 4;
+    r.config.learningRate = 1e-2;
+    r.config.valFraction = 0.1;
+    r.config.testFraction = 0.1;
+    r.data.kind = "synthetic";
+    r.data.count = 24;
+    r.data.size = 64;
+    return r;
+}
+
+// Waits until `spy` has seen at least `n` signals (they may already have arrived).
+bool waitFor(QSignalSpy &spy, int n, int ms) {
+    QElapsedTimer t;
+    t.start();
+    while (spy.count() < n && t.elapsed() < ms) QTest::qWait(20);
+    return spy.count() >= n;
+}
+
+void send(EngineWorker *w, void (EngineWorker::*slot)()) { QMetaObject::invokeMethod(w, slot, Qt::QueuedConnection); }
+
+class Engine : public ::testing::Test {
+protected:
+    void SetUp() override { engine = std::make_unique<EngineThread>(dir.path()); }
+    void start(const RunRequest &r) {
+        QMetaObject::invokeMethod(engine->worker(), [w = engine->worker(), r] { w->start(r); }, Qt::QueuedConnection);
+    }
+    QTemporaryDir dir;
+    std::unique_ptr<EngineThread> engine;
+};
+
+}  // namespace
+
+TEST_F(Engine, StartSendsEventsOnItsOwnThreadAndStopJoins) {
+    EngineWorker *w = engine->worker();
+    EXPECT_NE(w->thread(), QThread::currentThread());
+    QSignalSpy started(w, &EngineWorker::runStarted);
+    QSignalSpy batches(w, &EngineWorker::batchesDone);
+    QSignalSpy epochs(w, &EngineWorker::epochDone);
+    QSignalSpy previews(w, &EngineWorker::previewReady);
+    QSignalSpy finished(w, &EngineWorker::runFinished);
+    start(smallRun(2));
+    ASSERT_TRUE(waitFor(finished, 1, 60000));
+    ASSERT_EQ(started.count(), 1);
+    const auto info = started.at(0).at(0).value<RunInfo>();
+    EXPECT_EQ(info.parameters, 5187);
+    EXPECT_EQ(info.classNames.size(), 3);
+    EXPECT_EQ(info.epochs, 2);
+    EXPECT_EQ(epochs.count(), 2);
+    int reported = 0;
+    for (const auto &args : batches) reported += static_cast<int>(args.at(0).value<QVector<unetlab::BatchReport>>().size());
+    EXPECT_EQ(reported, 2 * info.batchesPerEpoch);  // every batch reaches the GUI, some grouped
+    ASSERT_GE(previews.count(), 2);  // before training, then after epochs (at most 4 a second)
+    EXPECT_EQ(previews.first().at(1).toInt(), 0);
+    EXPECT_EQ(previews.last().at(1).toInt(), 2);  // always after the last epoch
+    EXPECT_FALSE(previews.last().at(0).value<QVector<PreviewItem>>().first().prediction.isNull());
+    const auto summary = finished.at(0).at(0).value<RunSummary>();
+    EXPECT_EQ(summary.epochsRun, 2);
+    EXPECT_FALSE(summary.diverged);
+    EXPECT_TRUE(QFileInfo::exists(summary.checkpoint)) << summary.checkpoint.toStdString();
+    EXPECT_TRUE(QFileInfo::exists(info.autosaveDir + QStringLiteral("/last.ckpt")));
+    EXPECT_TRUE(QFileInfo::exists(info.autosaveDir + QStringLiteral("/metrics.csv")));
+    engine->shutdown();
+    EXPECT_FALSE(engine->isRunning());
+}
+
+TEST_F(Engine, PauseHoldsTrainingStepRunsOneBatchResumeContinues) {
+    EngineWorker *w = engine->worker();
+    QSignalSpy batches(w, &EngineWorker::batchesDone);
+    QSignalSpy paused(w, &EngineWorker::pausedChanged);
+    QSignalSpy finished(w, &EngineWorker::runFinished);
+    start(smallRun(3));
+    ASSERT_TRUE(waitFor(batches, 1, 30000));
+    send(w, &EngineWorker::pause);
+    ASSERT_TRUE(waitFor(paused, 1, 10000));
+    EXPECT_TRUE(paused.at(0).at(0).toBool());
+    QTest::qWait(300);  // let any flush arrive
+    auto count = [&] {
+        int n = 0;
+        for (const auto &a : batches) n += static_cast<int>(a.at(0).value<QVector<unetlab::BatchReport>>().size());
+        return n;
+    };
+    const int atPause = count();
+    QTest::qWait(700);
+    EXPECT_EQ(count(), atPause);  // nothing trains while paused
+    send(w, &EngineWorker::stepOnce);
+    for (int i = 0; i < 100 && count() < atPause + 1; ++i) QTest::qWait(100);
+    EXPECT_EQ(count(), atPause + 1);
+    QTest::qWait(300);
+    EXPECT_EQ(count(), atPause + 1);  // exactly one batch
+    send(w, &EngineWorker::resume);
+    ASSERT_TRUE(waitFor(finished, 1, 60000));
+    EXPECT_EQ(finished.at(0).at(0).value<RunSummary>().epochsRun, 3);
+}
+
+TEST_F(Engine, StopMidEpochEndsTheRunAndKeepsTheBestWeights) {
+    EngineWorker *w = engine->worker();
+    QSignalSpy epochs(w, &EngineWorker::epochDone);
+    QSignalSpy finished(w, &EngineWorker::runFinished);
+    start(smallRun(50));
+    ASSERT_TRUE(waitFor(epochs, 1, 30000));
+    send(w, &EngineWorker::stop);
+    ASSERT_TRUE(waitFor(finished, 1, 30000));
+    const auto s = finished.at(0).at(0).value<RunSummary>();
+    EXPECT_LT(s.epochsRun, 50);
+    EXPECT_GE(s.bestEpoch, 1);
+    EXPECT_EQ(s.stopReason, QStringLiteral("stopped by the user"));
+    EXPECT_TRUE(QFileInfo::exists(s.checkpoint));
+}
+
+TEST_F(Engine, LearningRateChangeTakesEffectOnTheNextBatches) {
+    EngineWorker *w = engine->worker();
+    QSignalSpy batches(w, &EngineWorker::batchesDone);
+    QSignalSpy paused(w, &EngineWorker::pausedChanged);
+    QSignalSpy finished(w, &EngineWorker::runFinished);
+    start(smallRun(2));
+    ASSERT_TRUE(waitFor(batches, 1, 30000));
+    send(w, &EngineWorker::pause);
+    ASSERT_TRUE(waitFor(paused, 1, 10000));
+    QMetaObject::invokeMethod(w, [w] { w->setLearningRate(2.5e-4); }, Qt::QueuedConnection);
+    send(w, &EngineWorker::resume);
+    ASSERT_TRUE(waitFor(finished, 1, 60000));
+    const auto last = batches.last().at(0).value<QVector<unetlab::BatchReport>>();
+    EXPECT_DOUBLE_EQ(last.back().learningRate, 2.5e-4);
+    const auto first = batches.first().at(0).value<QVector<unetlab::BatchReport>>();
+    EXPECT_DOUBLE_EQ(first.front().learningRate, 1e-2);
+}
+
+TEST_F(Engine, ALossThatBecomesNaNEndsTheRunWithAPlainMessage) {
+    EngineWorker *w = engine->worker();
+    QSignalSpy finished(w, &EngineWorker::runFinished);
+    RunRequest r = smallRun(3);
+    r.config.model.activation = unetlab::Activation::LeakyReLU;
+    r.config.optimizer = unetlab::OptimizerKind::SGD;
+    r.config.momentum = 0.99;
+    r.config.learningRate = 1.0;
+    start(r);
+    ASSERT_TRUE(waitFor(finished, 1, 60000));
+    const auto s = finished.at(0).at(0).value<RunSummary>();
+    EXPECT_TRUE(s.diverged);
+    EXPECT_TRUE(s.stopReason.contains(QStringLiteral("the loss became"))) << s.stopReason.toStdString();
+    EXPECT_TRUE(s.stopReason.contains(QStringLiteral("learning rate 1 is likely too high")));
+}
+
+TEST_F(Engine, BadRequestsAndCheckpointsBecomeMessagesNotCrashes) {
+    EngineWorker *w = engine->worker();
+    QSignalSpy errors(w, &EngineWorker::errorOccurred);
+    RunRequest r = smallRun(1);
+    r.config.model = unetlab::presetConfig("unet");  // 4 levels need sizes divisible by 16
+    r.data.size = 72;
+    start(r);
+    ASSERT_TRUE(waitFor(errors, 1, 10000));
+    EXPECT_TRUE(errors.at(0).at(0).toString().contains(QStringLiteral("multiple of 16")));
+    const QString junk = dir.filePath(QStringLiteral("junk.ckpt"));
+    QFile f(junk);
+    ASSERT_TRUE(f.open(QIODevice::WriteOnly));
+    f.write("not a checkpoint");
+    f.close();
+    QMetaObject::invokeMethod(w, [w, junk] { w->loadCheckpoint(junk); }, Qt::QueuedConnection);
+    ASSERT_TRUE(waitFor(errors, 2, 10000));
+    EXPECT_TRUE(errors.at(1).at(0).toString().contains(QStringLiteral("not a UNet Lab checkpoint")));
+    QMetaObject::invokeMethod(w, [w, junk] { w->saveCheckpoint(junk); }, Qt::QueuedConnection);
+    ASSERT_TRUE(waitFor(errors, 3, 10000));  // nothing trained yet
+    EXPECT_TRUE(errors.at(2).at(0).toString().contains(QStringLiteral("Nothing to save")));
+}
+
+TEST_F(Engine, ACheckpointSavedFromTheGuiLoadsAndPredicts) {
+    EngineWorker *w = engine->worker();
+    QSignalSpy finished(w, &EngineWorker::runFinished);
+    QSignalSpy saved(w, &EngineWorker::checkpointSaved);
+    QSignalSpy loaded(w, &EngineWorker::checkpointLoaded);
+    QSignalSpy previews(w, &EngineWorker::previewReady);
+    start(smallRun(1));
+    ASSERT_TRUE(waitFor(finished, 1, 60000));
+    const QString path = dir.filePath(QStringLiteral("mine.ckpt"));
+    QMetaObject::invokeMethod(w, [w, path] { w->saveCheckpoint(path); }, Qt::QueuedConnection);
+    ASSERT_TRUE(waitFor(saved, 1, 10000));
+    previews.clear();
+    QMetaObject::invokeMethod(w, [w, path] { w->loadCheckpoint(path); }, Qt::QueuedConnection);
+    ASSERT_TRUE(waitFor(loaded, 1, 20000));
+    EXPECT_TRUE(loaded.at(0).at(0).toString().contains(QStringLiteral("5187")));
+    ASSERT_TRUE(waitFor(previews, 1, 10000));
+    const auto items = previews.last().at(0).value<QVector<PreviewItem>>();
+    ASSERT_FALSE(items.isEmpty());
+    EXPECT_FALSE(items[0].prediction.isNull());
+    EXPECT_GE(items[0].dice, 0.0);
+}
+
+TEST_F(Engine, ShutdownMidTrainingJoinsQuicklyAndKeepsFinishedEpochs) {
+    EngineWorker *w = engine->worker();
+    QSignalSpy started(w, &EngineWorker::runStarted);
+    QSignalSpy epochs(w, &EngineWorker::epochDone);
+    start(smallRun(100));
+    ASSERT_TRUE(waitFor(epochs, 1, 30000));
+    const QString runDir = started.at(0).at(0).value<RunInfo>().autosaveDir;
+    QElapsedTimer t;
+    t.start();
+    engine->shutdown();
+    EXPECT_LT(t.elapsed(), 10000);
+    EXPECT_FALSE(engine->isRunning());
+    EXPECT_TRUE(QFileInfo::exists(runDir + QStringLiteral("/last.ckpt")));
+}

@@ -1,0 +1,30 @@
+#pragma once
+// Fixed validation images with their truth and the current prediction, refreshed at every
+// epoch end so a class can watch the masks sharpen.
+
+#include <QVector>
+#include <QWidget>
+
+#include "TrainingTypes.h"
+
+class QGridLayout;
+class QLabel;
+
+class PreviewStrip : public QWidget {
+    Q_OBJECT
+public:
+    explicit PreviewStrip(QWidget *parent = nullptr);
+    void setItems(const QVector<PreviewItem> &items, const QString &caption);
+    int itemCount() const { return m_items.size(); }
+    QString caption() const;
+
+private:
+    void rebuild();
+    void resizeEvent(QResizeEvent *event) override;
+
+    QVector<PreviewItem> m_items;
+    QLabel *m_caption = nullptr;
+    QGridLayout *m_grid = nullptr;
+    QVector<QWidget *> m_cells;
+    int m_side = 0;
+};

@@ -1,0 +1,99 @@
+#pragma once
+// The Train area: knobs, Start / Pause / Resume / Step / Stop, a live learning-rate
+// control, progress with ETA, live charts, a validation preview and the run history.
+// It only sends requests and draws the plain reports it receives (no LibTorch here).
+
+#include <QElapsedTimer>
+#include <QVector>
+#include <QWidget>
+
+#include "TrainingTypes.h"
+
+class QDoubleSpinBox;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class DiceChart;
+class LearningRateChart;
+class LossChart;
+class PreviewStrip;
+class RunHistory;
+class TrainingSettings;
+
+class TrainingDashboard : public QWidget {
+    Q_OBJECT
+public:
+    enum class State { Idle, Preparing, Running, Paused, Finished };
+    Q_ENUM(State)
+
+    explicit TrainingDashboard(QWidget *parent = nullptr);
+
+    State state() const { return m_state; }
+    TrainingSettings *settings() const { return m_settings; }
+    LossChart *lossChart() const { return m_loss; }
+    DiceChart *diceChart() const { return m_dice; }
+    LearningRateChart *learningRateChart() const { return m_rate; }
+    PreviewStrip *preview() const { return m_preview; }
+    RunHistory *history() const { return m_history; }
+    QString progressText() const;
+    QString bannerText() const;
+    int epochProgress() const;
+    int batchProgress() const;
+    // Writes the three charts side by side as one PNG or SVG (by extension).
+    bool exportCharts(const QString &path);
+    // The current run's per-epoch metrics as CSV (empty before the first epoch).
+    QString metricsCsv() const;
+
+public Q_SLOTS:
+    // The controls, also reachable from menus and shortcuts; each does nothing when it
+    // does not apply (e.g. Step while running).
+    void start();
+    void pauseOrResume();
+    void step();
+    void stop();
+    void onRunStarted(const RunInfo &info);
+    void onBatches(const QVector<unetlab::BatchReport> &batches);
+    void onValidationProgress(int done, int total);
+    void onEpoch(const unetlab::EpochReport &epoch);
+    void onPreview(const QVector<PreviewItem> &items, int epoch);
+    void onRunFinished(const RunSummary &summary);
+    void onPaused(bool paused);
+    void onError(const QString &message);
+    void showMessage(const QString &message, bool warning = false);
+
+Q_SIGNALS:
+    void startRequested(const RunRequest &request);
+    void pauseRequested();
+    void resumeRequested();
+    void stepRequested();
+    void stopRequested();
+    void learningRateChanged(double rate);
+    void saveCheckpointRequested(const QString &path);
+    void runFinished(const RunSummary &summary);
+    void epochFinished(int epoch);
+
+private:
+    void setState(State state);
+    void updateProgress();
+    void exportMenu();
+    QWidget *buildControls();
+
+    State m_state = State::Idle;
+    TrainingSettings *m_settings;
+    LossChart *m_loss;
+    DiceChart *m_dice;
+    LearningRateChart *m_rate;
+    PreviewStrip *m_preview;
+    RunHistory *m_history;
+    QPushButton *m_start, *m_pause, *m_resume, *m_step, *m_stop, *m_applyRate, *m_save, *m_export;
+    QDoubleSpinBox *m_liveRate;
+    QProgressBar *m_epochBar, *m_batchBar;
+    QLabel *m_progress, *m_banner, *m_runLabel, *m_bestLabel;
+
+    RunInfo m_info;
+    QVector<unetlab::EpochReport> m_epochs;
+    int m_batchesDone = 0;
+    double m_lastImagesPerSecond = 0;
+    double m_engineElapsed = 0;
+    QElapsedTimer m_clock;  // wall time since start, for elapsed/ETA between reports
+};

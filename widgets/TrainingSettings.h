@@ -1,0 +1,61 @@
+#pragma once
+// The knobs of a training run (MISSION §6): model preset and its options, data, and the
+// training hyperparameters; the chapter's reference runs as presets. Shows the exact
+// parameter count and receptive field as the knobs change (computed without LibTorch).
+
+#include <QWidget>
+
+#include "TrainingTypes.h"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QGroupBox;
+class QLabel;
+class QSpinBox;
+class QWidget;
+
+class TrainingSettings : public QWidget {
+    Q_OBJECT
+public:
+    explicit TrainingSettings(QWidget *parent = nullptr);
+
+    static QStringList chapterPresets();  // "Chapter: MinimalCNN", "Chapter: SmallUNet"
+    // Loads a chapter preset (MISSION §6 reference runs); false for an unknown name.
+    bool applyChapterPreset(const QString &name);
+    RunRequest request() const;
+    // Sets every knob from a request (the reverse of request()); the preset becomes Custom.
+    void setRequest(const RunRequest &request);
+    // Model knobs as a config (without data-dependent channel counts).
+    unetlab::ModelConfig modelConfig() const;
+    qint64 parameterCount() const;
+    QString parameterText() const;
+    void setEpochs(int epochs);
+    void setLocked(bool locked);  // while a run is going: knobs read-only
+    void saveSettings() const;
+    void restoreSettings();
+
+Q_SIGNALS:
+    void changed();
+
+private:
+    void modelChosen();
+    void updateSummary();
+    void setModel(const unetlab::ModelConfig &config, const QString &preset);
+    QWidget *buildModelGroup();
+    QWidget *buildDataGroup();
+    QWidget *buildTrainingGroup();
+
+    bool m_applying = false;
+    QComboBox *m_chapter, *m_model, *m_widths, *m_firstKernel, *m_base, *m_upsampling, *m_activation;
+    QSpinBox *m_extraDepth, *m_levels;
+    QCheckBox *m_skips, *m_batchNorm;
+    QDoubleSpinBox *m_dropout;
+    QWidget *m_minimalKnobs, *m_unetKnobs;
+    QLabel *m_summary;
+    QSpinBox *m_count, *m_dataSeed;
+    QComboBox *m_size;
+    QSpinBox *m_epochs, *m_batch, *m_patience, *m_seed;
+    QDoubleSpinBox *m_lr, *m_lambda;
+    QComboBox *m_optimizer, *m_schedule, *m_loss;
+};

@@ -1,0 +1,70 @@
+#pragma once
+// Plain values that cross between the engine thread and the training dashboard over queued
+// connections: requests from the dashboard, reports and pictures from the engine. The
+// engine types used here are the torch-free ones (configs, reports).
+
+#include <QImage>
+#include <QMetaType>
+#include <QString>
+#include <QStringList>
+#include <QVector>
+
+#include "data/DataSpec.h"
+#include "train/TrainConfig.h"
+#include "train/TrainEvents.h"
+
+// What the dashboard asks the engine to train.
+struct RunRequest {
+    unetlab::TrainConfig config;
+    unetlab::DataSpec data;
+    QString modelName;  // preset name the knobs started from, e.g. "small-unet"
+};
+
+// What the engine says about a run once it is set up.
+struct RunInfo {
+    int runId = 0;
+    QString modelName;
+    QString modelDescription;
+    qint64 parameters = 0;
+    QString device;        // e.g. "CPU, 2 threads"
+    QString datasetName;
+    int trainImages = 0, valImages = 0, testImages = 0;
+    int epochs = 0;
+    int batchesPerEpoch = 0;
+    QStringList classNames;
+    QString autosaveDir;   // where last.ckpt, best.ckpt and metrics.csv are kept
+    QString settings;      // one-line summary of the training settings
+};
+
+// One validation image with its truth and the current prediction (overlays drawn).
+struct PreviewItem {
+    QString id;
+    QImage image;
+    QImage truth;       // image with the true mask laid over it
+    QImage prediction;  // image with the predicted mask laid over it (null before training)
+    double dice = -1;   // mean Dice of this prediction, -1 when none
+};
+
+// A finished run, as the run history shows it.
+struct RunSummary {
+    RunInfo info;
+    int epochsRun = 0;
+    int bestEpoch = 0;
+    double seconds = 0;
+    double imagesPerSecond = 0;
+    QVector<double> bestValDice;  // per class, at the best epoch
+    double bestValDiceMean = 0;
+    QString stopReason;
+    bool diverged = false;
+    QString checkpoint;  // best weights of the run
+};
+
+Q_DECLARE_METATYPE(RunRequest)
+Q_DECLARE_METATYPE(RunInfo)
+Q_DECLARE_METATYPE(PreviewItem)
+Q_DECLARE_METATYPE(RunSummary)
+Q_DECLARE_METATYPE(unetlab::BatchReport)
+Q_DECLARE_METATYPE(unetlab::EpochReport)
+
+// Registers the types above for queued connections; call once before connecting.
+void registerTrainingTypes();
