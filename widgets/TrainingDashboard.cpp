@@ -288,10 +288,14 @@ void TrainingDashboard::onRunFinished(const RunSummary &summary) {
     m_history->addRun(summary);
     m_info = summary.info;
     setState(State::Finished);
-    m_batchBar->setFormat(tr("done"));
-    m_runLabel->setText(m_runLabel->text());
+    const bool completed = summary.epochsRun == summary.info.epochs && !summary.diverged;
+    m_batchBar->setFormat(completed ? tr("done") : tr("stopped"));
     if (summary.diverged)
         showMessage(summary.stopReason, true);
+    else if (summary.epochsRun == 0 || summary.bestEpoch == 0)
+        showMessage(tr("Run %1 ended before its first epoch finished (%2); there are no weights to keep.")
+                        .arg(summary.info.runId)
+                        .arg(summary.stopReason));
     else
         showMessage(tr("Run %1 finished: %2. Best validation Dice %3 at epoch %4; weights in %5")
                         .arg(summary.info.runId)

@@ -190,6 +190,19 @@ TEST(Dashboard, FinishedRunsGoToTheHistoryAndDivergenceIsExplained) {
     EXPECT_TRUE(buttonNamed(d, QStringLiteral("Start"))->isEnabled());
 }
 
+TEST(Dashboard, ARunStoppedBeforeItsFirstEpochSaysSo) {
+    TrainingDashboard d;
+    d.start();
+    d.onRunStarted(info());
+    d.onBatches({batch(1, 1, 1.2)});
+    RunSummary s;
+    s.info = info();
+    s.stopReason = QStringLiteral("stopped by the user");
+    d.onRunFinished(s);
+    EXPECT_TRUE(d.bannerText().contains(QStringLiteral("before its first epoch"))) << d.bannerText().toStdString();
+    EXPECT_FALSE(d.bannerText().contains(QStringLiteral("Best validation Dice")));
+}
+
 TEST(Dashboard, PauseResumeAndErrorsChangeTheControls) {
     TrainingDashboard d;
     QSignalSpy pauses(&d, &TrainingDashboard::pauseRequested);
