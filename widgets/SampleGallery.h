@@ -33,6 +33,7 @@ public:
     void setClasses(const QVector<GalleryClass> &classes);
     void setItems(const QVector<GalleryItem> &items);
     int itemCount() const { return m_items.size(); }
+    const QVector<GalleryItem> &items() const { return m_items; }
     void setOverlayOpacity(int percent);
     int overlayOpacity() const;
     void setShowMaskColumn(bool show);

@@ -16,6 +16,8 @@ public:
     ~EngineThread() override;
 
     EngineWorker *worker() const { return m_worker; }
+    // Starts the thread; connect to the worker's signals first, so none is missed.
+    void start();
     // Ends any run and joins the thread; safe to call twice. Blocks for at most one batch.
     void shutdown();
     bool isRunning() const { return m_thread.isRunning(); }

@@ -17,7 +17,9 @@
 #include "core/AtomicFile.h"
 #include "core/Device.h"
 #include "data/DataSpec.h"
+#include "data/SyntheticCells.h"
 #include "gui/ImageConvert.h"
+#include "inspect/ReceptiveFieldMap.h"
 #include "train/Checkpoint.h"
 #include "train/Evaluate.h"
 #include "train/History.h"
@@ -130,6 +132,8 @@ void EngineWorker::start(const RunRequest &request) {
     m_sinceEmit.start();
     m_sincePreview.invalidate();
     Q_EMIT runStarted(m_info);
+    Q_EMIT trainedModelsChanged(QStringList{request.modelName} + (m_loadedPreset.isEmpty() ? QStringList{}
+                                                                                          : QStringList{m_loadedPreset}));
     emitPreview(0);
     scheduleStep();
 }
@@ -336,8 +340,19 @@ void EngineWorker::loadCheckpoint(const QString &path) {
                                         .arg(h.value("parameters", 0LL))
                                         .arg(h.contains("history") ? static_cast<int>(h["history"].size()) : 0)
                                         .arg(q(data->name()));
+        m_loadedPreset.clear();
+        for (const auto &name : presetNames()) {
+            ModelConfig c = presetConfig(name);
+            c.inChannels = loaded->config.inChannels;
+            c.numClasses = loaded->config.numClasses;
+            if (toJson(c) == toJson(loaded->config)) m_loadedPreset = q(name);
+        }
         m_loaded = std::move(loaded);
         Q_EMIT checkpointLoaded(description);
+        QStringList trained;
+        if (m_trainer) trained << m_info.modelName;
+        if (!m_loadedPreset.isEmpty()) trained << m_loadedPreset;
+        Q_EMIT trainedModelsChanged(trained);
         Q_EMIT previewReady(previewOf(samples, predictions), -1);
     });
 }
@@ -363,6 +378,55 @@ void EngineWorker::predict(const QVector<int> &indices) {
             throw std::runtime_error("no model: train one or open a checkpoint");
         Q_EMIT previewReady(previewOf(samples, predictions), -1);
     });
+}
+
+void EngineWorker::receptiveField(const ReceptiveFieldRequest &request) {
+    ReceptiveFieldResult result;
+    result.requestId = request.id;
+    try {
+        if (request.image.isNull()) throw std::invalid_argument("no image was given");
+        const Sample sample = sampleFromImage(request.image, "image");
+        SegmentationModel *model = nullptr;
+        Normalisation normalisation;
+        if (request.trained) {
+            if (m_trainer && m_info.modelName == request.preset) {
+                model = &m_trainer->model();
+                normalisation = m_trainer->normalisation();
+                result.modelDescription =
+                    tr("trained, run %1 after %2 epoch(s)").arg(m_info.runId).arg(m_trainer->history().size());
+            } else if (m_loaded && m_loadedPreset == request.preset) {
+                model = m_loaded->model.get();
+                normalisation = m_loaded->normalisation;
+                result.modelDescription = tr("trained, from the opened checkpoint");
+            } else {
+                throw std::runtime_error("no trained " + request.preset.toStdString() +
+                                         " is at hand: train one in the Train area or open a checkpoint");
+            }
+        } else {
+            auto &fresh = m_freshModels[request.preset];
+            if (!fresh) fresh = createModel(presetConfig(request.preset.toStdString()), /*seed=*/1);
+            model = fresh.get();
+            if (!m_syntheticStatistics) {
+                // The statistics the Train area's synthetic data would give, so fresh and trained maps compare.
+                SyntheticOptions options;
+                const auto data = std::make_shared<SyntheticCells>(options);
+                const DataSplit split = makeSplit(data->size(), 0.1, 0.1, 1);
+                m_syntheticStatistics = std::make_unique<Normalisation>(datasetStatistics(*data, split.train));
+            }
+            normalisation = *m_syntheticStatistics;
+            result.modelDescription = tr("fresh, seed 1");
+        }
+        const EmpiricalReceptiveField map = empiricalReceptiveField(*model, sample, normalisation, request.outputPixel.x(),
+                                                                    request.outputPixel.y(), request.classIndex);
+        result.width = map.width;
+        result.height = map.height;
+        result.magnitude = map.magnitude;
+    } catch (const std::exception &e) {
+        std::string message = e.what();
+        if (const auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+        result.error = q(message);
+    }
+    Q_EMIT receptiveFieldReady(result);
 }
 
 void EngineWorker::shutdown() {

@@ -12,13 +12,17 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
+#include "ReceptiveFieldRequest.h"
 #include "TrainingTypes.h"
 
 namespace unetlab {
+struct Normalisation;
 class Dataset;
+class SegmentationModel;
 class Trainer;
 struct LoadedCheckpoint;
 struct Sample;
@@ -48,6 +52,8 @@ public Q_SLOTS:
     void saveCheckpoint(const QString &path);
     void loadCheckpoint(const QString &path);
     void predict(const QVector<int> &indices);  // indices into the current dataset
+    // The empirical receptive field of one output pixel (Learn area).
+    void receptiveField(const ReceptiveFieldRequest &request);
     void shutdown();    // ends any run (autosaves stay) and releases all engine objects
 
 Q_SIGNALS:
@@ -62,6 +68,9 @@ Q_SIGNALS:
     void checkpointSaved(const QString &path);
     void checkpointLoaded(const QString &description);
     void errorOccurred(const QString &message);
+    void receptiveFieldReady(const ReceptiveFieldResult &result);
+    // Presets for which trained weights are at hand (the current run, a loaded checkpoint).
+    void trainedModelsChanged(const QStringList &presets);
 
 private:
     void runStep();
@@ -79,6 +88,9 @@ private:
     std::shared_ptr<const unetlab::Dataset> m_data;
     std::string m_dataSpec;
     std::unique_ptr<unetlab::LoadedCheckpoint> m_loaded;
+    QString m_loadedPreset;
+    std::map<QString, std::shared_ptr<unetlab::SegmentationModel>> m_freshModels;
+    std::unique_ptr<unetlab::Normalisation> m_syntheticStatistics;
     std::vector<std::size_t> m_previewIndices;
     RunInfo m_info;
     QString m_runDir, m_bestCheckpoint;

@@ -1,5 +1,7 @@
 #include "gui/ImageConvert.h"
 
+#include <cstring>
+
 namespace unetlab::gui {
 
 QVector<QColor> classColours(int numClasses) {
@@ -21,6 +23,20 @@ QImage sampleImage(const Sample &s) {
             for (int c = 0; c < 3; ++c) line[3 * x + c] = src[x * s.channels + (s.channels == 3 ? c : 0)];
     }
     return image;
+}
+
+Sample sampleFromImage(const QImage &image, const std::string &id) {
+    const QImage rgb = image.convertToFormat(QImage::Format_RGB888);
+    Sample s;
+    s.id = id;
+    s.width = rgb.width();
+    s.height = rgb.height();
+    s.channels = 3;
+    s.image.resize(static_cast<std::size_t>(s.width) * s.height * 3);
+    for (int y = 0; y < s.height; ++y)
+        std::memcpy(s.image.data() + static_cast<std::size_t>(y) * s.width * 3, rgb.constScanLine(y),
+                    static_cast<std::size_t>(s.width) * 3);
+    return s;
 }
 
 QImage maskImage(const std::vector<std::uint8_t> &mask, int width, int height, const QVector<QColor> &colours) {

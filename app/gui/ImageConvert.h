@@ -13,6 +13,8 @@ namespace unetlab::gui {
 QVector<QColor> classColours(int numClasses);
 
 QImage sampleImage(const Sample &sample);  // RGB888 (grey images expanded)
+// An RGB sample (no mask) from any QImage, e.g. one shown in a widget.
+Sample sampleFromImage(const QImage &image, const std::string &id);
 QImage maskImage(const std::vector<std::uint8_t> &mask, int width, int height, const QVector<QColor> &colours);
 
 }  // namespace unetlab::gui

@@ -16,6 +16,8 @@
 #include <QTabWidget>
 #include <QToolBar>
 
+#include "LearnArea.h"
+#include "ReceptiveFieldPanel.h"
 #include "TrainingDashboard.h"
 #include "TrainingSettings.h"
 #include "core/BuildInfo.h"
@@ -33,8 +35,10 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
 
     m_tabs = new QTabWidget;
     m_tabs->setDocumentMode(true);
+    m_learn = new LearnArea;
     m_dataset = new DatasetPage;
     m_dashboard = new TrainingDashboard;
+    m_tabs->addTab(m_learn, tr("&Learn"));
     m_tabs->addTab(m_dataset, tr("&Data"));
     m_tabs->addTab(m_dashboard, tr("&Train"));
     m_tabs->tabBar()->setAccessibleName(tr("Areas"));
@@ -49,6 +53,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
 
     buildMenus();
     connectEngine();
+    m_engine->start();
 
     auto describeSettings = [this] {
         const RunRequest r = m_dashboard->settings()->request();
@@ -76,7 +81,9 @@ MainWindow::~MainWindow() { m_engine->shutdown(); }
 
 QString MainWindow::deviceText() const { return m_deviceLabel->text(); }
 
-QStringList MainWindow::areaNames() const { return {QStringLiteral("data"), QStringLiteral("train")}; }
+QStringList MainWindow::areaNames() const {
+    return {QStringLiteral("learn"), QStringLiteral("data"), QStringLiteral("train")};
+}
 
 bool MainWindow::showArea(const QString &name) {
     const int index = static_cast<int>(areaNames().indexOf(name.toLower()));
@@ -110,6 +117,21 @@ void MainWindow::connectEngine() {
     connect(w, &EngineWorker::checkpointLoaded, this, [this](const QString &description) {
         m_dashboard->showMessage(tr("Opened %1. The preview shows its predictions on validation images.").arg(description));
         showArea(QStringLiteral("train"));
+    });
+    // The Learn area's empirical receptive field is computed on the engine thread too.
+    ReceptiveFieldPanel *rf = m_learn->receptiveField();
+    rf->setClassNames({tr("background"), tr("cytoplasm"), tr("nucleus")});
+    connect(rf, &ReceptiveFieldPanel::mapRequested, w, &EngineWorker::receptiveField);
+    connect(w, &EngineWorker::receptiveFieldReady, rf, &ReceptiveFieldPanel::showResult);
+    connect(w, &EngineWorker::trainedModelsChanged, rf, &ReceptiveFieldPanel::setTrainedPresets);
+    connect(m_dataset, &DatasetPage::loaded, this, [this] {
+        QVector<QImage> images;
+        QStringList names;
+        for (const GalleryItem &item : m_dataset->gallery()->items()) {
+            images.push_back(item.image);
+            names << item.title;
+        }
+        m_learn->receptiveField()->setImages(images, names);
     });
     connect(w, &EngineWorker::deviceReady, this,
             [this](const QString &device) { m_deviceLabel->setText(tr("Device: %1").arg(device)); });

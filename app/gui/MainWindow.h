@@ -8,6 +8,7 @@
 
 class QLabel;
 class QTabWidget;
+class LearnArea;
 class TrainingDashboard;
 
 namespace unetlab::gui {
@@ -21,11 +22,12 @@ public:
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
+    LearnArea *learnArea() const { return m_learn; }
     DatasetPage *datasetPage() const { return m_dataset; }
     TrainingDashboard *dashboard() const { return m_dashboard; }
     EngineThread *engine() const { return m_engine; }
     QString deviceText() const;
-    // Shows an area by name ("data", "train"); false when there is none of that name.
+    // Shows an area by name ("learn", "data", "train"); false when there is none of that name.
     bool showArea(const QString &name);
     QStringList areaNames() const;
 
@@ -38,6 +40,7 @@ private:
     void closeEvent(QCloseEvent *event) override;
 
     QTabWidget *m_tabs = nullptr;
+    LearnArea *m_learn = nullptr;
     DatasetPage *m_dataset = nullptr;
     TrainingDashboard *m_dashboard = nullptr;
     EngineThread *m_engine = nullptr;

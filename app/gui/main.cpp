@@ -35,7 +35,7 @@ int main(int argc, char **argv) {
     parser.setApplicationDescription(QStringLiteral("Learn convolution and U-Net segmentation by touching every piece."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Open the area NAME (data, train)."),
+    const QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Open the area NAME (learn, data, train)."),
                                  QStringLiteral("NAME"));
     const QCommandLineOption preset(QStringLiteral("preset"),
                                     QStringLiteral("Load a training preset: \"Chapter: MinimalCNN\" or \"Chapter: SmallUNet\"."),

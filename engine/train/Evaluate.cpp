@@ -65,6 +65,13 @@ Timings timeRuns(int repeats, const torch::Device &device, F fn) {
 
 std::int64_t countParameters(const ModelConfig &config) { return countParameters(*buildModel(config)); }
 
+std::shared_ptr<SegmentationModel> createModel(const ModelConfig &config, std::uint64_t seed) {
+    torch::manual_seed(seed);
+    auto model = buildModel(config);
+    model->eval();
+    return model;
+}
+
 SplitMetrics evaluateOn(SegmentationModel &model, const Dataset &data, const std::vector<std::size_t> &indices,
                         const Normalisation &normalisation, const std::string &device, int batchSize) {
     const torch::Device dev(device);

@@ -3,6 +3,7 @@
 // LibTorch: parameter counts, evaluating a loaded model, timing benchmarks.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@
 namespace unetlab {
 
 class SegmentationModel;
+
+// A freshly initialised network (Kaiming init, seeded) on the CPU, in eval mode.
+std::shared_ptr<SegmentationModel> createModel(const ModelConfig &config, std::uint64_t seed);
 
 // Trainable parameters of the network `config` describes (builds it once on the CPU).
 std::int64_t countParameters(const ModelConfig &config);

@@ -42,7 +42,10 @@ void send(EngineWorker *w, void (EngineWorker::*slot)()) { QMetaObject::invokeMe
 
 class Engine : public ::testing::Test {
 protected:
-    void SetUp() override { engine = std::make_unique<EngineThread>(dir.path()); }
+    void SetUp() override {
+        engine = std::make_unique<EngineThread>(dir.path());
+        engine->start();
+    }
     void start(const RunRequest &r) {
         QMetaObject::invokeMethod(engine->worker(), [w = engine->worker(), r] { w->start(r); }, Qt::QueuedConnection);
     }
@@ -220,4 +223,44 @@ TEST_F(Engine, ShutdownMidTrainingJoinsQuicklyAndKeepsFinishedEpochs) {
     EXPECT_LT(t.elapsed(), 10000);
     EXPECT_FALSE(engine->isRunning());
     EXPECT_TRUE(QFileInfo::exists(runDir + QStringLiteral("/last.ckpt")));
+}
+
+TEST_F(Engine, ReceptiveFieldRequestsAreAnsweredOnTheEngineThread) {
+    EngineWorker *w = engine->worker();
+    QSignalSpy results(w, &EngineWorker::receptiveFieldReady);
+    QImage image(64, 64, QImage::Format_RGB888);
+    image.fill(QColor(200, 180, 170));
+    ReceptiveFieldRequest fresh;
+    fresh.id = 7;
+    fresh.preset = QStringLiteral("minimal");
+    fresh.image = image;
+    fresh.outputPixel = QPoint(30, 20);
+    QMetaObject::invokeMethod(w, [w, fresh] { w->receptiveField(fresh); }, Qt::QueuedConnection);
+    ASSERT_TRUE(waitFor(results, 1, 20000));
+    const auto r = results.at(0).at(0).value<ReceptiveFieldResult>();
+    EXPECT_EQ(r.requestId, 7u);
+    EXPECT_TRUE(r.error.isEmpty()) << r.error.toStdString();
+    ASSERT_EQ(r.magnitude.size(), 64u * 64u);
+    // MinimalCNN sees exactly a 5x5 window around the pixel.
+    int nonzero = 0, left = 64, right = -1, top = 64, bottom = -1;
+    for (int y = 0; y < 64; ++y)
+        for (int x = 0; x < 64; ++x)
+            if (r.magnitude[static_cast<std::size_t>(y) * 64 + x] != 0.0f) {
+                ++nonzero;
+                left = std::min(left, x), right = std::max(right, x);
+                top = std::min(top, y), bottom = std::max(bottom, y);
+            }
+    EXPECT_EQ(right - left + 1, 5);
+    EXPECT_EQ(bottom - top + 1, 5);
+    EXPECT_EQ(left, 28);
+    EXPECT_EQ(top, 18);
+
+    ReceptiveFieldRequest trained = fresh;
+    trained.id = 8;
+    trained.trained = true;  // nothing trained in this session yet
+    QMetaObject::invokeMethod(w, [w, trained] { w->receptiveField(trained); }, Qt::QueuedConnection);
+    ASSERT_TRUE(waitFor(results, 2, 20000));
+    const auto t = results.at(1).at(0).value<ReceptiveFieldResult>();
+    EXPECT_EQ(t.requestId, 8u);
+    EXPECT_TRUE(t.error.contains(QStringLiteral("no trained minimal"))) << t.error.toStdString();
 }

@@ -1,0 +1,50 @@
+#include "LearnStyle.h"
+
+#include <QLabel>
+
+#include <cmath>
+
+namespace learn {
+namespace {
+
+// Relative sizes of headings and captions against the body font.
+constexpr double kTitleScale = 1.3;
+constexpr double kCaptionScale = 1.15;
+
+}  // namespace
+
+QString formatNumber(double value, int decimals) {
+    QString text = QString::number(value, 'f', decimals);
+    // -0.00 reads as a negative number; it is zero as shown.
+    if (text.startsWith(QLatin1Char('-'))) {
+        const double shown = text.toDouble();
+        text = shown == 0.0 ? text.mid(1) : QStringLiteral("\u2212") + text.mid(1);
+    }
+    return text;
+}
+
+void scaleFont(QWidget *widget, double factor, bool bold) {
+    QFont font = widget->font();
+    if (font.pointSizeF() > 0)
+        font.setPointSizeF(font.pointSizeF() * factor);
+    else
+        font.setPixelSize(static_cast<int>(std::lround(font.pixelSize() * factor)));
+    font.setBold(bold);
+    widget->setFont(font);
+}
+
+QLabel *titleLabel(const QString &text, QWidget *parent) {
+    auto *label = new QLabel(text, parent);
+    scaleFont(label, kTitleScale, true);
+    return label;
+}
+
+QLabel *captionLabel(QWidget *parent) {
+    auto *label = new QLabel(parent);
+    label->setWordWrap(true);
+    label->setTextFormat(Qt::RichText);
+    scaleFont(label, kCaptionScale);
+    return label;
+}
+
+}  // namespace learn
