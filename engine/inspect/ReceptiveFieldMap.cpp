@@ -12,23 +12,6 @@
 namespace unetlab {
 namespace {
 
-// Restores the model's training mode however the measurement ends.
-class EvalModeGuard {
-public:
-    explicit EvalModeGuard(SegmentationModel &model) : m_model(model), m_wasTraining(model.is_training()) {
-        m_model.eval();
-    }
-    ~EvalModeGuard() {
-        if (m_wasTraining) m_model.train();
-    }
-    EvalModeGuard(const EvalModeGuard &) = delete;
-    EvalModeGuard &operator=(const EvalModeGuard &) = delete;
-
-private:
-    SegmentationModel &m_model;
-    bool m_wasTraining;
-};
-
 void findBoundingBox(EmpiricalReceptiveField &field) {
     for (int r = 0; r < field.height; ++r)
         for (int c = 0; c < field.width; ++c) {
@@ -70,7 +53,7 @@ EmpiricalReceptiveField empiricalReceptiveField(SegmentationModel &model, const 
     const torch::Tensor target = classIndex < 0 ? atPixel.sum() : atPixel[classIndex];
     // autograd::grad computes only this gradient: the parameters' .grad stay untouched.
     torch::Tensor gradient = torch::autograd::grad({target}, {input})[0].detach();
-    if (!normalisation.isIdentity()) {
+    if (!normalisation.std.empty()) {  // per-image preprocessing keeps no dataset divisors
         const auto channels = static_cast<int64_t>(normalisation.std.size());
         const torch::Tensor std =
             torch::tensor(normalisation.std, torch::kDouble).to(gradient.options()).view({1, channels, 1, 1});

@@ -36,8 +36,27 @@ torch::Tensor stackMasks(const std::vector<Sample> &samples) {
 
 torch::Tensor prepareInput(const torch::Tensor &imagesU8, const torch::Device &device, bool channelsLast,
                            const Normalisation &normalisation) {
-    torch::Tensor x = imagesU8.to(device, /*non_blocking=*/device.is_cuda()).to(torch::kFloat).div_(255.0);
-    if (!normalisation.isIdentity()) {
+    torch::Tensor x;
+    if (normalisation.perImage()) {
+        // Equalisation and per-image statistics need each image's 8-bit pixels: done on the
+        // CPU by the same code the torch-free previews use, then one affine map per image
+        // and channel on the device.
+        torch::Tensor cpu = imagesU8.to(torch::kCPU).clone(torch::MemoryFormat::Contiguous);
+        const int64_t n = cpu.size(0), c = cpu.size(1), h = cpu.size(2), w = cpu.size(3);
+        std::vector<float> offsets, divisors;
+        for (int64_t i = 0; i < n; ++i)
+            for (const ChannelMap &m : preprocessPlanes(cpu[i].data_ptr<std::uint8_t>(), static_cast<int>(c),
+                                                        static_cast<int>(h), static_cast<int>(w), normalisation)) {
+                offsets.push_back(static_cast<float>(m.offset));
+                divisors.push_back(static_cast<float>(m.divisor));
+            }
+        x = cpu.to(device, /*non_blocking=*/device.is_cuda()).to(torch::kFloat).div_(255.0);
+        x.sub_(torch::tensor(offsets).view({n, c, 1, 1}).to(device))
+            .div_(torch::tensor(divisors).view({n, c, 1, 1}).to(device));
+    } else {
+        x = imagesU8.to(device, /*non_blocking=*/device.is_cuda()).to(torch::kFloat).div_(255.0);
+    }
+    if (!normalisation.isIdentity() && !normalisation.perImage()) {
         const auto channels = static_cast<int64_t>(normalisation.mean.size());
         if (x.size(1) != channels)
             throw std::invalid_argument("images have " + std::to_string(x.size(1)) +
@@ -47,6 +66,7 @@ torch::Tensor prepareInput(const torch::Tensor &imagesU8, const torch::Device &d
         const torch::Tensor std = torch::tensor(normalisation.std, torch::kDouble).to(stats).view({1, channels, 1, 1});
         x.sub_(mean).div_(std);
     }
+    if (normalisation.clips()) x.clamp_(0.0, 1.0);
     if (channelsLast) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
     return x;
 }
@@ -77,7 +97,7 @@ torch::Tensor BatchEvaluator::add(const std::vector<Sample> &batch) {
     for (std::size_t i = 0; i < batch.size(); ++i)
         m_metrics.addImage(batch[i].id, batch[i].mask.data(),
                            pred.data_ptr<std::uint8_t>() + static_cast<std::int64_t>(i) * plane,
-                           static_cast<std::size_t>(plane));
+                           static_cast<int>(pred.size(2)), static_cast<int>(pred.size(1)));
     return pred;
 }
 

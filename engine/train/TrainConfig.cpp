@@ -62,6 +62,8 @@ void TrainConfig::validate() const {
     if (earlyStopPatience < 0) fail("early-stopping patience must be >= 0");
     if (valFraction <= 0 || testFraction < 0 || valFraction + testFraction >= 1)
         fail("validation and test fractions must be > 0, >= 0 and leave training data");
+    preprocessing.validate();
+    augmentation.validate();
 }
 
 nlohmann::json toJson(const TrainConfig &c) {
@@ -90,6 +92,8 @@ nlohmann::json toJson(const TrainConfig &c) {
         {"test_fraction", c.testFraction},
         {"device", toString(c.device)},
         {"channels_last", c.channelsLast},
+        {"preprocessing", toJson(c.preprocessing)},
+        {"augmentation", toJson(c.augmentation)},
     };
     return j;
 }
@@ -122,6 +126,9 @@ TrainConfig trainConfigFromJson(const nlohmann::json &j) {
         c.testFraction = j.at("test_fraction").get<double>();
         c.device = deviceFromString(j.at("device").get<std::string>());
         c.channelsLast = j.at("channels_last").get<bool>();
+        // Absent from settings written before preprocessing and augmentation were choices.
+        if (j.contains("preprocessing")) c.preprocessing = preprocessingFromJson(j.at("preprocessing"));
+        if (j.contains("augmentation")) c.augmentation = augmentationFromJson(j.at("augmentation"));
     } catch (const nlohmann::json::exception &e) {
         throw std::invalid_argument(std::string("training settings are incomplete: ") + e.what());
     }

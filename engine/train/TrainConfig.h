@@ -9,6 +9,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "data/Augment.h"
+#include "data/Normalisation.h"
 #include "models/ModelConfig.h"
 
 namespace unetlab {
@@ -49,6 +51,8 @@ struct TrainConfig {
     double testFraction = 0.1;
     DeviceChoice device = DeviceChoice::Auto;
     bool channelsLast = true;     // faster convolutions on CPU (oneDNN) and recent GPUs
+    Preprocessing preprocessing;      // input preprocessing; its statistics come from the training split
+    AugmentationConfig augmentation;  // applied to training batches only
 
     double resolvedWeightDecay() const {
         return weightDecay ? *weightDecay : (optimizer == OptimizerKind::AdamW ? 1e-4 : 0.0);

@@ -146,7 +146,7 @@ TEST(DataSpec, ParsesTheSyntheticForms) {
     const DataSpec s = parseDataSpec("synthetic:40:9", 128);
     EXPECT_EQ(s.seed, 9u);
     EXPECT_EQ(s.size, 128);
-    for (const char *bad : {"", "folder:/tmp", "synthetic:", "synthetic:-3", "synthetic:abc", "synthetic:0",
+    for (const char *bad : {"", "pictures:/tmp", "synthetic:", "synthetic:-3", "synthetic:abc", "synthetic:0",
                             "synthetic:1:2:3"})
         EXPECT_THROW(parseDataSpec(bad), std::invalid_argument) << bad;
     EXPECT_THROW(parseDataSpec("synthetic", 7), std::invalid_argument);
