@@ -7,6 +7,7 @@
 #include "core/AtomicFile.h"
 #include "core/BuildInfo.h"
 #include "core/Device.h"
+#include "interop/StateDict.h"
 #include "models/Networks.h"
 
 namespace unetlab {
@@ -53,6 +54,41 @@ Parsed parse(const std::string &path, const std::string &bytes) {
     return p;
 }
 
+// The one-line message for a file that is neither format, keeping the importer's reason.
+CheckpointError notACheckpoint(const std::string &path, const StateDictError &e) {
+    if (e.kind() == StateDictError::Kind::Mismatch) return CheckpointError(e.what());
+    const std::string how = e.kind() == StateDictError::Kind::Refused ? "; as a PyTorch file it is refused: "
+                                                                      : ", nor a PyTorch state dict it can read: ";
+    return CheckpointError("'" + path + "' is not a UNet Lab checkpoint" + how + e.reason());
+}
+
+// A state dict saved by Python's torch.save holds the weights alone: the header says where
+// they came from, and the rest takes defaults (scale-only normalisation, no classes or history).
+nlohmann::json pytorchHeader(const std::optional<ModelConfig> &config, bool guessed, std::size_t tensors) {
+    return {{"origin", "pytorch"},
+            {"format", "pytorch-state-dict"},
+            {"model", config ? toJson(*config) : nlohmann::json(nullptr)},
+            {"architecture_guessed", guessed},
+            {"parameters", config ? nlohmann::json(config->parameterCount()) : nlohmann::json(nullptr)},
+            {"tensors", tensors},
+            {"normalisation", toJson(Normalisation{})}};
+}
+
+LoadedCheckpoint importStateDict(const std::string &path, const std::string &bytes,
+                                 const std::optional<ModelConfig> &expected) {
+    LoadedStateDict imported;
+    try {
+        imported = loadStateDictFromBytes(bytes, path, expected, /*strict=*/true);
+    } catch (const StateDictError &e) {
+        throw notACheckpoint(path, e);
+    }
+    LoadedCheckpoint out;
+    out.config = imported.config;
+    out.model = imported.model;
+    out.header = pytorchHeader(imported.config, imported.guessed, imported.report.loaded.size());
+    return out;
+}
+
 }  // namespace
 
 void saveCheckpoint(const std::string &path, SegmentationModel &model, nlohmann::json header) {
@@ -86,6 +122,16 @@ nlohmann::json readCheckpointHeader(const std::string &path) {
     } catch (const std::exception &e) {
         throw CheckpointError(e.what());
     }
+    if (looksLikeTorchSave(bytes)) {
+        std::vector<TensorEntry> tensors;
+        try {
+            tensors = listStateDictFromBytes(bytes, path);
+        } catch (const StateDictError &e) {
+            throw notACheckpoint(path, e);
+        }
+        const auto guess = guessModelConfig(tensors);
+        return pytorchHeader(guess, guess.has_value(), tensors.size());
+    }
     return parse(path, bytes).header;
 }
 
@@ -97,6 +143,7 @@ LoadedCheckpoint loadCheckpoint(const std::string &path, const std::optional<Mod
         throw CheckpointError(e.what());
     }
     if (bytes.empty()) throw CheckpointError("'" + path + "' is empty");
+    if (looksLikeTorchSave(bytes)) return importStateDict(path, bytes, expected);
     Parsed p = parse(path, bytes);
 
     LoadedCheckpoint out;

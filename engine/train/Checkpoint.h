@@ -9,6 +9,10 @@
 //
 // Written atomically. Loading checks the magic line, the header, the payload size and
 // hash, and every tensor's name and shape against the architecture in the header.
+//
+// Loading also accepts a state dict saved by Python's torch.save (interop/StateDict.h): its
+// architecture is read off the keys and shapes (or is `expected`), and the header says
+// "origin": "pytorch", with scale-only normalisation.
 
 #include <memory>
 #include <optional>
@@ -37,7 +41,8 @@ struct LoadedCheckpoint {
 };
 
 // Throws CheckpointError with a one-line reason: unreadable, not a checkpoint, truncated,
-// corrupt, or (when `expected` is given) a different architecture than expected.
+// corrupt, or (when `expected` is given) a different architecture than expected. For a
+// PyTorch state dict, `expected` is the architecture to load it into (else it is guessed).
 LoadedCheckpoint loadCheckpoint(const std::string &path, const std::optional<ModelConfig> &expected = {});
 // Reads just the header (fast, no weights).
 nlohmann::json readCheckpointHeader(const std::string &path);
