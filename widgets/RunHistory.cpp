@@ -4,6 +4,8 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "CsvText.h"
+
 #include <cmath>
 
 namespace {
@@ -20,11 +22,6 @@ QString duration(double s) {
     return t < 60 ? QStringLiteral("%1 s").arg(s, 0, 'f', 1) : QStringLiteral("%1m%2s").arg(t / 60).arg(t % 60, 2, 10, QLatin1Char('0'));
 }
 
-QString csvField(QString s) {
-    if (s.contains(QLatin1Char(',')) || s.contains(QLatin1Char('"')) || s.contains(QLatin1Char('\n')))
-        s = QLatin1Char('"') + s.replace(QLatin1Char('"'), QStringLiteral("\"\"")) + QLatin1Char('"');
-    return s;
-}
 
 }  // namespace
 

@@ -45,11 +45,14 @@ QStringList names(std::initializer_list<const char *> list) {
 TrainingSettings::TrainingSettings(QWidget *parent) : QWidget(parent) {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    auto *presetRow = new QFormLayout;
+    m_presetRow = new QWidget;
+    auto *presetRow = new QFormLayout(m_presetRow);
+    presetRow->setContentsMargins(0, 0, 0, 0);
     m_chapter = combo(chapterPresets() << QString::fromLatin1(kCustom), tr("Preset"));
     presetRow->addRow(tr("Preset"), m_chapter);
-    layout->addLayout(presetRow);
-    layout->addWidget(buildModelGroup());
+    layout->addWidget(m_presetRow);
+    m_modelGroup = buildModelGroup();
+    layout->addWidget(m_modelGroup);
     layout->addWidget(buildDataGroup());
     layout->addWidget(buildTrainingGroup());
     layout->addStretch(1);
@@ -301,6 +304,11 @@ void TrainingSettings::setRequest(const RunRequest &r) {
 }
 
 void TrainingSettings::setEpochs(int epochs) { m_epochs->setValue(epochs); }
+
+void TrainingSettings::setModelKnobsVisible(bool visible) {
+    m_modelGroup->setVisible(visible);
+    m_presetRow->setVisible(visible);
+}
 
 void TrainingSettings::setLocked(bool locked) {
     for (QWidget *w : findChildren<QWidget *>()) {

@@ -32,6 +32,8 @@ public:
     QString parameterText() const;
     void setEpochs(int epochs);
     void setLocked(bool locked);  // while a run is going: knobs read-only
+    // Hides the preset and the model knobs (the Compare area sets models itself).
+    void setModelKnobsVisible(bool visible);
     void saveSettings() const;
     void restoreSettings();
 
@@ -52,6 +54,7 @@ private:
     QCheckBox *m_skips, *m_batchNorm;
     QDoubleSpinBox *m_dropout;
     QWidget *m_minimalKnobs, *m_unetKnobs;
+    QWidget *m_modelGroup = nullptr, *m_presetRow = nullptr;
     QLabel *m_summary;
     QSpinBox *m_count, *m_dataSeed;
     QComboBox *m_size;

@@ -54,6 +54,7 @@ struct RunSummary {
     double imagesPerSecond = 0;
     QVector<double> bestValDice;  // per class, at the best epoch
     double bestValDiceMean = 0;
+    double bestValBoundaryF1 = 0;  // mean over foreground classes, at the best epoch
     QString stopReason;
     bool diverged = false;
     QString checkpoint;  // best weights of the run

@@ -93,6 +93,13 @@ void printMetricsTable(std::ostream &out, const std::vector<std::string> &classe
     out << std::left << std::setw(16) << "pixel accuracy" << std::right;
     for (const auto &[name, m] : used) out << std::setw(12) << fixed(m->pixelAccuracy) << std::setw(11) << "";
     out << "\n";
+    bool anyBoundary = false;
+    for (const auto &[name, m] : used) anyBoundary = anyBoundary || !m->boundaryF1.empty();
+    if (anyBoundary) {
+        out << std::left << std::setw(16) << "boundary F1" << std::right;
+        for (const auto &[name, m] : used) out << std::setw(12) << fixed(m->boundaryF1Mean) << std::setw(11) << "";
+        out << "\n";
+    }
     bool anyNc = false;
     for (const auto &[name, m] : used) anyNc = anyNc || m->ncImages > 0;
     if (anyNc) {

@@ -6,6 +6,7 @@ namespace unetlab::gui {
 
 EngineThread::EngineThread(const QString &autosaveRoot, QObject *parent) : QObject(parent) {
     registerTrainingTypes();
+    registerCompareTypes();
     m_worker = new EngineWorker(autosaveRoot);
     m_worker->moveToThread(&m_thread);
     m_thread.setObjectName(QStringLiteral("engine"));

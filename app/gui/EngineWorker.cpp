@@ -21,6 +21,7 @@
 #include "gui/ImageConvert.h"
 #include "inspect/ReceptiveFieldMap.h"
 #include "train/Checkpoint.h"
+#include "train/Comparison.h"
 #include "train/Evaluate.h"
 #include "train/History.h"
 #include "train/Trainer.h"
@@ -45,6 +46,32 @@ QString settingsSummary(const TrainConfig &c) {
     if (c.schedule != ScheduleKind::Constant) s += QStringLiteral(", %1 schedule").arg(q(toString(c.schedule)));
     if (c.earlyStopPatience > 0) s += QStringLiteral(", early stop %1").arg(c.earlyStopPatience);
     return s + QStringLiteral(", seed %1").arg(c.seed);
+}
+
+// Where two predictions differ: green where only `a` is right, red where only `b` is,
+// yellow where they differ and both are wrong; the image dimmed elsewhere.
+QImage disagreementImage(const QImage &image, const std::vector<std::uint8_t> &truth,
+                         const std::vector<std::uint8_t> &a, const std::vector<std::uint8_t> &b) {
+    QImage out = image.convertToFormat(QImage::Format_RGB32);
+    const int w = out.width();
+    for (int y = 0; y < out.height(); ++y) {
+        auto *line = reinterpret_cast<QRgb *>(out.scanLine(y));
+        for (int x = 0; x < w; ++x) {
+            const std::size_t i = static_cast<std::size_t>(y) * w + x;
+            QColor c = QColor::fromRgb(line[x]);
+            if (a[i] == b[i]) {
+                c = QColor(c.red() / 2 + 60, c.green() / 2 + 60, c.blue() / 2 + 60);
+            } else if (a[i] == truth[i]) {
+                c = QColor(67, 160, 71);
+            } else if (b[i] == truth[i]) {
+                c = QColor(229, 57, 53);
+            } else {
+                c = QColor(253, 216, 53);
+            }
+            line[x] = c.rgb();
+        }
+    }
+    return out;
 }
 
 }  // namespace
@@ -146,6 +173,10 @@ void EngineWorker::scheduleStep() {
 
 void EngineWorker::runStep() {
     m_stepQueued = false;
+    if (m_training && m_comparison) {
+        compareStep();
+        return;
+    }
     if (!m_training || !m_trainer) return;
     if (m_abort) {
         finishRun(tr("stopped because the window closed"), false);
@@ -269,9 +300,184 @@ void EngineWorker::finishRun(const QString &reason, bool diverged) {
             const EpochReport &best = history[static_cast<std::size_t>(s.bestEpoch - 1)];
             s.bestValDice = QVector<double>(best.valDice.begin(), best.valDice.end());
             s.bestValDiceMean = best.valDiceMean;
+            s.bestValBoundaryF1 = best.valBoundaryF1;
         }
     }
     Q_EMIT runFinished(s);
+}
+
+void EngineWorker::startComparison(const CompareRequest &request) {
+    if (m_training) {
+        Q_EMIT comparisonError(tr("Training is going on; stop it before starting a comparison."));
+        return;
+    }
+    m_abort = false;
+    std::vector<Comparison::Run> runs;
+    for (std::size_t i = 0; i < request.models.size(); ++i) {
+        TrainConfig c = request.shared.config;
+        c.model = request.models[i];
+        runs.push_back({request.names.value(static_cast<int>(i)).toStdString(), c});
+    }
+    bool ok = false;
+    try {
+        const std::string spec = request.shared.data.toString();
+        if (!m_data || spec != m_dataSpec || m_data->width() != request.shared.data.size) {
+            m_data = openDataset(request.shared.data);
+            m_dataSpec = spec;
+        }
+        m_comparison = std::make_unique<Comparison>(runs, m_data);
+        ok = true;
+    } catch (const std::exception &e) {
+        std::string message = e.what();
+        if (const auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+        Q_EMIT comparisonError(tr("Cannot start the comparison: %1").arg(q(message)));
+    }
+    if (!ok) return;
+    m_trainer.reset();  // one job at a time on the engine
+    m_compareNames = request.names;
+    m_compareSettings = settingsSummary(request.shared.config);
+    m_compareSeconds.assign(request.models.size(), 0.0);
+    m_compareEnds.assign(request.models.size(), {QString(), false});
+    m_comparePending = QVector<QVector<BatchReport>>(static_cast<int>(request.models.size()));
+    QVector<RunInfo> infos;
+    for (int i = 0; i < m_comparison->runCount(); ++i) {
+        const Trainer &t = m_comparison->trainer(i);
+        RunInfo info;
+        info.runId = i + 1;
+        info.modelName = m_compareNames.value(i);
+        info.modelDescription = q(t.config().model.describe());
+        info.parameters = t.parameterCount();
+        info.device = q(describeDevice(t.device()));
+        info.datasetName = q(m_data->name());
+        info.trainImages = static_cast<int>(t.split().train.size());
+        info.valImages = static_cast<int>(t.split().val.size());
+        info.testImages = static_cast<int>(t.split().test.size());
+        info.epochs = t.config().epochs;
+        info.batchesPerEpoch = t.totalSteps() / std::max(1, t.config().epochs);
+        for (const auto &c : m_data->classNames()) info.classNames << q(c);
+        info.settings = m_compareSettings;
+        infos.push_back(info);
+    }
+    m_training = true;
+    m_paused = false;
+    m_sinceEmit.start();
+    Q_EMIT comparisonStarted(infos);
+    scheduleStep();
+}
+
+void EngineWorker::compareStep() {
+    if (m_abort) {
+        m_comparison->stop("stopped because the window closed");
+        finishComparison();
+        return;
+    }
+    if (m_paused && !m_singleStep) return;
+    Comparison::Step s;
+    QElapsedTimer t;
+    t.start();
+    if (!guard("Comparison failed", [&] { s = m_comparison->step(); })) {
+        m_comparison->stop("stopped by an error");
+        finishComparison();
+        return;
+    }
+    if (s.run >= 0) {
+        m_compareSeconds[static_cast<std::size_t>(s.run)] += t.nsecsElapsed() / 1e9;
+        if (s.result.kind == StepResult::Kind::TrainBatch) {
+            m_comparePending[s.run].push_back(s.result.batch);
+            m_singleStep = false;
+        }
+        const bool due = m_sinceEmit.elapsed() >= kEmitIntervalMs;
+        if (due || s.result.epochEnded) {
+            for (int r = 0; r < m_comparePending.size(); ++r)
+                if (!m_comparePending[r].isEmpty()) {
+                    Q_EMIT comparisonBatches(r, m_comparePending[r]);
+                    m_comparePending[r].clear();
+                }
+            m_sinceEmit.restart();
+        }
+        if (s.result.epochEnded) Q_EMIT comparisonEpoch(s.run, s.result.epoch);
+        if (s.result.kind == StepResult::Kind::Finished)
+            m_compareEnds[static_cast<std::size_t>(s.run)] = {q(s.result.stopReason), s.result.diverged};
+    }
+    if (m_comparison->finished()) {
+        finishComparison();
+        return;
+    }
+    if (m_paused && !m_singleStep) return;
+    scheduleStep();
+}
+
+void EngineWorker::finishComparison() {
+    if (!m_comparison) return;
+    m_training = false;
+    m_paused = false;
+    m_singleStep = false;
+    CompareResult result;
+    guard("Comparing the results failed", [&] {
+        Comparison &c = *m_comparison;
+        for (const auto &name : c.dataset().classNames()) result.classNames << q(name);
+        result.datasetName = q(c.dataset().name());
+        result.settings = m_compareSettings;
+        const DataSplit &split = c.trainer(0).split();
+        std::vector<SplitMetrics> test;
+        for (int i = 0; i < c.runCount(); ++i) {
+            const Trainer &t = c.trainer(i);
+            test.push_back(c.trainer(i).evaluate(split.test));
+            const SplitMetrics &m = test.back();
+            CompareRunResult r;
+            r.name = m_compareNames.value(i);
+            r.parameters = t.parameterCount();
+            r.epochsRun = static_cast<int>(t.history().size());
+            r.bestEpoch = t.bestEpoch();
+            r.seconds = m_compareSeconds[static_cast<std::size_t>(i)];
+            if (r.bestEpoch > 0) {
+                const EpochReport &best = t.history()[static_cast<std::size_t>(r.bestEpoch - 1)];
+                r.valDice = QVector<double>(best.valDice.begin(), best.valDice.end());
+                r.valDiceMean = best.valDiceMean;
+                r.valBoundaryF1 = best.valBoundaryF1;
+            }
+            r.testDice = QVector<double>(m.dice.begin(), m.dice.end());
+            r.testIoU = QVector<double>(m.iou.begin(), m.iou.end());
+            r.testBoundaryF1 = QVector<double>(m.boundaryF1.begin(), m.boundaryF1.end());
+            r.testDiceMean = m.diceMean;
+            r.testIoUMean = m.iouMean;
+            r.testPixelAccuracy = m.pixelAccuracy;
+            r.testBoundaryF1Mean = m.boundaryF1Mean;
+            r.stopReason = m_compareEnds[static_cast<std::size_t>(i)].first;
+            r.diverged = m_compareEnds[static_cast<std::size_t>(i)].second;
+            if (r.stopReason.isEmpty()) r.stopReason = tr("stopped after %1 epoch(s)").arg(r.epochsRun);
+            result.runs.push_back(r);
+        }
+        for (const auto &row : compareImages(test[0], test[1], split.test))
+            result.images.push_back({q(row.id), row.diceA, row.diceB, row.boundaryF1A, row.boundaryF1B});
+        // The first test images through every model, for the pictures and the zoom.
+        std::vector<Sample> samples;
+        for (std::size_t i = 0; i < split.test.size() && samples.size() < kPreviewImages; ++i)
+            samples.push_back(c.dataset().get(split.test[i]));
+        std::vector<std::vector<std::vector<std::uint8_t>>> predictions;
+        for (int i = 0; i < c.runCount(); ++i) predictions.push_back(c.trainer(i).predict(samples));
+        const QVector<QColor> colours = classColours(c.dataset().numClasses());
+        for (std::size_t k = 0; k < samples.size(); ++k) {
+            const Sample &s = samples[k];
+            ComparePreview p;
+            p.id = q(s.id);
+            p.image = sampleImage(s);
+            p.truth = SampleGallery::overlay(p.image, maskImage(s.mask, s.width, s.height, colours), kOverlayOpacity);
+            p.width = s.width;
+            p.height = s.height;
+            p.truthMask = s.mask;
+            for (int i = 0; i < c.runCount(); ++i) {
+                const auto &mask = predictions[static_cast<std::size_t>(i)][k];
+                p.predictions.push_back(
+                    SampleGallery::overlay(p.image, maskImage(mask, s.width, s.height, colours), kOverlayOpacity));
+                p.predictedMasks.push_back(mask);
+            }
+            p.disagreement = disagreementImage(p.image, s.mask, p.predictedMasks[0], p.predictedMasks[1]);
+            result.previews.push_back(p);
+        }
+    });
+    m_comparison.reset();
+    Q_EMIT comparisonFinished(result);
 }
 
 void EngineWorker::pause() {
@@ -296,6 +502,11 @@ void EngineWorker::stepOnce() {
 
 void EngineWorker::stop() {
     if (!m_training) return;
+    if (m_comparison) {
+        m_comparison->stop("stopped by the user");
+        finishComparison();
+        return;
+    }
     finishRun(tr("stopped by the user"), false);
 }
 
@@ -323,12 +534,15 @@ void EngineWorker::loadCheckpoint(const QString &path) {
         auto loaded = std::make_unique<LoadedCheckpoint>(unetlab::loadCheckpoint(path.toStdString()));
         const auto &h = loaded->header;
         const std::string spec = h.contains("data") ? h["data"].value("spec", "synthetic") : "synthetic";
-        const int size = h.contains("input_size") ? h["input_size"][0].get<int>() : 256;
+        const int size = h.contains("input_size") && h["input_size"].is_array() && !h["input_size"].empty()
+                             ? h["input_size"][0].get<int>()
+                             : 256;
         const auto data = openDataset(parseDataSpec(spec, size));
         if (data->inChannels() != loaded->config.inChannels || data->numClasses() != loaded->config.numClasses)
             throw std::runtime_error("its data (" + spec + ") does not match the model's channels or classes");
-        const DataSplit split = makeSplit(data->size(), h["split"].value("val_fraction", 0.1),
-                                          h["split"].value("test_fraction", 0.1), h["split"].value("seed", 1ULL));
+        const nlohmann::json splitInfo = h.value("split", nlohmann::json::object());
+        const DataSplit split = makeSplit(data->size(), splitInfo.value("val_fraction", 0.1),
+                                          splitInfo.value("test_fraction", 0.1), splitInfo.value("seed", 1ULL));
         std::vector<Sample> samples;
         for (std::size_t i = 0; i < split.val.size() && samples.size() < kPreviewImages; ++i)
             samples.push_back(data->get(split.val[i]));
@@ -430,7 +644,13 @@ void EngineWorker::receptiveField(const ReceptiveFieldRequest &request) {
 }
 
 void EngineWorker::shutdown() {
-    if (m_training) finishRun(tr("stopped because the window closed"), false);
+    if (m_training && m_comparison) {
+        m_comparison->stop("stopped because the window closed");
+        m_training = false;
+    } else if (m_training) {
+        finishRun(tr("stopped because the window closed"), false);
+    }
+    m_comparison.reset();
     m_trainer.reset();
     m_loaded.reset();
     m_data.reset();

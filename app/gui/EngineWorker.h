@@ -13,14 +13,17 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <utility>
 #include <memory>
 #include <vector>
 
+#include "CompareTypes.h"
 #include "ReceptiveFieldRequest.h"
 #include "TrainingTypes.h"
 
 namespace unetlab {
 struct Normalisation;
+class Comparison;
 class Dataset;
 class SegmentationModel;
 class Trainer;
@@ -52,6 +55,9 @@ public Q_SLOTS:
     void saveCheckpoint(const QString &path);
     void loadCheckpoint(const QString &path);
     void predict(const QVector<int> &indices);  // indices into the current dataset
+    // Trains two or more models side by side (Compare area); pause, resume, step and stop
+    // act on it like on a training run.
+    void startComparison(const CompareRequest &request);
     // The empirical receptive field of one output pixel (Learn area).
     void receptiveField(const ReceptiveFieldRequest &request);
     void shutdown();    // ends any run (autosaves stay) and releases all engine objects
@@ -69,11 +75,18 @@ Q_SIGNALS:
     void checkpointLoaded(const QString &description);
     void errorOccurred(const QString &message);
     void receptiveFieldReady(const ReceptiveFieldResult &result);
+    void comparisonStarted(const QVector<RunInfo> &runs);
+    void comparisonBatches(int run, const QVector<unetlab::BatchReport> &batches);
+    void comparisonEpoch(int run, const unetlab::EpochReport &epoch);
+    void comparisonFinished(const CompareResult &result);
+    void comparisonError(const QString &message);
     // Presets for which trained weights are at hand (the current run, a loaded checkpoint).
     void trainedModelsChanged(const QStringList &presets);
 
 private:
     void runStep();
+    void compareStep();
+    void finishComparison();
     void scheduleStep();
     void flushBatches(bool force);
     void finishRun(const QString &reason, bool diverged);
@@ -85,6 +98,12 @@ private:
 
     QString m_autosaveRoot;
     std::unique_ptr<unetlab::Trainer> m_trainer;
+    std::unique_ptr<unetlab::Comparison> m_comparison;
+    QStringList m_compareNames;
+    QString m_compareSettings;
+    std::vector<double> m_compareSeconds;
+    std::vector<std::pair<QString, bool>> m_compareEnds;  // per run: why it ended, diverged
+    QVector<QVector<unetlab::BatchReport>> m_comparePending;
     std::shared_ptr<const unetlab::Dataset> m_data;
     std::string m_dataSpec;
     std::unique_ptr<unetlab::LoadedCheckpoint> m_loaded;

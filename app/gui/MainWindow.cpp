@@ -16,6 +16,8 @@
 #include <QTabWidget>
 #include <QToolBar>
 
+#include "CompareArea.h"
+#include "CompareTables.h"
 #include "LearnArea.h"
 #include "ReceptiveFieldPanel.h"
 #include "TrainingDashboard.h"
@@ -41,6 +43,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     m_tabs->addTab(m_learn, tr("&Learn"));
     m_tabs->addTab(m_dataset, tr("&Data"));
     m_tabs->addTab(m_dashboard, tr("&Train"));
+    m_compare = new CompareArea;
+    m_tabs->addTab(m_compare, tr("&Compare"));
     m_tabs->tabBar()->setAccessibleName(tr("Areas"));
     setCentralWidget(m_tabs);
 
@@ -82,7 +86,7 @@ MainWindow::~MainWindow() { m_engine->shutdown(); }
 QString MainWindow::deviceText() const { return m_deviceLabel->text(); }
 
 QStringList MainWindow::areaNames() const {
-    return {QStringLiteral("learn"), QStringLiteral("data"), QStringLiteral("train")};
+    return {QStringLiteral("learn"), QStringLiteral("data"), QStringLiteral("train"), QStringLiteral("compare")};
 }
 
 bool MainWindow::showArea(const QString &name) {
@@ -118,6 +122,20 @@ void MainWindow::connectEngine() {
         m_dashboard->showMessage(tr("Opened %1. The preview shows its predictions on validation images.").arg(description));
         showArea(QStringLiteral("train"));
     });
+    // Compare: two or more runs side by side; the leaderboard also lists the Train area's runs.
+    CompareArea *c = m_compare;
+    connect(c, &CompareArea::startRequested, w, &EngineWorker::startComparison);
+    connect(c, &CompareArea::pauseRequested, w, &EngineWorker::pause);
+    connect(c, &CompareArea::resumeRequested, w, &EngineWorker::resume);
+    connect(c, &CompareArea::stopRequested, w, &EngineWorker::stop);
+    connect(w, &EngineWorker::comparisonStarted, c, &CompareArea::onStarted);
+    connect(w, &EngineWorker::comparisonBatches, c, &CompareArea::onBatches);
+    connect(w, &EngineWorker::comparisonEpoch, c, &CompareArea::onEpoch);
+    connect(w, &EngineWorker::comparisonFinished, c, &CompareArea::onFinished);
+    connect(w, &EngineWorker::comparisonError, c, &CompareArea::onError);
+    connect(w, &EngineWorker::pausedChanged, c, &CompareArea::onPaused);
+    connect(d, &TrainingDashboard::runFinished, c->leaderboard(), &Leaderboard::addRun);
+
     // The Learn area's empirical receptive field is computed on the engine thread too.
     ReceptiveFieldPanel *rf = m_learn->receptiveField();
     rf->setClassNames({tr("background"), tr("cytoplasm"), tr("nucleus")});
@@ -192,7 +210,7 @@ void MainWindow::buildMenus() {
 
 void MainWindow::openCheckpoint() {
     const QString path =
-        QFileDialog::getOpenFileName(this, tr("Open checkpoint"), QString(), tr("UNet Lab checkpoints (*.ckpt);;All files (*)"));
+        QFileDialog::getOpenFileName(this, tr("Open checkpoint"), QString(), tr("Checkpoints (*.ckpt *.pt *.pth);;All files (*)"));
     if (!path.isEmpty()) QMetaObject::invokeMethod(m_engine->worker(), "loadCheckpoint", Q_ARG(QString, path));
 }
 

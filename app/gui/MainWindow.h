@@ -8,6 +8,7 @@
 
 class QLabel;
 class QTabWidget;
+class CompareArea;
 class LearnArea;
 class TrainingDashboard;
 
@@ -25,9 +26,10 @@ public:
     LearnArea *learnArea() const { return m_learn; }
     DatasetPage *datasetPage() const { return m_dataset; }
     TrainingDashboard *dashboard() const { return m_dashboard; }
+    CompareArea *compareArea() const { return m_compare; }
     EngineThread *engine() const { return m_engine; }
     QString deviceText() const;
-    // Shows an area by name ("learn", "data", "train"); false when there is none of that name.
+    // Shows an area by name ("learn", "data", "train", "compare"); false when there is none.
     bool showArea(const QString &name);
     QStringList areaNames() const;
 
@@ -43,6 +45,7 @@ private:
     LearnArea *m_learn = nullptr;
     DatasetPage *m_dataset = nullptr;
     TrainingDashboard *m_dashboard = nullptr;
+    CompareArea *m_compare = nullptr;
     EngineThread *m_engine = nullptr;
     QLabel *m_deviceLabel = nullptr;
     QLabel *m_modelLabel = nullptr;

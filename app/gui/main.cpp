@@ -9,6 +9,8 @@
 
 #include <iostream>
 
+#include "CompareArea.h"
+#include "CompareSetup.h"
 #include "TrainingDashboard.h"
 #include "TrainingSettings.h"
 #include "core/BuildInfo.h"
@@ -35,7 +37,7 @@ int main(int argc, char **argv) {
     parser.setApplicationDescription(QStringLiteral("Learn convolution and U-Net segmentation by touching every piece."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Open the area NAME (learn, data, train)."),
+    const QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Open the area NAME (learn, data, train, compare)."),
                                  QStringLiteral("NAME"));
     const QCommandLineOption preset(QStringLiteral("preset"),
                                     QStringLiteral("Load a training preset: \"Chapter: MinimalCNN\" or \"Chapter: SmallUNet\"."),
@@ -96,16 +98,32 @@ int main(int argc, char **argv) {
                 QApplication::exit(0);
             });
         };
+        const bool toCompare = parser.value(tab).toLower() == QLatin1String("compare");
         if (epochs > 0 && parser.isSet(atEpoch)) {
             const int at = parser.value(atEpoch).toInt();
             if (at < 1 || at > epochs) return fail("--screenshot-at-epoch must be between 1 and --train-epochs");
-            QObject::connect(dashboard, &TrainingDashboard::epochFinished, &window,
-                             [capture, at](int epoch) { if (epoch == at) capture(); });
-        } else if (epochs > 0)
+            if (toCompare)  // after the last model of the comparison finished epoch `at`
+                QObject::connect(window.compareArea(), &CompareArea::epochFinished, &window,
+                                 [capture, at, &window](int run, int epoch) {
+                                     if (epoch == at && run == window.compareArea()->setup()->modelCount() - 1) capture();
+                                 });
+            else
+                QObject::connect(dashboard, &TrainingDashboard::epochFinished, &window,
+                                 [capture, at](int epoch) { if (epoch == at) capture(); });
+        } else if (epochs > 0 && toCompare) {
+            QObject::connect(window.compareArea(), &CompareArea::comparisonFinished, &window, capture);
+        } else if (epochs > 0) {
             QObject::connect(dashboard, &TrainingDashboard::runFinished, &window, capture);
+        }
         else
             QObject::connect(window.datasetPage(), &unetlab::gui::DatasetPage::loaded, &window, capture);
     }
-    if (epochs > 0) QTimer::singleShot(0, dashboard, &TrainingDashboard::start);
+    const bool comparing = parser.value(tab).toLower() == QLatin1String("compare");
+    CompareArea *compare = window.compareArea();
+    if (comparing && epochs > 0) compare->setup()->shared()->setEpochs(epochs);
+    if (epochs > 0 && comparing)
+        QTimer::singleShot(0, compare, &CompareArea::start);
+    else if (epochs > 0)
+        QTimer::singleShot(0, dashboard, &TrainingDashboard::start);
     return app.exec();
 }

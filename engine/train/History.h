@@ -9,7 +9,8 @@
 namespace unetlab {
 
 // Header: epoch, train_loss, val_loss, val_dice_mean, val_dice_<class>..., val_iou_mean,
-// val_pixel_accuracy, learning_rate, seconds, elapsed_seconds, images_per_second, best.
+// val_pixel_accuracy, val_boundary_f1, learning_rate, seconds, elapsed_seconds,
+// images_per_second, best.
 std::string historyCsv(const std::vector<std::string> &classes, const std::vector<EpochReport> &history);
 
 }  // namespace unetlab

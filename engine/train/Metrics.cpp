@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "train/BoundaryF1.h"
+
 namespace unetlab {
 
 ConfusionMatrix::ConfusionMatrix(int numClasses)
@@ -110,6 +112,15 @@ const ImageScores &MetricsAccumulator::addImage(const std::string &id, const std
     return m_images.back();
 }
 
+const ImageScores &MetricsAccumulator::addImage(const std::string &id, const std::uint8_t *truth,
+                                                const std::uint8_t *pred, int width, int height) {
+    addImage(id, truth, pred, static_cast<std::size_t>(width) * static_cast<std::size_t>(height));
+    ImageScores &s = m_images.back();
+    s.boundaryF1 = unetlab::boundaryF1(truth, pred, width, height, m_k);
+    s.boundaryF1Mean = meanDefined(std::vector<double>(s.boundaryF1.begin() + (m_k > 1 ? 1 : 0), s.boundaryF1.end()));
+    return s;
+}
+
 SplitMetrics MetricsAccumulator::finish() const {
     SplitMetrics m;
     m.images = static_cast<int>(m_images.size());
@@ -126,6 +137,15 @@ SplitMetrics MetricsAccumulator::finish() const {
     }
     m.diceMean = meanDefined(m.dice);
     m.iouMean = meanDefined(m.iou);
+    const bool withBoundary = !m_images.empty() && !m_images.front().boundaryF1.empty();
+    if (withBoundary) {
+        for (int c = 0; c < m_k; ++c) {
+            column.clear();
+            for (const auto &img : m_images) column.push_back(img.boundaryF1.empty() ? kUndefined : img.boundaryF1[c]);
+            m.boundaryF1.push_back(meanDefined(column));
+        }
+        m.boundaryF1Mean = meanDefined(std::vector<double>(m.boundaryF1.begin() + (m_k > 1 ? 1 : 0), m.boundaryF1.end()));
+    }
     column.clear();
     for (const auto &img : m_images) column.push_back(img.pixelAccuracy);
     m.pixelAccuracy = meanDefined(column);

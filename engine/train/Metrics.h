@@ -50,6 +50,8 @@ struct ImageScores {
     std::vector<double> dice;  // per class, NaN when undefined
     std::vector<double> iou;
     double diceMean = kUndefined;
+    std::vector<double> boundaryF1;  // per class (2-px tolerance, train/BoundaryF1.h); empty if not computed
+    double boundaryF1Mean = kUndefined;  // over the foreground classes (1..K-1) where defined
     double pixelAccuracy = 0;
     double ncTrue = kUndefined;
     double ncPred = kUndefined;
@@ -62,6 +64,8 @@ struct SplitMetrics {
     double diceMean = kUndefined;
     double iouMean = kUndefined;
     double pixelAccuracy = kUndefined;   // mean over images
+    std::vector<double> boundaryF1;      // per class, mean over images where defined (if computed)
+    double boundaryF1Mean = kUndefined;  // over the foreground classes
     ConfusionMatrix confusion;           // summed over images
     double ncMeanAbsError = kUndefined;  // over images where both N/C ratios are defined
     int ncImages = 0;
@@ -77,6 +81,9 @@ public:
     explicit MetricsAccumulator(int numClasses, int nucleusClass = 2, int cytoplasmClass = 1);
     const ImageScores &addImage(const std::string &id, const std::uint8_t *truth, const std::uint8_t *pred,
                                 std::size_t n);
+    // The same, knowing the image's shape, so the boundary F1 is computed too.
+    const ImageScores &addImage(const std::string &id, const std::uint8_t *truth, const std::uint8_t *pred,
+                                int width, int height);
     SplitMetrics finish() const;
 
 private:

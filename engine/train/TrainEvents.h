@@ -29,6 +29,7 @@ struct EpochReport {
     double valIoUMean = 0;
     double valPixelAccuracy = 0;
     double valNcError = kUndefined;
+    double valBoundaryF1 = kUndefined;  // mean over foreground classes, 2-px tolerance
     double learningRate = 0;    // at the end of the epoch
     double seconds = 0;         // training + validation time of this epoch
     double elapsedSeconds = 0;

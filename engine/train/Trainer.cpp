@@ -1,14 +1,17 @@
 #include "train/Trainer.h"
 
 #include <chrono>
+#include <mutex>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include "core/Device.h"
 #include "core/Random.h"
+#include "data/Augment.h"
 #include "models/Networks.h"
 #include "train/Batch.h"
 #include "train/Checkpoint.h"
@@ -21,6 +24,26 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Swaps a run's generator state in for the duration of one step and saves it back after.
+class RandomStateScope {
+public:
+    explicit RandomStateScope(torch::Tensor &state) : m_state(state) {
+        auto generator = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(generator.mutex());
+        generator.set_state(m_state);
+    }
+    ~RandomStateScope() {
+        auto generator = at::detail::getDefaultCPUGenerator();
+        std::lock_guard<std::mutex> lock(generator.mutex());
+        m_state = generator.get_state();
+    }
+    RandomStateScope(const RandomStateScope &) = delete;
+    RandomStateScope &operator=(const RandomStateScope &) = delete;
+
+private:
+    torch::Tensor &m_state;
+};
 
 std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainConfig &c, std::vector<torch::Tensor> params) {
     const double wd = c.resolvedWeightDecay();
@@ -60,6 +83,7 @@ struct Trainer::Impl {
     torch::Tensor classWeights;  // for the weighted cross-entropy
     torch::Tensor trainImages;   // N x C x H x W uint8 (CPU)
     torch::Tensor trainMasks;    // N x H x W uint8 (CPU)
+    std::vector<Sample> trainSamples;  // the same, kept as samples when augmenting
     SplitMix64 rng{1};
 
     // Progress.
@@ -86,6 +110,7 @@ struct Trainer::Impl {
     Clock::time_point started, epochStarted;
 
     std::vector<EpochReport> history;
+    torch::Tensor randomState;  // this run's state of the global CPU generator
     int bestEpoch = 0;
     double bestDice = -1;
     std::vector<torch::Tensor> bestState, goodState;
@@ -165,12 +190,15 @@ Trainer::Trainer(TrainConfig config, std::shared_ptr<const Dataset> data) : d(st
     d->config = config;
     d->data = std::move(data);
     d->split = makeSplit(d->data->size(), config.valFraction, config.testFraction, config.seed);
-    d->normalisation = datasetStatistics(*d->data, d->split.train);
+    d->normalisation = computeNormalisation(config.preprocessing, *d->data, d->split.train);
     d->device = torch::Device(resolveDevice(config.device));
 
     torch::manual_seed(config.seed);
     d->rng = SplitMix64(config.seed);
     d->model = buildModel(config.model);
+    // Dropout draws from LibTorch's global CPU generator; each Trainer keeps its own state of
+    // it, so runs stepped in turn (Compare) give the same results as runs trained alone.
+    d->randomState = at::detail::getDefaultCPUGenerator().get_state();
     d->model->to(d->device);
     if (config.channelsLast) {
         torch::NoGradGuard noGrad;
@@ -186,6 +214,7 @@ Trainer::Trainer(TrainConfig config, std::shared_ptr<const Dataset> data) : d(st
     for (std::size_t i : d->split.train) samples.push_back(d->data->get(i));
     d->trainImages = stackImages(samples);
     d->trainMasks = stackMasks(samples);
+    if (config.augmentation.any() && !d->data->variesPerEpoch()) d->trainSamples = std::move(samples);
     const int k = config.model.numClasses;
     if (d->trainMasks.max().item<int>() >= k)
         throw std::invalid_argument("a training mask holds a label outside 0.." + std::to_string(k - 1));
@@ -216,6 +245,7 @@ StepResult Trainer::step() {
         r.stopReason = "training has finished";
         return r;
     }
+    RandomStateScope scope(d->randomState);
     return d->validating ? d->validationBatch() : d->trainBatch();
 }
 
@@ -224,9 +254,29 @@ StepResult Trainer::Impl::trainBatch() {
     const int bs = config.batchSize;
     const std::int64_t begin = static_cast<std::int64_t>(batchIndex) * bs;
     const std::int64_t end = std::min<std::int64_t>(begin + bs, static_cast<std::int64_t>(order.size()));
-    const torch::Tensor idx = torch::tensor(std::vector<std::int64_t>(order.begin() + begin, order.begin() + end));
-    const torch::Tensor x = prepareInput(trainImages.index_select(0, idx), device, config.channelsLast, normalisation);
-    const torch::Tensor y = trainMasks.index_select(0, idx).to(device).to(torch::kLong);
+    torch::Tensor imagesU8, masksU8;
+    if (config.augmentation.any() || data->variesPerEpoch()) {
+        // Each sample as this epoch sees it (a fresh patch, an augmented variant): a pure
+        // function of (seed, epoch, dataset index), so runs stay reproducible.
+        std::vector<Sample> batch;
+        for (std::int64_t k = begin; k < end; ++k) {
+            const auto position = static_cast<std::size_t>(order[static_cast<std::size_t>(k)]);
+            const std::size_t index = split.train[position];
+            const auto thisEpoch = static_cast<std::uint64_t>(epoch);
+            const Sample patch = data->variesPerEpoch() ? data->trainingSample(index, thisEpoch) : Sample{};
+            const Sample &source = data->variesPerEpoch() ? patch : trainSamples[position];
+            const std::uint64_t seed = augmentationSeed(config.seed, thisEpoch, index);
+            batch.push_back(config.augmentation.any() ? augmentSample(source, config.augmentation, seed) : source);
+        }
+        imagesU8 = stackImages(batch);
+        masksU8 = stackMasks(batch);
+    } else {
+        const torch::Tensor idx = torch::tensor(std::vector<std::int64_t>(order.begin() + begin, order.begin() + end));
+        imagesU8 = trainImages.index_select(0, idx);
+        masksU8 = trainMasks.index_select(0, idx);
+    }
+    const torch::Tensor x = prepareInput(imagesU8, device, config.channelsLast, normalisation);
+    const torch::Tensor y = masksU8.to(device).to(torch::kLong);
 
     const double lr = scheduledLr();
     applyLr(lr);
@@ -297,6 +347,7 @@ StepResult Trainer::Impl::endEpoch() {
     e.valIoUMean = m.iouMean;
     e.valPixelAccuracy = m.pixelAccuracy;
     e.valNcError = m.ncMeanAbsError;
+    e.valBoundaryF1 = m.boundaryF1Mean;
     e.learningRate = lastLr;
     e.seconds = secondsSince(epochStarted);
     e.elapsedSeconds = secondsSince(started);

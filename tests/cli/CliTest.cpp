@@ -89,7 +89,10 @@ TEST_F(Cli, BadFlagsExitNonZeroWithOneLine) {
         {"train --model minimal --lr abc", "--lr expects a number"},
         {"train --model minimal --batch 4096", "--batch must be between 1 and 1024"},
         {"train --model minimal --size 7", "--size must be between 32"},
-        {"train --model minimal --data folder:/nope", "unknown data 'folder:/nope'"},
+        {"train --model minimal --data pictures:/nope", "unknown data 'pictures:/nope'"},
+        {"train --model minimal --data 'folder:/nope;zoom=2'", "unknown option 'zoom'"},
+        {"train --model minimal --preprocess median", "unknown preprocessing 'median'"},
+        {"train --model minimal --augment twirl", "unknown augmentation 'twirl'"},
         {"train --model minimal --optimizer lbfgs", "unknown optimizer 'lbfgs'"},
         {"train --model minimal --frobnicate", "unknown option '--frobnicate'"},
         {"train --model minimal --epochs", "--epochs needs a value"},
@@ -184,4 +187,342 @@ TEST_F(Cli, HelpListsEveryTrainFlag) {
     for (const char *flag : {"--model", "--data", "--size", "--epochs", "--batch", "--lr", "--optimizer", "--loss",
                              "--seed", "--device", "--out", "--log", "--json"})
         EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
+}
+
+TEST_F(Cli, CompareTrainsBothModelsAndReportsEachRun) {
+    const Result r = run("compare --models small-unet,small-unet-noskip --data synthetic:20:2 --size 32 --epochs 1 "
+                         "--batch 4 --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto j = lastJsonLine(r.out);
+    ASSERT_EQ(j["runs"].size(), 2u);
+    EXPECT_EQ(j["runs"][0]["model"], "small-unet");
+    EXPECT_EQ(j["runs"][0]["params"], 472899);
+    EXPECT_EQ(j["runs"][1]["params"], 426819);
+    for (const auto &run : j["runs"]) {
+        EXPECT_TRUE(run["test_boundary_f1"].is_number() || run["test_boundary_f1"].is_null());
+        EXPECT_EQ(run["test_dice"].size(), 3u);
+    }
+    EXPECT_EQ(j["per_image"].size(), j["test_images"].get<std::size_t>());
+    EXPECT_NE(r.out.find("boundary F1"), std::string::npos);
+    const Result bad = run("compare --models small-unet");
+    EXPECT_EQ(bad.exitCode, 2);
+    EXPECT_NE(bad.err.find("at least two"), std::string::npos);
+}
+
+namespace {
+
+// An uncompressed RGB TIFF, written by hand: the tests need an image file without an image
+// library. Dark blobs on a bright background.
+void writeTiff(const fs::path &path, int width, int height) {
+    std::string b = std::string("II*\0", 4);
+    auto u16 = [&](unsigned v) { b += static_cast<char>(v & 0xff), b += static_cast<char>(v >> 8); };
+    auto u32 = [&](std::uint32_t v) { u16(v & 0xffff), u16(v >> 16); };
+    const std::uint32_t pixels = static_cast<std::uint32_t>(width * height * 3), bitsAt = 8, dataAt = 14;
+    u32(8 + 6 + pixels);  // the IFD follows the bits-per-sample values and the pixels
+    u16(8), u16(8), u16(8);
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x) {
+            const bool cell = (x / 12 + y / 12) % 3 == 0;
+            const auto v = static_cast<char>(cell ? 60 + (x * 7 + y * 3) % 40 : 230 - (x + y) % 20);
+            b += v, b += v, b += static_cast<char>(v + 10);
+        }
+    const std::uint32_t entries[][3] = {{256, 4, std::uint32_t(width)}, {257, 4, std::uint32_t(height)},
+                                        {258, 3, bitsAt},  // (count 3: an offset to the values)
+                                        {259, 3, 1},       {262, 3, 2},
+                                        {273, 4, dataAt},  {277, 3, 3},
+                                        {278, 4, std::uint32_t(height)}, {279, 4, pixels},
+                                        {284, 3, 1}};
+    u16(sizeof entries / sizeof entries[0]);
+    for (const auto &e : entries) {
+        u16(e[0]), u16(e[1]), u32(e[0] == 258 ? 3 : 1);
+        if (e[1] == 3 && e[0] != 258)
+            u16(e[2]), u16(0);
+        else
+            u32(e[2]);
+    }
+    u32(0);
+    std::ofstream(path, std::ios::binary) << b;
+}
+
+struct PngInfo {
+    bool valid = false;
+    int width = 0, height = 0, colourType = -1;  // colour type 0: grey, 2: RGB
+};
+PngInfo pngInfo(const std::string &bytes) {
+    PngInfo info;
+    if (bytes.size() < 26 || bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0 || bytes.compare(12, 4, "IHDR") != 0)
+        return info;
+    auto be32 = [&](std::size_t at) {
+        int v = 0;
+        for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
+        return v;
+    };
+    info = {true, be32(16), be32(20), static_cast<unsigned char>(bytes[25])};
+    return info;
+}
+
+}  // namespace
+
+TEST_F(Cli, PredictWritesAMaskOfTheImageSizeWhateverTheSize) {
+    const std::string ckpt = (dir / "m.ckpt").string(), image = (dir / "cells.tif").string();
+    ASSERT_EQ(run("train --model minimal --data synthetic:12:2 --size 32 --epochs 1 --quiet --out '" + ckpt + "'")
+                  .exitCode,
+              0);
+    writeTiff(image, 150, 97);  // larger than the 32x32 training images, and no multiple of anything
+    const std::string mask = (dir / "mask.png").string(), overlay = (dir / "overlay.png").string();
+    Result r = run("predict --checkpoint '" + ckpt + "' --image '" + image + "' --out '" + mask + "' --overlay '" +
+                   overlay + "' --overlap 0.5 --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto j = lastJsonLine(r.out);
+    EXPECT_EQ(j["width"], 150);
+    EXPECT_EQ(j["height"], 97);
+    EXPECT_EQ(j["tile"], nlohmann::json({32, 32}));  // the training size
+    EXPECT_GT(j["tiles_x"].get<int>() * j["tiles_y"].get<int>(), 20);
+    EXPECT_EQ(j["classes"], nlohmann::json({"background", "cytoplasm", "nucleus"}));
+    std::int64_t pixels = 0;
+    for (const auto &[name, count] : j["class_pixels"].items()) pixels += count.get<std::int64_t>();
+    EXPECT_EQ(pixels, 150 * 97);
+    PngInfo m = pngInfo(slurp(mask)), o = pngInfo(slurp(overlay));
+    EXPECT_TRUE(m.valid && m.width == 150 && m.height == 97 && m.colourType == 0) << slurp(mask).size();
+    EXPECT_TRUE(o.valid && o.width == 150 && o.height == 97 && o.colourType == 2);
+    EXPECT_NE(r.out.find("Mask:"), std::string::npos);
+
+    r = run("predict --checkpoint '" + ckpt + "' --image '" + image + "' --out '" + mask +
+            "' --mask-format colour --tile 0 --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_EQ(lastJsonLine(r.out)["tiles_x"], 1);
+    m = pngInfo(slurp(mask));
+    EXPECT_TRUE(m.valid && m.width == 150 && m.colourType == 2);
+
+    const std::pair<std::string, std::string> bad[] = {
+        {"--overlap 0.95", "--overlap must be"},
+        {"--mask-format jpeg", "unknown mask format 'jpeg'"},
+        {"--mean 0.5", "--mean and --std go together"},
+        {"--model small-unet", "--model and --activation are for PyTorch state dicts"},
+    };
+    for (const auto &[args, message] : bad) {
+        r = run("predict --checkpoint '" + ckpt + "' --image '" + image + "' --out '" + mask + "' " + args);
+        EXPECT_EQ(r.exitCode, 2) << args;
+        EXPECT_EQ(lines(r.err), 1) << args << ": " << r.err;
+        EXPECT_NE(r.err.find(message), std::string::npos) << args << ": " << r.err;
+    }
+    r = run("predict --checkpoint '" + ckpt + "' --image '" + (dir / "none.png").string() + "' --out '" + mask + "'");
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+}
+
+TEST_F(Cli, ExportedStateDictPredictsLikeTheCheckpoint) {
+    const std::string ckpt = (dir / "m.ckpt").string(), pt = (dir / "model.pt").string();
+    ASSERT_EQ(run("train --model small-unet --base 4 --data synthetic:12:2 --size 32 --epochs 1 --quiet --out '" +
+                  ckpt + "'")
+                  .exitCode,
+              0);
+    Result r = run("export --checkpoint '" + ckpt + "' --out '" + pt + "' --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto j = lastJsonLine(r.out);
+    EXPECT_EQ(j["format"], "pytorch");
+    EXPECT_EQ(j["tensors"], 72);  // 5 blocks x (4 conv + 10 BatchNorm tensors) + head weight and bias
+    EXPECT_EQ(j["python"].get<std::string>().rfind("UNet(in_channels=3, num_classes=3, levels=2, base=4", 0), 0u);
+    EXPECT_NE(r.out.find("model.load_state_dict(torch.load("), std::string::npos);
+    EXPECT_EQ(slurp(pt).rfind("PK\x03\x04", 0), 0u);  // torch.save's zip format
+
+    // Same weights, input normalisation and tiles: the same mask from both files (a state dict
+    // does not know the training size, so its tiles default to 256).
+    const std::string image = (dir / "cells.tif").string();
+    writeTiff(image, 80, 60);
+    auto maskOf = [&](const std::string &checkpoint, const std::string &out) {
+        const Result p = run("predict --checkpoint '" + checkpoint + "' --image '" + image + "' --out '" + out +
+                             "' --mean 0.5,0.5,0.5 --std 0.25,0.25,0.25 --tile 32 --json");
+        EXPECT_EQ(p.exitCode, 0) << p.err;
+        return slurp(out);
+    };
+    const std::string fromCheckpoint = maskOf(ckpt, (dir / "a.png").string());
+    EXPECT_FALSE(fromCheckpoint.empty());
+    EXPECT_TRUE(maskOf(pt, (dir / "b.png").string()) == fromCheckpoint);
+    r = run("predict --checkpoint '" + pt + "' --image '" + image + "' --out '" + (dir / "c.png").string() +
+            "' --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_EQ(lastJsonLine(r.out)["origin"], "pytorch");
+
+    // And back into a UNet Lab checkpoint.
+    const std::string back = (dir / "back.ckpt").string();
+    r = run("export --checkpoint '" + pt + "' --format unetlab --out '" + back + "' --mean 0.5,0.5,0.5 --std "
+            "0.25,0.25,0.25");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const Result p = run("predict --checkpoint '" + back + "' --image '" + image + "' --out '" +
+                         (dir / "d.png").string() + "' --tile 32");
+    ASSERT_EQ(p.exitCode, 0) << p.err;
+    EXPECT_TRUE(slurp(dir / "d.png") == fromCheckpoint);  // (not EXPECT_EQ: no binary dump on failure)
+
+    r = run("export --checkpoint '" + ckpt + "'");
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find("export needs --out"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, TrainsAndEvaluatesTheBundledNucleiSample) {
+    const std::string ckpt = (dir / "nuclei.ckpt").string();
+    Result r = run("train --model minimal --data 'sample:nuclei;size=64' --epochs 1 --batch 8 --lr 0.01 "
+                   "--augment flip,rot90 --preprocess clahe:per-image --json --out '" + ckpt + "'");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto j = lastJsonLine(r.out);
+    EXPECT_EQ(j["data"], "sample:nuclei;size=64;policy=resize");
+    ASSERT_EQ(j["val_dice"].size(), 2u);
+    EXPECT_TRUE(j["val_dice"]["nucleus"].is_number());
+    EXPECT_EQ(j["train_images"].get<int>() + j["val_images"].get<int>() + j["test_images"].get<int>(), 201);
+    EXPECT_EQ(j["config"]["augmentation"]["flips"], true);
+    EXPECT_EQ(j["config"]["preprocessing"]["equalisation"], "clahe");
+    EXPECT_NE(r.err.find("Nuclei (DSB2018 sample)"), std::string::npos) << r.err;
+
+    // eval reopens the stored spec and repeats the stored preprocessing: the same figure.
+    r = run("eval --checkpoint '" + ckpt + "' --split val --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto e = lastJsonLine(r.out);
+    EXPECT_EQ(e["data"], j["data"]);
+    EXPECT_NEAR(e["dice_mean"].get<double>(), j["val_dice_mean"].get<double>(), 1e-9);
+}
+
+TEST_F(Cli, UnusableFoldersAreOneLineErrors) {
+    Result r = run("train --model minimal --data 'folder:" + (dir / "missing").string() + "'");
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
+    fs::create_directories(dir / "data" / "images");
+    fs::create_directories(dir / "data" / "masks");
+    std::ofstream(dir / "data" / "images" / "a.png") << "not a picture";
+    std::ofstream(dir / "data" / "masks" / "a.png") << "not a mask";
+    r = run("train --model minimal --data 'folder:" + (dir / "data").string() + "'");
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("images/a.png is a text file"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, InspectWritesEveryStageKernelsRankingWorstCasesAndNc) {
+    const std::string ckpt = (dir / "m.ckpt").string(), out = (dir / "inspect").string();
+    ASSERT_EQ(run("train --model small-unet --base 8 --data synthetic:24:3 --size 64 --epochs 1 --batch 4 --quiet "
+                  "--out '" + ckpt + "'")
+                  .exitCode,
+              0);
+    Result r = run("inspect --checkpoint '" + ckpt + "' --index 3 --out '" + out + "' --top-k 3 --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto j = lastJsonLine(r.out);
+    const char *stages[] = {"enc1", "enc2", "bottleneck", "dec2", "dec1", "head"};
+    const int channels[] = {8, 16, 32, 16, 8, 3}, sides[] = {64, 32, 16, 32, 64, 64};
+    ASSERT_EQ(j["stages"].size(), 6u);
+    for (int i = 0; i < 6; ++i) {
+        EXPECT_EQ(j["stages"][i]["name"], stages[i]);
+        EXPECT_EQ(j["stages"][i]["channels"], channels[i]);
+        EXPECT_EQ(j["stages"][i]["height"], sides[i]);
+        EXPECT_EQ(j["stages"][i]["top"].size(), 3u);
+        const PngInfo png = pngInfo(slurp(dir / "inspect" / ("stage-0" + std::to_string(i + 1) + "-" + stages[i] + ".png")));
+        EXPECT_TRUE(png.valid && png.colourType == 2) << stages[i];
+    }
+    EXPECT_EQ(j["image"]["source"], "data");
+    EXPECT_EQ(j["image"]["index"], 3);
+    EXPECT_TRUE(j["dice_mean"].is_number());
+    EXPECT_EQ(j["kernels"]["layer"], "enc1.conv1");
+    EXPECT_EQ(j["kernels"]["shape"], nlohmann::json({8, 3, 3, 3}));
+    for (const char *file : {"kernels.png", "worst-cases.png"}) EXPECT_TRUE(pngInfo(slurp(dir / "inspect" / file)).valid);
+    const std::string verdict = j["ranking"]["verdict"];
+    EXPECT_TRUE(verdict == "upstream" || verdict == "downstream" || verdict == "healthy" || verdict == "undecided");
+    EXPECT_NE(r.out.find("Verdict (" + verdict + "): "), std::string::npos);
+
+    // ranking.csv: one row per channel of the five feature stages; nc.csv: one per test image.
+    const std::string ranking = slurp(dir / "inspect" / "ranking.csv");
+    EXPECT_EQ(ranking.rfind("stage,channel,class,variance,magnitude,magnitude_rank,correlation,correlation_rank,"
+                            "correlation_images\n", 0),
+              0u);
+    EXPECT_EQ(lines(ranking), 1 + 8 + 16 + 32 + 16 + 8);
+    EXPECT_NE(ranking.find("\nbottleneck,31,nucleus,"), std::string::npos);
+    const std::string nc = slurp(dir / "inspect" / "nc.csv");
+    EXPECT_EQ(nc.rfind("index,id,nc_true,nc_pred,abs_error,nuclei_true,nuclei_pred\n", 0), 0u);
+    EXPECT_EQ(lines(nc), 1 + j["ranking"]["images"].get<int>());
+    EXPECT_EQ(j["files"].size(), 10u);
+    EXPECT_LE(j["worst"].size(), 4u);
+    for (std::size_t i = 1; i < j["worst"].size(); ++i)
+        EXPECT_LE(j["worst"][i - 1]["dice"].get<double>(), j["worst"][i]["dice"].get<double>());
+
+    // One stage, ranked by correlation with a named class, kernels of a later layer too.
+    r = run("inspect --checkpoint '" + ckpt + "' --index 0 --out '" + out + "2' --stage bottleneck --rank correlation "
+            "--class cytoplasm --layer dec1.conv2 --split val --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto one = lastJsonLine(r.out);
+    ASSERT_EQ(one["stages"].size(), 1u);
+    EXPECT_EQ(one["class"], "cytoplasm");
+    EXPECT_EQ(one["ranking"]["stages"].size(), 1u);
+    EXPECT_TRUE(fs::exists(dir / "inspect2" / "stage-01-bottleneck.png"));
+    EXPECT_TRUE(pngInfo(slurp(dir / "inspect2" / "kernels-dec1.conv2.png")).valid);
+    EXPECT_EQ(lines(slurp(dir / "inspect2" / "ranking.csv")), 1 + 32);
+
+    // Mistakes that need the checkpoint to be seen are still usage errors.
+    const std::pair<std::string, std::string> bad[] = {
+        {"--index 99", "--index must be between 0 and 23"},
+        {"--index 0 --stage enc9", "unknown stage 'enc9' (stages: enc1, enc2, bottleneck, dec2, dec1, head)"},
+        {"--index 0 --class nuclei", "unknown class 'nuclei'"},
+        {"--index 0 --layer conv7", "unknown layer 'conv7'"},
+    };
+    for (const auto &[args, message] : bad) {
+        r = run("inspect --checkpoint '" + ckpt + "' --out '" + out + "3' " + args);
+        EXPECT_EQ(r.exitCode, 2) << args;
+        EXPECT_EQ(lines(r.err), 1) << args << ": " << r.err;
+        EXPECT_NE(r.err.find(message), std::string::npos) << args << ": " << r.err;
+    }
+}
+
+TEST_F(Cli, InspectAnImageFileSaysHowItWasFitted) {
+    const std::string ckpt = (dir / "m.ckpt").string(), image = (dir / "cells.tif").string();
+    ASSERT_EQ(run("train --model small-unet --base 4 --data synthetic:12:2 --size 32 --epochs 1 --quiet --out '" +
+                  ckpt + "'")
+                  .exitCode,
+              0);
+    writeTiff(image, 62, 45);  // not multiples of the model's factor 4
+    Result r = run("inspect --checkpoint '" + ckpt + "' --image '" + image + "' --out '" + (dir / "a").string() +
+                   "' --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    auto j = lastJsonLine(r.out);
+    EXPECT_EQ(j["image"]["source"], "file");
+    EXPECT_EQ(j["image"]["width"], 64);
+    EXPECT_EQ(j["image"]["height"], 48);
+    EXPECT_TRUE(j["dice_mean"].is_null());  // no truth for a file
+    EXPECT_NE(r.out.find("centre-padded from 62x45 to 64x48"), std::string::npos) << r.out;
+    EXPECT_EQ(j["stages"][0]["width"], 64);
+
+    r = run("inspect --checkpoint '" + ckpt + "' --image '" + image + "' --fit resize --out '" + (dir / "b").string() +
+            "' --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    j = lastJsonLine(r.out);
+    EXPECT_EQ(j["image"]["width"], 64);
+    EXPECT_EQ(j["image"]["height"], 44);
+    EXPECT_NE(j["image"]["fitted"].get<std::string>().find("resized from 62x45 to 64x44"), std::string::npos);
+
+    std::ofstream(dir / "notes.png") << "not a picture";
+    r = run("inspect --checkpoint '" + ckpt + "' --image '" + (dir / "notes.png").string() + "' --out '" +
+            (dir / "c").string() + "'");
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("cannot read image"), std::string::npos) << r.err;
+}
+
+TEST_F(Cli, InspectUsageErrorsAreOneLine) {
+    const std::string ckpt = (dir / "none.ckpt").string(), out = (dir / "o").string();
+    const std::pair<std::string, std::string> bad[] = {
+        {"inspect --index 0 --out '" + out + "'", "inspect needs --checkpoint FILE"},
+        {"inspect --checkpoint '" + ckpt + "' --index 0", "inspect needs --out DIR"},
+        {"inspect --checkpoint '" + ckpt + "' --out '" + out + "'", "inspect needs --image FILE or --index I"},
+        {"inspect --checkpoint '" + ckpt + "' --out '" + out + "' --index 0 --image x.png", "alternatives"},
+        {"inspect --checkpoint '" + ckpt + "' --out '" + out + "' --index 0 --rank loudness",
+         "unknown channel ranking 'loudness'"},
+        {"inspect --checkpoint '" + ckpt + "' --out '" + out + "' --index 0 --top-k 0", "--top-k must be between 1"},
+        {"inspect --checkpoint '" + ckpt + "' --out '" + out + "' --index 0 --split train", "--split must be test"},
+        {"inspect --checkpoint '" + ckpt + "' --out '" + out + "' --index 0 --fit stretch", "unknown fit mode"},
+    };
+    for (const auto &[args, message] : bad) {
+        const Result r = run(args);
+        EXPECT_EQ(r.exitCode, 2) << args;
+        EXPECT_EQ(lines(r.err), 1) << args << ": " << r.err;
+        EXPECT_NE(r.err.find(message), std::string::npos) << args << ": " << r.err;
+    }
+    const Result missing = run("inspect --checkpoint '" + ckpt + "' --out '" + out + "' --index 0");
+    EXPECT_EQ(missing.exitCode, 1);
+    EXPECT_EQ(lines(missing.err), 1) << missing.err;
+    EXPECT_NE(run("inspect --help").out.find("worst-cases.png"), std::string::npos);
 }

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include "train/BoundaryF1.h"
 #include "train/Metrics.h"
 
 using namespace unetlab;
@@ -128,4 +129,62 @@ TEST(SplitMetrics, PixelAccuracyIsPerImageThenAveraged) {
     EXPECT_DOUBLE_EQ(m.pixelAccuracy, 0.875);
     EXPECT_EQ(m.confusion.total(), 6);
     EXPECT_EQ(m.images, 2);
+}
+
+namespace {
+// A w x h mask with a filled square of class 1 at (x0, y0), side s.
+std::vector<std::uint8_t> square(int w, int h, int x0, int y0, int s) {
+    std::vector<std::uint8_t> m(static_cast<std::size_t>(w) * h, 0);
+    for (int y = y0; y < y0 + s; ++y)
+        for (int x = x0; x < x0 + s; ++x) m[static_cast<std::size_t>(y) * w + x] = 1;
+    return m;
+}
+}  // namespace
+
+TEST(BoundaryF1, IdenticalMasksScoreOne) {
+    const auto m = square(40, 40, 10, 10, 15);
+    const auto f = boundaryF1(m.data(), m.data(), 40, 40, 2);
+    EXPECT_DOUBLE_EQ(f[1], 1.0);
+    EXPECT_DOUBLE_EQ(f[0], 1.0);
+}
+
+TEST(BoundaryF1, OnePixelShiftIsWithinTheTolerance) {
+    const auto t = square(40, 40, 10, 10, 15);
+    const auto p = square(40, 40, 11, 10, 15);
+    EXPECT_DOUBLE_EQ(boundaryF1(t.data(), p.data(), 40, 40, 2)[1], 1.0);
+}
+
+TEST(BoundaryF1, FourPixelShiftFallsBelowOne) {
+    const auto t = square(40, 40, 10, 10, 15);
+    const auto p = square(40, 40, 14, 10, 15);
+    const double f = boundaryF1(t.data(), p.data(), 40, 40, 2)[1];
+    EXPECT_LT(f, 1.0);
+    EXPECT_GT(f, 0.0);  // the top and bottom edges still overlap
+    // By hand: the square's boundary has 4*15-4 = 56 pixels. Shifted right by 4, the left and
+    // right columns (13 interior pixels each + corners) move 4 px away; the top/bottom rows
+    // overlap on 11 of 15 pixels and the rest are within 2 px only near the ends.
+    const auto tb = classBoundary(t.data(), 40, 40, 1);
+    std::size_t n = 0;
+    for (auto v : tb) n += v;
+    EXPECT_EQ(n, 56u);
+}
+
+TEST(BoundaryF1, EmptyInBothIsUndefinedAndOneSidedIsZero) {
+    const std::vector<std::uint8_t> empty(400, 0);
+    const auto some = square(20, 20, 5, 5, 6);
+    EXPECT_TRUE(std::isnan(boundaryF1(empty.data(), empty.data(), 20, 20, 2)[1]));
+    EXPECT_DOUBLE_EQ(boundaryF1(empty.data(), some.data(), 20, 20, 2)[1], 0.0);
+    EXPECT_DOUBLE_EQ(boundaryF1(some.data(), empty.data(), 20, 20, 2)[1], 0.0);
+}
+
+TEST(BoundaryF1, AccumulatorAveragesForegroundClasses) {
+    MetricsAccumulator acc(2, -1, -1);
+    const auto t = square(40, 40, 10, 10, 15);
+    const auto p = square(40, 40, 11, 10, 15);
+    const ImageScores &s = acc.addImage("a", t.data(), p.data(), 40, 40);
+    ASSERT_EQ(s.boundaryF1.size(), 2u);
+    EXPECT_DOUBLE_EQ(s.boundaryF1Mean, 1.0);  // class 1 only
+    const SplitMetrics m = acc.finish();
+    EXPECT_DOUBLE_EQ(m.boundaryF1Mean, 1.0);
+    EXPECT_NEAR(m.dice[1], 2.0 * 14 * 15 / (2 * 225), 1e-12);  // the Dice drop of the same shift
 }
