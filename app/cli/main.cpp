@@ -1,15 +1,17 @@
-// unetlab-cli: the headless face of UNet Lab — info, models, train, eval, bench.
+// unetlab-cli: the headless face of UNet Lab — info, models, train, eval, inspect, bench.
 // Errors are one line on stderr and a non-zero exit: 2 for a bad command line, 1 when
 // the work itself fails (unreadable checkpoint, CUDA missing, ...).
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -18,11 +20,17 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/Args.h"
+#include "cli/Commands.h"
+#include "cli/Common.h"
 #include "cli/Format.h"
+#include "cli/InteropCommands.h"
 #include "core/AtomicFile.h"
 #include "core/BuildInfo.h"
 #include "core/Device.h"
 #include "data/DataSpec.h"
+#include "inspect/ImageFile.h"
+#include "inspect/Inspect.h"
+#include "inspect/Sheets.h"
 #include "models/ModelConfig.h"
 #include "train/Checkpoint.h"
 #include "train/Evaluate.h"
@@ -44,7 +52,11 @@ Commands:
   models    every model preset with its parameter count and receptive field
   train     train a model on a dataset and report per-class metrics
   eval      evaluate a checkpoint on a dataset split
+  compare   train two or more models side by side on the same data and compare them
+  inspect   feature maps per stage, kernels, channel ranking, worst cases and N/C of a checkpoint
   bench     time training steps and inference on this machine
+  predict   segment an image of any size with a checkpoint (sliding window), write the mask
+  export    write a checkpoint's weights as a PyTorch state dict (or a UNet Lab checkpoint)
 
 Run 'unetlab-cli <command> --help' for a command's options.
 )";
@@ -53,7 +65,16 @@ const char *kTrainHelp = R"(Usage: unetlab-cli train --model NAME [options]
 
 Data and model:
   --model NAME            minimal | small-unet | small-unet-noskip | unet (required)
-  --data SPEC             synthetic[:COUNT[:SEED]]            (default synthetic = synthetic:200:1)
+  --data SPEC             the dataset                         (default synthetic = synthetic:200:1)
+                            synthetic[:COUNT[:SEED]]          generated cytology, 3 classes
+                            sample:nuclei                     bundled DSB2018 nuclei (201 real images)
+                            folder:PATH                       images/ + masks/ (or train/image + train/label)
+                            tiff:IMAGES.tif,LABELS.tif        multi-page stacks (e.g. ISBI 2012 EM)
+                          the last three take ;KEY=VALUE options (quote the spec):
+                            size=N  policy=resize|crop|pad|patch  multiple=N (pad)
+                            mapping=auto|index|binary|nonzero|palette  invert=1
+                            classes=A,B,..  colours=#rrggbb,..  channels=1|3  seed=N (patch)
+                          e.g. 'folder:cells;policy=crop;classes=background,cell'
   --size N                image side in pixels, 32..4096      (default 256)
   --base N                U-Net width of the first level       (preset: 32, unet 64)
   --levels N              U-Net levels 1..6                    (preset: 2, unet 4)
@@ -82,6 +103,12 @@ Training:
   --device D              auto | cpu | cuda                    (default auto)
   --threads N             CPU threads for LibTorch             (default: all cores)
   --channels-last on|off  memory format                        (default on)
+  --preprocess P          [histeq+|clahe+]none|minmax|zscore|percentile[:per-image][:LOW-HIGH]
+                          statistics of the training split unless :per-image; stored in the
+                          checkpoint; e.g. clahe, minmax:per-image, percentile:per-image:1-99
+                                                               (default zscore)
+  --augment LIST          flip,rot90,rotate,elastic,intensity | all | none   (default none)
+                          training batches only; image and mask move together
 
 Output:
   --out FILE              save the best weights as a checkpoint (written atomically)
@@ -93,10 +120,48 @@ Output:
 const char *kEvalHelp = R"(Usage: unetlab-cli eval --checkpoint FILE [options]
 
   --checkpoint FILE       a checkpoint written by 'unetlab-cli train --out' (required)
-  --data SPEC             dataset (default: the one the checkpoint was trained on)
+  --data SPEC             dataset (default: the one the checkpoint was trained on); the forms of
+                          'train --help': synthetic[:COUNT[:SEED]], sample:nuclei, folder:PATH,
+                          tiff:IMAGES.tif,LABELS.tif, with ;KEY=VALUE options
   --size N                image side (default: the checkpoint's)
   --split NAME            test | val | train | all (default test; the split of the checkpoint's seed)
   --batch N               (default 8)
+  --device D              auto | cpu | cuda (default auto)
+  --threads N             CPU threads
+  --json                  end stdout with one JSON object
+)";
+
+const char *kInspectHelp = R"(Usage: unetlab-cli inspect --checkpoint FILE (--image FILE | --index I) --out DIR [options]
+
+Looks inside a trained model and writes to DIR:
+  stage-NN-NAME.png       each named stage: input, truth and prediction, then its top-k channel maps
+  kernels.png             first-layer kernels as RGB tiles and per input channel, beside Sobel,
+                          Gaussian and Laplacian (with --layer also kernels-LAYER.png)
+  ranking.csv             every channel of every stage: variance, mean |activation| (Strategy 1) and
+                          correlation with the --class mask (Strategy 2), with ranks
+  worst-cases.png         the lowest-Dice images of --split: image, truth, prediction, error overlay
+  nc.csv                  per image of --split: true and predicted N/C ratio, nuclei counted in each
+
+Image:
+  --checkpoint FILE       a checkpoint written by 'unetlab-cli train --out' (required)
+  --index I               image I of the data, with its truth
+  --image FILE            an image file (PNG, JPEG, TIFF, ...), without truth
+  --fit pad|resize        an --image whose sides are not multiples of the model's downsampling
+                          factor is centre-padded (border repeated) or resized (default pad)
+  --data SPEC             data for --index and the split outputs (default: the checkpoint's)
+  --size N                image side of the data (default: the checkpoint's)
+
+What to show:
+  --top-k K               channels per stage, 1..64 (default 4)
+  --rank KIND             variance | magnitude | correlation: how channels are chosen (default variance)
+  --class NAME            class for correlation, the verdict and, when given, the worst-case order
+                          (default nucleus, else the last class)
+  --stage NAME            only this stage (default every stage)
+  --layer NAME            also draw this convolution's kernels (e.g. enc1.conv2)
+  --split NAME            test | val | all: images for ranking, worst cases and N/C (default test)
+  --worst N               worst cases to draw, 1..16 (default 4)
+
+  --out DIR               where the files go (created if needed; required)
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads
   --json                  end stdout with one JSON object
@@ -120,16 +185,6 @@ Unless --no-python is given (or the device is a GPU), the same models are then t
 PyTorch's Python API (Debian's python3-torch, resources/python/bench_peer.py) with the same
 threads, shapes and memory format, and the ratios are printed.
 )";
-
-bool wantsHelp(const std::vector<std::string> &args) {
-    for (const auto &a : args)
-        if (a == "--help" || a == "-h") return true;
-    return false;
-}
-
-std::string deviceFrom(const Args &args) { return resolveDevice(deviceFromString(args.text("device", "auto"))); }
-
-void setThreads(const Args &args) { configureThreads(args.integer("threads", 0, 1, 1024)); }
 
 // ---------------------------------------------------------------------------- info
 int cmdInfo(const std::vector<std::string> &argv) {
@@ -241,28 +296,13 @@ TrainConfig trainConfigFromArgs(const Args &args) {
         c.schedule = scheduleFromString(args.text("schedule", "constant"));
         c.loss.kind = lossFromString(args.text("loss", "ce"));
         c.device = deviceFromString(args.text("device", "auto"));
+        c.preprocessing = parsePreprocessing(args.text("preprocess", "zscore"));
+        c.augmentation = parseAugmentation(args.text("augment", "none"));
         c.validate();
     } catch (const std::invalid_argument &e) {
         throw UsageError(e.what());
     }
     return c;
-}
-
-std::shared_ptr<const Dataset> openData(const std::string &specText, int size, std::string *canonical) {
-    DataSpec spec;
-    try {
-        spec = parseDataSpec(specText, size);
-    } catch (const std::invalid_argument &e) {
-        throw UsageError(e.what());
-    }
-    if (canonical) *canonical = spec.toString();
-    return openDataset(spec);
-}
-
-json perClass(const std::vector<std::string> &classes, const std::vector<double> &values) {
-    json j = json::object();
-    for (std::size_t c = 0; c < classes.size() && c < values.size(); ++c) j[classes[c]] = jsonNumber(values[c]);
-    return j;
 }
 
 int cmdTrain(const std::vector<std::string> &argv) {
@@ -274,7 +314,7 @@ int cmdTrain(const std::vector<std::string> &argv) {
                     {"model", "data", "size", "base", "levels", "skips", "upsampling", "widths", "first-kernel",
                      "extra-depth", "activation", "batch-norm", "dropout", "epochs", "batch", "lr", "optimizer",
                      "momentum", "weight-decay", "schedule", "loss", "lambda", "gamma", "early-stop", "seed",
-                     "device", "threads", "channels-last", "out", "log"},
+                     "device", "threads", "channels-last", "out", "log", "preprocess", "augment"},
                     {"json", "quiet"});
     const TrainConfig config = trainConfigFromArgs(args);
     const int size = args.integer("size", 256, 32, 4096);
@@ -376,11 +416,15 @@ int cmdTrain(const std::vector<std::string> &argv) {
                   {"val_iou_mean", jsonNumber(val.iouMean)},
                   {"val_iou", perClass(classes, val.iou)},
                   {"val_pixel_accuracy", jsonNumber(val.pixelAccuracy)},
+                  {"val_boundary_f1", jsonNumber(val.boundaryF1Mean)},
+                  {"val_boundary_f1_per_class", perClass(classes, val.boundaryF1)},
                   {"test_dice_mean", jsonNumber(test.diceMean)},
                   {"test_dice", perClass(classes, test.dice)},
                   {"test_iou_mean", jsonNumber(test.iouMean)},
                   {"test_iou", perClass(classes, test.iou)},
                   {"test_pixel_accuracy", jsonNumber(test.pixelAccuracy)},
+                  {"test_boundary_f1", jsonNumber(test.boundaryF1Mean)},
+                  {"test_boundary_f1_per_class", perClass(classes, test.boundaryF1)},
                   {"test_nc_mean_abs_error", jsonNumber(test.ncMeanAbsError)},
                   {"checkpoint", out ? json(*out) : json(nullptr)}};
         std::cout << j.dump() << "\n";
@@ -389,6 +433,40 @@ int cmdTrain(const std::vector<std::string> &argv) {
 }
 
 // ---------------------------------------------------------------------------- eval
+// The data a checkpoint goes with: the one it was trained on (recorded in its header), or
+// --data / --size; refused when the model cannot take its images.
+std::shared_ptr<const Dataset> checkpointData(const Args &args, const LoadedCheckpoint &ckpt, std::string *spec) {
+    const json &h = ckpt.header;
+    const std::string storedSpec = h.contains("data") ? h["data"].value("spec", "synthetic") : "synthetic";
+    const int storedSize = h.contains("input_size") ? h["input_size"][0].get<int>() : 256;
+    auto data = openData(args.text("data", storedSpec), args.integer("size", storedSize, 32, 4096), spec);
+    if (data->inChannels() != ckpt.config.inChannels || data->numClasses() != ckpt.config.numClasses)
+        throw std::runtime_error("the data has " + std::to_string(data->inChannels()) + " channel(s) and " +
+                                 std::to_string(data->numClasses()) + " classes, the checkpoint's model expects " +
+                                 std::to_string(ckpt.config.inChannels) + " and " +
+                                 std::to_string(ckpt.config.numClasses));
+    const int factor = ckpt.config.downsamplingFactor();
+    if (data->width() % factor || data->height() % factor)
+        throw std::runtime_error("image size " + std::to_string(data->width()) + " is not a multiple of " +
+                                 std::to_string(factor) + ", which this model needs");
+    return data;
+}
+
+// Indices of a split ("test", "val", "train" or "all") as the checkpoint's seed and fractions made it.
+std::vector<std::size_t> splitIndices(const json &header, std::size_t count, const std::string &splitName) {
+    std::vector<std::size_t> indices;
+    if (splitName == "all") {
+        for (std::size_t i = 0; i < count; ++i) indices.push_back(i);
+    } else {
+        const json s = header.value("split", json::object());
+        const DataSplit split = makeSplit(count, s.value("val_fraction", 0.1), s.value("test_fraction", 0.1),
+                                          s.value("seed", std::uint64_t{1}));
+        indices = splitName == "test" ? split.test : splitName == "val" ? split.val : split.train;
+    }
+    if (indices.empty()) throw std::runtime_error("the " + splitName + " split of this data is empty");
+    return indices;
+}
+
 int cmdEval(const std::vector<std::string> &argv) {
     if (wantsHelp(argv)) {
         std::cout << kEvalHelp;
@@ -406,30 +484,9 @@ int cmdEval(const std::vector<std::string> &argv) {
 
     LoadedCheckpoint ckpt = loadCheckpoint(*path);
     const json &h = ckpt.header;
-    const std::string storedSpec = h.contains("data") ? h["data"].value("spec", "synthetic") : "synthetic";
-    const int storedSize = h.contains("input_size") ? h["input_size"][0].get<int>() : 256;
     std::string dataSpec;
-    const auto data = openData(args.text("data", storedSpec), args.integer("size", storedSize, 32, 4096), &dataSpec);
-    if (data->inChannels() != ckpt.config.inChannels || data->numClasses() != ckpt.config.numClasses)
-        throw std::runtime_error("the data has " + std::to_string(data->inChannels()) + " channel(s) and " +
-                                 std::to_string(data->numClasses()) + " classes, the checkpoint's model expects " +
-                                 std::to_string(ckpt.config.inChannels) + " and " +
-                                 std::to_string(ckpt.config.numClasses));
-    const int factor = ckpt.config.downsamplingFactor();
-    if (data->width() % factor || data->height() % factor)
-        throw std::runtime_error("image size " + std::to_string(data->width()) + " is not a multiple of " +
-                                 std::to_string(factor) + ", which this model needs");
-
-    std::vector<std::size_t> indices;
-    if (splitName == "all") {
-        for (std::size_t i = 0; i < data->size(); ++i) indices.push_back(i);
-    } else {
-        const json s = h.value("split", json::object());
-        const DataSplit split = makeSplit(data->size(), s.value("val_fraction", 0.1), s.value("test_fraction", 0.1),
-                                          s.value("seed", std::uint64_t{1}));
-        indices = splitName == "test" ? split.test : splitName == "val" ? split.val : split.train;
-    }
-    if (indices.empty()) throw std::runtime_error("the " + splitName + " split of this data is empty");
+    const auto data = checkpointData(args, ckpt, &dataSpec);
+    const std::vector<std::size_t> indices = splitIndices(h, data->size(), splitName);
     const auto t0 = std::chrono::steady_clock::now();
     const SplitMetrics m = evaluateOn(*ckpt.model, *data, indices, ckpt.normalisation, device, batch);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -455,11 +512,226 @@ int cmdEval(const std::vector<std::string> &argv) {
                           {"iou_mean", jsonNumber(m.iouMean)},
                           {"iou", perClass(classes, m.iou)},
                           {"pixel_accuracy", jsonNumber(m.pixelAccuracy)},
+                          {"boundary_f1", jsonNumber(m.boundaryF1Mean)},
+                          {"boundary_f1_per_class", perClass(classes, m.boundaryF1)},
                           {"nc_mean_abs_error", jsonNumber(m.ncMeanAbsError)},
                           {"nc_images", m.ncImages},
                           {"confusion", confusionJson(m.confusion)}}
                          .dump()
                   << "\n";
+    return 0;
+}
+
+// ------------------------------------------------------------------------- inspect
+// The class a ranking and verdict are about: --class NAME, else "nucleus", else the last class.
+int classFromArgs(const Args &args, const std::vector<std::string> &classes) {
+    const auto wanted = args.value("class");
+    const std::string name = wanted.value_or("nucleus");
+    for (std::size_t c = 0; c < classes.size(); ++c)
+        if (classes[c] == name) return static_cast<int>(c);
+    if (wanted) throw UsageError("unknown class '" + name + "' (classes: " + joined(classes) + ")");
+    return static_cast<int>(classes.size()) - 1;
+}
+
+json stageJson(const StageMaps &s) {
+    json top = json::array();
+    for (const ActivationMap &m : s.top)
+        top.push_back({{"channel", m.channel}, {"score", jsonNumber(m.score)}, {"min", m.min}, {"max", m.max}});
+    return {{"name", s.name},          {"channels", s.channels},
+            {"height", s.height},      {"width", s.width},
+            {"receptive_field", s.receptiveField},
+            {"top", top}};
+}
+
+int cmdInspect(const std::vector<std::string> &argv) {
+    if (wantsHelp(argv)) {
+        std::cout << kInspectHelp;
+        return 0;
+    }
+    const Args args("inspect", argv,
+                    {"checkpoint", "image", "data", "size", "index", "fit", "out", "top-k", "rank", "class", "stage",
+                     "layer", "split", "worst", "device", "threads"},
+                    {"json"});
+    const auto path = args.value("checkpoint");
+    if (!path) throw UsageError("inspect needs --checkpoint FILE");
+    const auto outDir = args.value("out");
+    if (!outDir) throw UsageError("inspect needs --out DIR (a folder for the pictures and tables)");
+    const auto imagePath = args.value("image");
+    if (imagePath && args.has("index")) throw UsageError("--image and --index are alternatives: give one of them");
+    if (!imagePath && !args.has("index")) throw UsageError("inspect needs --image FILE or --index I (an image of --data)");
+    InspectOptions options;
+    options.topK = args.integer("top-k", 4, 1, 64);
+    const std::string splitName = args.text("split", "test");
+    if (splitName != "test" && splitName != "val" && splitName != "all")
+        throw UsageError("--split must be test, val or all, got '" + splitName + "'");
+    const int worstCount = args.integer("worst", 4, 1, 16);
+    FitMode fit = FitMode::Pad;
+    try {
+        options.ranking = channelRankingFromString(args.text("rank", "variance"));
+        fit = fitModeFromString(args.text("fit", "pad"));
+    } catch (const std::invalid_argument &e) {
+        throw UsageError(e.what());
+    }
+    const std::string device = deviceFrom(args);
+    setThreads(args);
+
+    LoadedCheckpoint ckpt = loadCheckpoint(*path);
+    SegmentationModel &model = *ckpt.model;
+    std::string dataSpec;
+    const auto data = checkpointData(args, ckpt, &dataSpec);
+    const auto classes = data->classNames();
+    options.classIndex = classFromArgs(args, classes);
+    options.stage = args.text("stage", "");
+    std::vector<std::string> stageNames;
+    for (const auto &stage : ckpt.config.stageChannels()) stageNames.push_back(stage.first);
+    if (!options.stage.empty() && std::find(stageNames.begin(), stageNames.end(), options.stage) == stageNames.end())
+        throw UsageError("unknown stage '" + options.stage + "' (stages: " + joined(stageNames) + ")");
+    const std::vector<std::string> layers = convLayerNames(model);
+    const std::string layer = args.text("layer", "");
+    if (!layer.empty() && std::find(layers.begin(), layers.end(), layer) == layers.end())
+        throw UsageError("unknown layer '" + layer + "' (layers: " + joined(layers) + ")");
+
+    // The image: one of the data, with its truth, or a file, fitted to the model's sizes.
+    Sample sample;
+    bool hasTruth = false;
+    int index = -1;
+    std::string note;
+    if (imagePath) {
+        FittedSample fitted = fitToMultiple(readImageFile(*imagePath), ckpt.config.downsamplingFactor(), fit);
+        sample = std::move(fitted.sample);
+        note = fitted.note;
+    } else {
+        const int count = static_cast<int>(std::min<std::size_t>(data->size(), 1u << 30));
+        index = args.integer("index", 0, 0, count - 1);
+        sample = data->get(static_cast<std::size_t>(index));
+        hasTruth = true;
+    }
+
+    std::error_code ec;
+    std::filesystem::create_directories(*outDir, ec);
+    if (ec) throw std::runtime_error("cannot create '" + *outDir + "': " + ec.message());
+    const std::filesystem::path dir(*outDir);
+    std::vector<std::string> files;
+    auto write = [&](const std::string &name, const auto &writeTo) {
+        const std::string file = (dir / name).string();
+        writeTo(file);
+        files.push_back(file);
+    };
+
+    const auto t0 = std::chrono::steady_clock::now();
+    ImageInspection inspection = inspectImage(model, sample, hasTruth, ckpt.normalisation, options, device);
+    inspection.datasetIndex = index;
+    inspection.note = note;
+    for (std::size_t i = 0; i < inspection.stages.size(); ++i) {
+        const StageMaps &stage = inspection.stages[i];
+        char name[96];
+        std::snprintf(name, sizeof name, "stage-%02zu-%s.png", i + 1, stage.name.c_str());
+        write(name, [&](const std::string &f) { writePng(f, stageSheet(inspection, stage, classes)); });
+    }
+    const KernelSet kernels = learnedKernels(model);
+    write("kernels.png", [&](const std::string &f) { writePng(f, kernelSheet(kernels)); });
+    if (!layer.empty() && layer != kernels.layer)
+        write("kernels-" + layer + ".png",
+              [&](const std::string &f) { writePng(f, kernelSheet(learnedKernels(model, layer))); });
+
+    const std::vector<std::size_t> indices = splitIndices(ckpt.header, data->size(), splitName);
+    const RankingReport ranking =
+        rankChannels(model, *data, indices, ckpt.normalisation, options.classIndex, options.stage, device);
+    write("ranking.csv", [&](const std::string &f) { writeFileAtomically(f, rankingCsv(ranking)); });
+    ReviewOptions reviewOptions;
+    reviewOptions.worstCount = worstCount;
+    reviewOptions.classIndex = args.has("class") ? options.classIndex : -1;
+    const SplitReview review = reviewSplit(model, *data, indices, ckpt.normalisation, reviewOptions, device);
+    write("worst-cases.png", [&](const std::string &f) { writePng(f, worstCaseSheet(review, splitName)); });
+    write("nc.csv", [&](const std::string &f) { writeFileAtomically(f, ncCsv(review)); });
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+    // What was seen, for people.
+    const std::string className = classes[static_cast<std::size_t>(options.classIndex)];
+    std::cout << *path << ": " << ckpt.config.describe() << ", " << describeDevice(device) << "\n"
+              << (imagePath ? "Image " + *imagePath : "Image " + sample.id + " (index " + std::to_string(index) +
+                                                          " of " + dataSpec + ")")
+              << ", " << sample.width << "x" << sample.height;
+    if (hasTruth) std::cout << ", mean Dice " << formatScore(inspection.scores.diceMean);
+    std::cout << "\n";
+    if (!note.empty()) std::cout << "  the image was " << note << "\n";
+    std::cout << "\nTop " << options.topK << " channels by "
+              << (options.ranking == ChannelRanking::Correlation
+                      ? "|r| with the " + className + " mask of the " + inspection.correlationMask + " (Strategy 2)"
+                      : describe(options.ranking))
+              << ":\n"
+              << std::left << std::setw(12) << "stage" << std::setw(18) << "C x H x W" << std::right << std::setw(5)
+              << "RF" << "  channels (score)\n";
+    for (const StageMaps &s : inspection.stages) {
+        std::cout << std::left << std::setw(12) << s.name << std::setw(18)
+                  << (std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" + std::to_string(s.width))
+                  << std::right << std::setw(5) << s.receptiveField << " ";
+        for (const ActivationMap &m : s.top) std::cout << " " << m.channel << " (" << formatScore(m.score) << ")";
+        std::cout << "\n";
+    }
+    std::cout << "\nChannel ranking over " << ranking.images << " " << splitName << " images, class " << className
+              << " (Dice " << formatScore(ranking.classDice) << "):\n"
+              << std::left << std::setw(12) << "stage" << std::right << std::setw(22) << "top mean |a| (ch)"
+              << std::setw(22) << "top |r| (ch)" << "\n";
+    for (const StageRanking &s : ranking.stages) {
+        const ChannelScore &m = s.byMagnitude.front(), &r = s.byCorrelation.front();
+        std::cout << std::left << std::setw(12) << s.name << std::right << std::setw(22)
+                  << (formatScore(m.magnitude) + " (" + std::to_string(m.channel) + ")") << std::setw(22)
+                  << (formatScore(r.correlation) + " (" + std::to_string(r.channel) + ")") << "\n";
+    }
+    std::cout << "Verdict (" << toString(ranking.verdict) << "): " << ranking.verdictText << "\n\nWorst "
+              << review.worst.size() << " of " << review.metrics.images << " " << splitName << " images by "
+              << (reviewOptions.classIndex >= 0 ? className + " Dice" : "mean Dice") << ":";
+    for (const CaseView &c : review.worst) std::cout << " " << c.sample.id << " " << formatScore(c.rankingDice);
+    std::cout << "\nN/C ratio: mean abs error " << formatScore(review.ncMeanAbsError) << " over " << review.ncImages
+              << " images\n\nWrote " << files.size() << " files to " << *outDir << " in " << formatDuration(seconds)
+              << "\n";
+
+    if (args.has("json")) {
+        json stages = json::array(), rankingStages = json::array(), worst = json::array();
+        for (const StageMaps &s : inspection.stages) stages.push_back(stageJson(s));
+        for (const StageRanking &s : ranking.stages)
+            rankingStages.push_back(
+                {{"name", s.name},
+                 {"top_magnitude", {{"channel", s.byMagnitude.front().channel},
+                                    {"value", jsonNumber(s.byMagnitude.front().magnitude)}}},
+                 {"top_correlation", {{"channel", s.byCorrelation.front().channel},
+                                      {"r", jsonNumber(s.byCorrelation.front().correlation)}}}});
+        for (const CaseView &c : review.worst)
+            worst.push_back({{"index", c.index}, {"id", c.sample.id}, {"dice", jsonNumber(c.rankingDice)}});
+        std::cout << json{{"command", "inspect"},
+                          {"checkpoint", *path},
+                          {"model", ckpt.config.describe()},
+                          {"device", device},
+                          {"data", dataSpec},
+                          {"image", {{"source", imagePath ? "file" : "data"},
+                                     {"path", imagePath ? json(*imagePath) : json(nullptr)},
+                                     {"index", index >= 0 ? json(index) : json(nullptr)},
+                                     {"id", sample.id},
+                                     {"width", sample.width},
+                                     {"height", sample.height},
+                                     {"fitted", note.empty() ? json(nullptr) : json(note)}}},
+                          {"dice_mean", hasTruth ? jsonNumber(inspection.scores.diceMean) : json(nullptr)},
+                          {"rank", toString(options.ranking)},
+                          {"class", className},
+                          {"stages", stages},
+                          {"kernels", {{"layer", kernels.layer},
+                                       {"shape", {kernels.outChannels, kernels.inChannels, kernels.kernelHeight,
+                                                  kernels.kernelWidth}}}},
+                          {"ranking", {{"split", splitName},
+                                       {"images", ranking.images},
+                                       {"class_dice", jsonNumber(ranking.classDice)},
+                                       {"verdict", toString(ranking.verdict)},
+                                       {"verdict_text", ranking.verdictText},
+                                       {"stages", rankingStages}}},
+                          {"worst", worst},
+                          {"nc_mean_abs_error", jsonNumber(review.ncMeanAbsError)},
+                          {"nc_images", review.ncImages},
+                          {"seconds", seconds},
+                          {"files", files}}
+                         .dump()
+                  << "\n";
+    }
     return 0;
 }
 
@@ -615,8 +887,13 @@ int run(int argc, char **argv) {
     if (command == "models") return cmdModels(rest);
     if (command == "train") return cmdTrain(rest);
     if (command == "eval") return cmdEval(rest);
+    if (command == "inspect") return cmdInspect(rest);
     if (command == "bench") return cmdBench(rest);
-    throw UsageError("unknown command '" + command + "' (known: info, models, train, eval, bench)");
+    if (command == "compare") return cmdCompare(rest);
+    if (command == "predict") return cmdPredict(rest);
+    if (command == "export") return cmdExport(rest);
+    throw UsageError("unknown command '" + command +
+                     "' (known: info, models, train, eval, inspect, bench, compare, predict, export)");
 }
 
 }  // namespace

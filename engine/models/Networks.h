@@ -44,4 +44,23 @@ std::shared_ptr<SegmentationModel> buildModel(const ModelConfig &config);
 
 std::int64_t countParameters(const torch::nn::Module &module, bool trainableOnly = true);
 
+// Eval mode for a scope (BatchNorm on its running statistics, no dropout); the model's
+// previous mode comes back however the scope ends, so looking at the model being trained
+// does not disturb its training.
+class EvalModeGuard {
+public:
+    explicit EvalModeGuard(torch::nn::Module &model) : m_model(model), m_wasTraining(model.is_training()) {
+        m_model.eval();
+    }
+    ~EvalModeGuard() {
+        if (m_wasTraining) m_model.train();
+    }
+    EvalModeGuard(const EvalModeGuard &) = delete;
+    EvalModeGuard &operator=(const EvalModeGuard &) = delete;
+
+private:
+    torch::nn::Module &m_model;
+    bool m_wasTraining;
+};
+
 }  // namespace unetlab

@@ -1,0 +1,115 @@
+#include "inspect/ImageFile.h"
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/EnumNames.h"
+#include "data/ImageDecode.h"
+
+namespace unetlab {
+namespace {
+
+const EnumName<FitMode> kFitNames[] = {{FitMode::Pad, "pad"}, {FitMode::Resize, "resize"}};
+
+// PNG, JPEG or TIFF by their first bytes: the formats data/ImageDecode.h reads.
+bool isDatasetFormat(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    unsigned char b[4] = {0, 0, 0, 0};
+    in.read(reinterpret_cast<char *>(b), 4);
+    return (b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') || (b[0] == 0xFF && b[1] == 0xD8) ||
+           (b[0] == 'I' && b[1] == 'I') || (b[0] == 'M' && b[1] == 'M');
+}
+
+std::string sizeText(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
+
+cv::Mat imageMat(const Sample &s) {
+    return cv::Mat(s.height, s.width, CV_8UC(s.channels), const_cast<std::uint8_t *>(s.image.data())).clone();
+}
+
+void storeImage(Sample &s, const cv::Mat &m) {
+    s.width = m.cols;
+    s.height = m.rows;
+    s.image.assign(m.datastart, m.dataend);
+}
+
+}  // namespace
+
+std::string toString(FitMode m) { return enumToName(kFitNames, m); }
+FitMode fitModeFromString(const std::string &s) { return enumFromName(kFitNames, s, "fit mode"); }
+
+Sample readImageFile(const std::string &path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw std::runtime_error("cannot read image '" + path + "': no such file");
+    Sample s;
+    s.id = std::filesystem::path(path).stem().string();
+    s.channels = 3;
+    cv::Mat rgb;
+    if (isDatasetFormat(path)) {
+        // PNG, JPEG and TIFF are decoded as dataset images are (size checked before decoding,
+        // deep images stretched to 8 bits), so the model sees a file as it would see it in a folder.
+        DecodedImage decoded;
+        try {
+            decoded = readImagePages(path, false).front();
+        } catch (const std::runtime_error &e) {
+            throw std::runtime_error("cannot read image '" + path + "': it " + e.what());
+        }
+        const cv::Mat m(decoded.height, decoded.width, CV_8UC(decoded.channels), decoded.pixels.data());
+        if (decoded.channels == 1)
+            cv::cvtColor(m, rgb, cv::COLOR_GRAY2RGB);
+        else
+            rgb = m.clone();
+    } else {
+        // Anything else OpenCV reads (PPM, BMP, ...), as colour.
+        cv::Mat bgr;
+        try {
+            bgr = cv::imread(path, cv::IMREAD_COLOR);
+        } catch (const cv::Exception &) {
+            bgr.release();
+        }
+        if (bgr.empty())
+            throw std::runtime_error("cannot read image '" + path + "': not an image format OpenCV can decode");
+        cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+    }
+    storeImage(s, rgb);
+    return s;
+}
+
+FittedSample fitToMultiple(const Sample &sample, int factor, FitMode mode) {
+    if (factor < 1) throw std::invalid_argument("fitToMultiple: factor must be positive");
+    FittedSample out{sample, false, {}};
+    const int w = sample.width, h = sample.height;
+    if (w % factor == 0 && h % factor == 0) return out;
+    const bool hasMask = sample.mask.size() == sample.pixelCount();
+    cv::Mat image = imageMat(sample), mask;
+    if (hasMask) mask = cv::Mat(h, w, CV_8U, const_cast<std::uint8_t *>(sample.mask.data())).clone();
+    int newW = 0, newH = 0;
+    if (mode == FitMode::Pad) {
+        newW = (w + factor - 1) / factor * factor;
+        newH = (h + factor - 1) / factor * factor;
+        const int left = (newW - w) / 2, top = (newH - h) / 2;
+        cv::copyMakeBorder(image, image, top, newH - h - top, left, newW - w - left, cv::BORDER_REPLICATE);
+        if (hasMask) cv::copyMakeBorder(mask, mask, top, newH - h - top, left, newW - w - left, cv::BORDER_CONSTANT, 0);
+        out.note = "centre-padded from " + sizeText(w, h) + " to " + sizeText(newW, newH) +
+                   " (border pixels repeated) to fit the model's downsampling factor " + std::to_string(factor);
+    } else {
+        newW = std::max(factor, (w + factor / 2) / factor * factor);
+        newH = std::max(factor, (h + factor / 2) / factor * factor);
+        cv::resize(image, image, cv::Size(newW, newH), 0, 0, cv::INTER_LINEAR);
+        if (hasMask) cv::resize(mask, mask, cv::Size(newW, newH), 0, 0, cv::INTER_NEAREST);
+        out.note = "resized from " + sizeText(w, h) + " to " + sizeText(newW, newH) +
+                   " to fit the model's downsampling factor " + std::to_string(factor);
+    }
+    storeImage(out.sample, image);
+    if (hasMask) out.sample.mask.assign(mask.datastart, mask.dataend);
+    out.changed = true;
+    return out;
+}
+
+}  // namespace unetlab

@@ -1,0 +1,34 @@
+#pragma once
+// Images from files for inspection (`unetlab-cli inspect --image`, the Inspect area's
+// "Open image"): read with OpenCV and fitted to the sizes a model accepts. Plain C++.
+
+#include <string>
+
+#include "data/Sample.h"
+
+namespace unetlab {
+
+// Reads an image as 8-bit RGB without a mask: PNG, JPEG and TIFF exactly as dataset images
+// are decoded (data/ImageDecode.h: sizes checked first, deep images stretched, grey expanded),
+// anything else OpenCV reads (PPM, BMP, ...) with cv::imread as colour. Throws
+// std::runtime_error with a one-line reason when the file is missing or unreadable.
+Sample readImageFile(const std::string &path);
+
+// How an image whose sides are not multiples of a U-Net's downsampling factor is made to fit.
+enum class FitMode {
+    Pad,     // centre it on the next multiples, repeating the border pixels (no new structure)
+    Resize,  // scale it to the nearest multiples (slightly changes the size of everything)
+};
+std::string toString(FitMode m);                  // "pad", "resize"
+FitMode fitModeFromString(const std::string &s);  // throws std::invalid_argument
+
+struct FittedSample {
+    Sample sample;
+    bool changed = false;
+    std::string note;  // for people, e.g. "centre-padded from 250x250 to 256x256 (border repeated)"
+};
+// The sample (and its mask, if any: padded with class 0, resized by nearest neighbour) fitted
+// to multiples of `factor`; unchanged when it already fits.
+FittedSample fitToMultiple(const Sample &sample, int factor, FitMode mode);
+
+}  // namespace unetlab

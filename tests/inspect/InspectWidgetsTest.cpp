@@ -1,0 +1,267 @@
+// The Inspect area as a user meets it, with hand-made engine results (no model, no LibTorch):
+// empty states, the plain requests it sends, drawing results, clicks, and Follow training.
+#include <QBarSeries>
+#include <QBarSet>
+#include <QChart>
+#include <QChartView>
+#include <QSignalSpy>
+#include <QStackedBarSeries>
+#include <QTest>
+
+#include <gtest/gtest.h>
+
+#include "ChannelRankingPanel.h"
+#include "FeatureMapViewer.h"
+#include "InspectArea.h"
+#include "InspectTestData.h"
+#include "KernelViewer.h"
+#include "MapDetail.h"
+#include "NcPanel.h"
+#include "TileGrid.h"
+#include "WorstCasesGallery.h"
+
+namespace {
+
+const QStringList kClasses = {QStringLiteral("background"), QStringLiteral("cytoplasm"), QStringLiteral("nucleus")};
+
+// An area with the synthetic data and a model in training, shown at lecture size.
+struct Area {
+    InspectArea area;
+    Area() {
+        area.setDataset(QStringLiteral("Synthetic cells"), 20, kClasses);
+        area.setTrainingModel(QStringLiteral("small-unet, 472,899 parameters"));
+        area.resize(1600, 900);
+        area.show();
+        QCoreApplication::processEvents();
+    }
+};
+
+}  // namespace
+
+TEST(InspectArea, ShowsAnEmptyStateUntilThereIsAModelAndAResult) {
+    InspectArea area;
+    area.setDataset(QStringLiteral("Synthetic cells"), 20, kClasses);
+    EXPECT_TRUE(area.featureMaps()->emptyStateText().contains(QStringLiteral("No model")));
+    EXPECT_TRUE(area.kernels()->emptyStateText().contains(QStringLiteral("No model")));
+    EXPECT_TRUE(area.ranking()->emptyStateText().contains(QStringLiteral("No model")));
+    EXPECT_TRUE(area.worstCases()->emptyStateText().contains(QStringLiteral("No model")));
+    EXPECT_TRUE(area.ncPanel()->emptyStateText().contains(QStringLiteral("No model")));
+    // Without a model nothing is asked for.
+    QSignalSpy spy(&area, &InspectArea::featureMapsRequested);
+    area.featureMaps()->request();
+    EXPECT_EQ(spy.count(), 0);
+
+    area.setTrainingModel(QStringLiteral("small-unet"));
+    EXPECT_TRUE(area.featureMaps()->emptyStateText().contains(QStringLiteral("Pick an image")));
+    EXPECT_TRUE(area.ranking()->emptyStateText().contains(QStringLiteral("Rank channels")));
+    area.showFeatureMaps(inspecttest::inspection());
+    EXPECT_TRUE(area.featureMaps()->emptyStateText().isEmpty());
+}
+
+TEST(InspectArea, RequestsCarryThePlainChoices) {
+    Area a;
+    FeatureMapViewer *viewer = a.area.featureMaps();
+    viewer->setDatasetIndex(7);
+    viewer->setTopK(6);
+    viewer->setRanking(unetlab::ChannelRanking::Correlation);
+    QSignalSpy spy(&a.area, &InspectArea::featureMapsRequested);
+    viewer->request();
+    ASSERT_EQ(spy.count(), 1);
+    const auto r = spy.takeFirst().at(0).value<FeatureMapRequest>();
+    EXPECT_EQ(r.model.source, InspectModelChoice::Source::Training);
+    EXPECT_EQ(r.model.sourceName(), QStringLiteral("training"));
+    EXPECT_EQ(r.datasetIndex, 7);
+    EXPECT_EQ(r.topK, 6);
+    EXPECT_EQ(r.ranking, unetlab::ChannelRanking::Correlation);
+    EXPECT_EQ(r.classIndex, 2);  // nucleus by default
+    EXPECT_FALSE(r.followTraining);
+    EXPECT_TRUE(viewer->isPending());
+
+    a.area.setCheckpointModel(QStringLiteral("/tmp/best.ckpt"), QStringLiteral("small-unet"));
+    QSignalSpy kernels(&a.area, &InspectArea::kernelsRequested);
+    a.area.kernels()->request();
+    ASSERT_EQ(kernels.count(), 1);
+    const auto k = kernels.takeFirst().at(0).value<KernelRequest>();
+    EXPECT_EQ(k.model.source, InspectModelChoice::Source::Checkpoint);
+    EXPECT_EQ(k.model.checkpointPath, QStringLiteral("/tmp/best.ckpt"));
+    EXPECT_TRUE(k.layer.isEmpty());  // the first convolution
+
+    QSignalSpy ranking(&a.area, &InspectArea::rankingRequested);
+    a.area.ranking()->request();
+    ASSERT_EQ(ranking.count(), 1);
+    const auto rr = ranking.takeFirst().at(0).value<RankingRequest>();
+    EXPECT_EQ(rr.classIndex, 2);
+    EXPECT_EQ(rr.split, QStringLiteral("val"));
+
+    QSignalSpy review(&a.area, &InspectArea::reviewRequested);
+    a.area.worstCases()->request();
+    a.area.ncPanel()->request();
+    ASSERT_EQ(review.count(), 2);
+    EXPECT_EQ(review.at(0).at(0).value<ReviewRequest>().worstCount, 4);
+    EXPECT_EQ(review.at(0).at(0).value<ReviewRequest>().classIndex, -1);
+    EXPECT_EQ(review.at(1).at(0).value<ReviewRequest>().split, QStringLiteral("test"));
+}
+
+TEST(InspectArea, DrawsEveryStageAndEnlargesAClickedMap) {
+    Area a;
+    a.area.showFeatureMaps(inspecttest::inspection(3));
+    FeatureMapViewer *viewer = a.area.featureMaps();
+    QCoreApplication::processEvents();
+    ASSERT_EQ(viewer->stageCount(), 3);
+    EXPECT_EQ(viewer->pictureGrid()->tiles().size(), 3);  // input, truth, prediction
+    for (int s = 0; s < 3; ++s) EXPECT_EQ(viewer->stageGrid(s)->tiles().size(), 3);
+    // The first map of the first stage is enlarged at once.
+    EXPECT_TRUE(viewer->detail()->hasMap());
+    EXPECT_EQ(viewer->detail()->map().channel, 7);
+
+    TileGrid *bottleneck = viewer->stageGrid(1);
+    QTest::mouseClick(bottleneck, Qt::LeftButton, {}, bottleneck->tileRect(1).center());
+    EXPECT_EQ(bottleneck->selected(), 1);
+    EXPECT_EQ(viewer->stageGrid(0)->selected(), -1);
+    const unetlab::ActivationMap &m = viewer->detail()->map();
+    EXPECT_EQ(m.channel, 14);  // the second of 16 channels, best first
+    EXPECT_EQ(m.width, 16);
+
+    // The value under the cursor: the ramp's value is x + 16 y.
+    MapDetail *detail = viewer->detail();
+    detail->resize(380, 600);
+    QCoreApplication::processEvents();
+    const QRect r = detail->mapRect();
+    ASSERT_FALSE(r.isEmpty());
+    const QPoint cell(r.x() + r.width() * 5 / 16 + 2, r.y() + r.height() * 3 / 16 + 2);  // cell (5, 3)
+    QTest::mouseMove(detail->canvas(), cell);
+    QCoreApplication::processEvents();
+    EXPECT_EQ(detail->valueAt(cell).value_or(-1), 5 + 16 * 3);
+    EXPECT_TRUE(detail->readout().contains(QStringLiteral("x 5, y 3: 53"))) << detail->readout().toStdString();
+}
+
+TEST(InspectArea, FollowTrainingRefreshesOnceAtATime) {
+    Area a;
+    QSignalSpy maps(&a.area, &InspectArea::featureMapsRequested);
+    QSignalSpy kernels(&a.area, &InspectArea::kernelsRequested);
+    a.area.onEpochFinished(1);
+    EXPECT_EQ(maps.count() + kernels.count(), 0);  // nothing follows unless asked
+
+    a.area.featureMaps()->setFollowTraining(true);
+    a.area.kernels()->setFollowTraining(true);
+    a.area.onEpochFinished(2);
+    ASSERT_EQ(maps.count(), 1);
+    ASSERT_EQ(kernels.count(), 1);
+    EXPECT_TRUE(maps.at(0).at(0).value<FeatureMapRequest>().followTraining);
+    EXPECT_TRUE(kernels.at(0).at(0).value<KernelRequest>().followTraining);
+
+    a.area.onEpochFinished(3);  // answers still pending: skipped
+    EXPECT_EQ(maps.count(), 1);
+    EXPECT_EQ(kernels.count(), 1);
+
+    a.area.showFeatureMaps(inspecttest::inspection());
+    a.area.showKernels(inspecttest::kernels(8, 3, true));
+    EXPECT_TRUE(a.area.featureMaps()->statusText().contains(QStringLiteral("after epoch 2")));
+    a.area.onEpochFinished(4);
+    EXPECT_EQ(maps.count(), 2);
+    EXPECT_EQ(kernels.count(), 2);
+
+    // A checkpoint does not change with the epochs.
+    a.area.showFeatureMaps(inspecttest::inspection());
+    a.area.showKernels(inspecttest::kernels(8, 3, true));
+    a.area.setCheckpointModel(QStringLiteral("/tmp/best.ckpt"), QStringLiteral("small-unet"));
+    a.area.onEpochFinished(5);
+    EXPECT_EQ(maps.count(), 2);
+    EXPECT_EQ(kernels.count(), 2);
+}
+
+TEST(InspectArea, ErrorsAreShownAndClearPendingWork) {
+    Area a;
+    a.area.featureMaps()->request();
+    ASSERT_TRUE(a.area.featureMaps()->isPending());
+    a.area.showError(QStringLiteral("image 'x' is 250x250; this model needs multiples of 4"));
+    EXPECT_FALSE(a.area.featureMaps()->isPending());
+    EXPECT_TRUE(a.area.statusText().contains(QStringLiteral("multiples of 4")));
+}
+
+TEST(KernelViewer, FirstLayerAsRgbTilesAndEveryInputChannel) {
+    Area a;
+    KernelViewer *viewer = a.area.kernels();
+    a.area.showKernels(inspecttest::kernels(16, 3, true));
+    EXPECT_EQ(viewer->rgbGrid()->tiles().size(), 16);
+    EXPECT_EQ(viewer->weightGridCount(), 3);           // R, G, B
+    EXPECT_EQ(viewer->handGrid()->tiles().size(), 4);  // Sobel x, Sobel y, Gaussian, Laplacian
+    EXPECT_EQ(viewer->layerChoices(), (QStringList{QString(), QStringLiteral("conv2"), QStringLiteral("head")}));
+
+    // A later layer: one mosaic of output x input channels, no RGB tiles.
+    a.area.showKernels(inspecttest::kernels(32, 16, false));
+    EXPECT_TRUE(viewer->rgbGrid()->tiles().isEmpty());
+    EXPECT_EQ(viewer->weightGridCount(), 1);
+    QSignalSpy spy(&a.area, &InspectArea::kernelsRequested);
+    viewer->setLayer(QStringLiteral("conv2"));
+    viewer->request();
+    ASSERT_EQ(spy.count(), 1);
+    EXPECT_EQ(spy.at(0).at(0).value<KernelRequest>().layer, QStringLiteral("conv2"));
+}
+
+TEST(ChannelRankingPanel, SortedBarsAndTheVerdict) {
+    Area a;
+    ChannelRankingPanel *panel = a.area.ranking();
+    a.area.showRanking(inspecttest::ranking(32));
+    EXPECT_EQ(panel->shownStage(), QStringLiteral("dec1"));  // where the verdict reads
+    EXPECT_EQ(panel->magnitudeBars(), 16);                   // the top 16 of 32
+    EXPECT_EQ(panel->correlationBars(), 16);
+    EXPECT_TRUE(panel->verdictHeadline().contains(QStringLiteral("Healthy")));
+    EXPECT_EQ(panel->verdictText().toStdString(), inspecttest::ranking(32).verdictText);
+
+    // Strategy 1's bars fall from left to right.
+    const auto *series = qobject_cast<QBarSeries *>(panel->magnitudeChart()->chart()->series().first());
+    ASSERT_NE(series, nullptr);
+    const QBarSet *set = series->barSets().first();
+    for (int i = 1; i < set->count(); ++i) EXPECT_GE(set->at(i - 1), set->at(i));
+    // Strategy 2 keeps the sign: positive and negative r in two colours, |r| falling.
+    const auto *stacked = qobject_cast<QStackedBarSeries *>(panel->correlationChart()->chart()->series().first());
+    ASSERT_NE(stacked, nullptr);
+    const QBarSet *positive = stacked->barSets().at(0), *negative = stacked->barSets().at(1);
+    EXPECT_NEAR(positive->at(0), 0.9, 1e-9);
+    EXPECT_NEAR(negative->at(1), -0.88, 1e-9);
+    for (int i = 1; i < positive->count(); ++i)
+        EXPECT_GE(positive->at(i - 1) - negative->at(i - 1), positive->at(i) - negative->at(i));
+
+    panel->showStage(QStringLiteral("enc1"));
+    EXPECT_EQ(panel->shownStage(), QStringLiteral("enc1"));
+    EXPECT_EQ(panel->magnitudeBars(), 16);
+}
+
+TEST(WorstCasesGallery, ClickingACaseOpensItsFeatureMaps) {
+    Area a;
+    a.area.showView(InspectArea::View::WorstCases);
+    a.area.showReview(inspecttest::review());
+    WorstCasesGallery *gallery = a.area.worstCases();
+    ASSERT_EQ(gallery->caseCount(), 4);
+    EXPECT_TRUE(gallery->caseTitle(0).contains(QStringLiteral("synthetic-0010")));
+    EXPECT_TRUE(gallery->caseTitle(0).contains(QStringLiteral("0.600")));
+    QSignalSpy spy(&a.area, &InspectArea::featureMapsRequested);
+    QCoreApplication::processEvents();
+    QTest::mouseClick(gallery->caseWidget(2), Qt::LeftButton);
+    ASSERT_EQ(spy.count(), 1);
+    EXPECT_EQ(spy.at(0).at(0).value<FeatureMapRequest>().datasetIndex, 12);
+    EXPECT_EQ(a.area.currentView(), InspectArea::View::FeatureMaps);
+}
+
+TEST(NcPanel, ScatterOfDefinedRatiosAndNucleiOneByOne) {
+    Area a;
+    NcPanel *panel = a.area.ncPanel();
+    a.area.showReview(inspecttest::review());
+    EXPECT_EQ(panel->pointCount(), 5);  // the sixth image's predicted N/C is undefined
+    EXPECT_TRUE(panel->summaryText().contains(QStringLiteral("0.010"))) << panel->summaryText().toStdString();
+
+    // An inspected image with two touching nuclei: counted apart in truth and prediction.
+    a.area.showFeatureMaps(inspecttest::inspection(2, /*twoNuclei=*/true));
+    ASSERT_TRUE(panel->hasInstances());
+    EXPECT_EQ(panel->truthInstances().components, 1);
+    EXPECT_EQ(panel->truthInstances().count(), 2);
+    EXPECT_EQ(panel->predictedInstances().count(), 2);
+    EXPECT_EQ(panel->tableRows(), 2);
+
+    // Choosing a point asks for that image.
+    QSignalSpy spy(&a.area, &InspectArea::featureMapsRequested);
+    panel->choosePoint(13);
+    ASSERT_EQ(spy.count(), 1);
+    EXPECT_EQ(spy.at(0).at(0).value<FeatureMapRequest>().datasetIndex, 13);
+}

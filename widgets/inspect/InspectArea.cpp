@@ -1,0 +1,257 @@
+#include "InspectArea.h"
+
+#include <QButtonGroup>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include "ChannelRankingPanel.h"
+#include "FeatureMapViewer.h"
+#include "InspectStyle.h"
+#include "KernelViewer.h"
+#include "NcPanel.h"
+#include "WorstCasesGallery.h"
+
+InspectArea::InspectArea(QWidget *parent) : QWidget(parent) {
+    registerInspectTypes();
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(buildModelBar());
+
+    m_tabs = new QTabWidget;
+    m_featureMaps = new FeatureMapViewer;
+    m_kernels = new KernelViewer;
+    m_ranking = new ChannelRankingPanel;
+    m_worst = new WorstCasesGallery;
+    m_nc = new NcPanel;
+    m_tabs->addTab(m_featureMaps, tr("Feature maps"));
+    m_tabs->addTab(m_kernels, tr("Kernels"));
+    m_tabs->addTab(m_ranking, tr("Channel ranking"));
+    m_tabs->addTab(m_worst, tr("Worst cases"));
+    m_tabs->addTab(m_nc, tr("N/C ratio"));
+    layout->addWidget(m_tabs, 1);
+    m_status = new QLabel;
+    m_status->setWordWrap(true);
+    layout->addWidget(m_status);
+
+    connect(m_featureMaps, &FeatureMapViewer::requested, this, &InspectArea::sendFeatureMaps);
+    connect(m_kernels, &KernelViewer::requested, this, &InspectArea::sendKernels);
+    connect(m_ranking, &ChannelRankingPanel::requested, this, [this](RankingRequest r) {
+        r.model = modelChoice();
+        m_rankingPending = true;
+        m_ranking->setPending(true);
+        setStatus(tr("Ranking channels…"));
+        Q_EMIT rankingRequested(r);
+    });
+    connect(m_worst, &WorstCasesGallery::requested, this, &InspectArea::sendReview);
+    connect(m_nc, &NcPanel::requested, this, &InspectArea::sendReview);
+    // A case, or a point of the N/C chart, opens that image in the feature-map viewer; its
+    // answer also draws the image's nuclei one by one in the N/C view.
+    connect(m_worst, &WorstCasesGallery::caseChosen, this, [this](int index) {
+        m_featureMaps->setDatasetIndex(index);
+        showView(View::FeatureMaps);
+        m_featureMaps->request();
+    });
+    connect(m_nc, &NcPanel::imageChosen, this, [this](int index) {
+        m_featureMaps->setDatasetIndex(index);
+        m_featureMaps->request();
+    });
+    updateAvailability();
+    setStatus(tr("Pick a model above, then an image: every view explains what it shows."));
+}
+
+QWidget *InspectArea::buildModelBar() {
+    auto *bar = new QWidget;
+    auto *row = new QHBoxLayout(bar);
+    row->setContentsMargins(4, 0, 4, 0);
+    auto *title = new QLabel(tr("Model:"));
+    inspectstyle::scaleFont(title, 1.1, true);
+    row->addWidget(title);
+    m_useTraining = new QRadioButton(tr("in training"));
+    m_trainingLabel = new QLabel;
+    m_useCheckpoint = new QRadioButton(tr("checkpoint"));
+    m_checkpointLabel = new QLabel;
+    m_openCheckpoint = new QPushButton(tr("Open checkpoint…"));
+    auto *group = new QButtonGroup(bar);
+    group->addButton(m_useTraining);
+    group->addButton(m_useCheckpoint);
+    m_useTraining->setChecked(true);
+    row->addWidget(m_useTraining);
+    row->addWidget(m_trainingLabel);
+    row->addSpacing(20);
+    row->addWidget(m_useCheckpoint);
+    row->addWidget(m_checkpointLabel);
+    row->addWidget(m_openCheckpoint);
+    row->addStretch(1);
+    m_dataLabel = new QLabel;
+    row->addWidget(m_dataLabel);
+    m_trainingLabel->setText(tr("<i>none yet — start one in the Train area</i>"));
+    m_checkpointLabel->setText(tr("<i>none loaded</i>"));
+    connect(m_useTraining, &QRadioButton::toggled, this, &InspectArea::updateAvailability);
+    connect(m_openCheckpoint, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open a checkpoint"), QString(),
+                                                          tr("Checkpoints (*.ckpt *.pt *.pth);;All files (*)"));
+        if (path.isEmpty()) return;
+        setStatus(tr("Loading %1…").arg(QFileInfo(path).fileName()));
+        Q_EMIT checkpointChosen(path);
+    });
+    return bar;
+}
+
+void InspectArea::showView(View view) { m_tabs->setCurrentIndex(static_cast<int>(view)); }
+InspectArea::View InspectArea::currentView() const { return static_cast<View>(m_tabs->currentIndex()); }
+
+InspectModelChoice InspectArea::modelChoice() const {
+    InspectModelChoice choice;
+    choice.source =
+        m_useCheckpoint->isChecked() ? InspectModelChoice::Source::Checkpoint : InspectModelChoice::Source::Training;
+    if (choice.source == InspectModelChoice::Source::Checkpoint) choice.checkpointPath = m_checkpointPath;
+    return choice;
+}
+
+void InspectArea::setModelSource(InspectModelChoice::Source source) {
+    (source == InspectModelChoice::Source::Checkpoint ? m_useCheckpoint : m_useTraining)->setChecked(true);
+    updateAvailability();
+}
+
+QString InspectArea::statusText() const { return m_status->text(); }
+
+void InspectArea::setDataset(const QString &name, int imageCount, const QStringList &classNames) {
+    m_dataLabel->setText(tr("Data: %1").arg(name));
+    m_featureMaps->setDataset(imageCount, classNames);
+    m_ranking->setDataset(imageCount, classNames);
+    m_worst->setDataset(imageCount, classNames);
+}
+
+void InspectArea::setTrainingModel(const QString &description) {
+    const bool first = m_trainingDescription.isEmpty() && !description.isEmpty();
+    m_trainingDescription = description;
+    m_trainingLabel->setText(description.isEmpty() ? tr("<i>none yet — start one in the Train area</i>")
+                                                   : QStringLiteral("<b>%1</b>").arg(description.toHtmlEscaped()));
+    if (first && m_checkpointPath.isEmpty()) m_useTraining->setChecked(true);
+    updateAvailability();
+}
+
+void InspectArea::setCheckpointModel(const QString &path, const QString &description) {
+    m_checkpointPath = path;
+    m_checkpointLabel->setText(path.isEmpty()
+                                   ? tr("<i>none loaded</i>")
+                                   : QStringLiteral("<b>%1</b> (%2)")
+                                         .arg(QFileInfo(path).fileName().toHtmlEscaped(), description.toHtmlEscaped()));
+    m_checkpointLabel->setToolTip(path);
+    if (!path.isEmpty()) {
+        m_useCheckpoint->setChecked(true);
+        setStatus(tr("Checkpoint %1 loaded.").arg(QFileInfo(path).fileName()));
+    }
+    updateAvailability();
+}
+
+void InspectArea::updateAvailability() {
+    m_useTraining->setEnabled(!m_trainingDescription.isEmpty() || m_checkpointPath.isEmpty());
+    m_useCheckpoint->setEnabled(!m_checkpointPath.isEmpty());
+    const InspectModelChoice choice = modelChoice();
+    const bool available = choice.source == InspectModelChoice::Source::Training ? !m_trainingDescription.isEmpty()
+                                                                                 : !m_checkpointPath.isEmpty();
+    m_featureMaps->setModelAvailable(available);
+    m_kernels->setModelAvailable(available);
+    m_ranking->setModelAvailable(available);
+    m_worst->setModelAvailable(available);
+    m_nc->setModelAvailable(available);
+}
+
+QString InspectArea::stamp() const {
+    const InspectModelChoice choice = modelChoice();
+    if (choice.source == InspectModelChoice::Source::Checkpoint) return QFileInfo(choice.checkpointPath).fileName();
+    return m_epoch > 0 ? tr("model in training, after epoch %1").arg(m_epoch) : tr("model in training");
+}
+
+void InspectArea::setStatus(const QString &text, bool error) {
+    m_status->setText(text);
+    m_status->setStyleSheet(error ? QStringLiteral("color: #c62828; font-weight: bold;") : QString());
+}
+
+void InspectArea::sendFeatureMaps(FeatureMapRequest request) {
+    request.model = modelChoice();
+    m_featureStamp = stamp();
+    m_featuresPending = true;
+    m_featureMaps->setPending(true);
+    setStatus(tr("Running the image through every stage…"));
+    Q_EMIT featureMapsRequested(request);
+}
+
+void InspectArea::sendKernels(KernelRequest request) {
+    request.model = modelChoice();
+    m_kernelStamp = stamp();
+    m_kernelsPending = true;
+    m_kernels->setPending(true);
+    Q_EMIT kernelsRequested(request);
+}
+
+void InspectArea::sendReview(ReviewRequest request) {
+    request.model = modelChoice();
+    m_reviewPending = true;
+    m_worst->setPending(true);
+    m_nc->setPending(true);
+    setStatus(tr("Predicting the %1 split…").arg(request.split));
+    Q_EMIT reviewRequested(request);
+}
+
+void InspectArea::onEpochFinished(int epoch) {
+    m_epoch = epoch;
+    if (modelChoice().source != InspectModelChoice::Source::Training || m_trainingDescription.isEmpty()) return;
+    // One follow request at a time: if the last one has not come back, this epoch is skipped,
+    // so a slow answer never queues work behind training.
+    if (m_featureMaps->followTraining() && !m_featuresPending) {
+        FeatureMapRequest r = m_featureMaps->currentRequest();
+        r.followTraining = true;
+        sendFeatureMaps(r);
+    }
+    if (m_kernels->followTraining() && !m_kernelsPending) {
+        KernelRequest r = m_kernels->currentRequest();
+        r.followTraining = true;
+        sendKernels(r);
+    }
+}
+
+void InspectArea::showFeatureMaps(const unetlab::ImageInspection &result) {
+    m_featuresPending = false;
+    m_featureMaps->showResult(result, m_featureStamp);
+    m_nc->showInstances(result);
+    setStatus(tr("Feature maps of %1 (%2 ms).")
+                  .arg(QString::fromStdString(result.sample.id))
+                  .arg(result.seconds * 1000, 0, 'f', 0));
+}
+
+void InspectArea::showKernels(const unetlab::KernelSet &kernels) {
+    m_kernelsPending = false;
+    m_kernels->showKernels(kernels, m_kernelStamp);
+    setStatus(tr("Kernels of %1.").arg(QString::fromStdString(kernels.layer)));
+}
+
+void InspectArea::showRanking(const unetlab::RankingReport &report) {
+    m_rankingPending = false;
+    m_ranking->showReport(report);
+    setStatus(tr("Channels ranked over %1 images.").arg(report.images));
+}
+
+void InspectArea::showReview(const unetlab::SplitReview &review) {
+    m_reviewPending = false;
+    m_worst->showReview(review);
+    m_nc->showReview(review);
+    setStatus(tr("%1 images predicted.").arg(review.metrics.images));
+}
+
+void InspectArea::showError(const QString &message) {
+    m_featuresPending = m_kernelsPending = m_rankingPending = m_reviewPending = false;
+    m_featureMaps->setPending(false);
+    m_kernels->setPending(false);
+    m_ranking->setPending(false);
+    m_worst->setPending(false);
+    m_nc->setPending(false);
+    setStatus(message, true);
+}

@@ -1,0 +1,268 @@
+#include "NcPanel.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLegend>
+#include <QLineSeries>
+#include <QPushButton>
+#include <QScatterSeries>
+#include <QStackedWidget>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+
+#include "InspectImages.h"
+#include "InspectStyle.h"
+
+namespace {
+
+constexpr int kPictureSide = 300;
+const QColor kPointColour(25, 118, 210);
+const QColor kSelectedColour(255, 160, 0);
+const QColor kIdentityColour(97, 97, 97);
+
+QString countText(const unetlab::InstanceSeparation &s) {
+    QString text = QObject::tr("%n nuclei", nullptr, s.count());
+    if (s.count() > s.components)
+        text += QObject::tr(" (%1 connected blobs: the watershed split %2 of touching nuclei)")
+                    .arg(s.components)
+                    .arg(s.count() - s.components);
+    return text;
+}
+
+}  // namespace
+
+NcPanel::NcPanel(QWidget *parent) : InspectView(parent) {
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("N/C ratio over the")));
+    m_split = new QComboBox;
+    m_split->addItem(tr("test split"), QStringLiteral("test"));
+    m_split->addItem(tr("validation split"), QStringLiteral("val"));
+    m_split->addItem(tr("whole dataset"), QStringLiteral("all"));
+    bar->addWidget(m_split);
+    bar->addStretch(1);
+    m_compute = new QPushButton(tr("Compute N/C"));
+    bar->addWidget(m_compute);
+    layout->addLayout(bar);
+    connect(m_compute, &QPushButton::clicked, this, &NcPanel::request);
+    setActionButton(m_compute);
+
+    auto *row = new QHBoxLayout;
+    // Left: the scatter of every image.
+    auto *left = new QVBoxLayout;
+    m_chart = new QChartView(new QChart);
+    m_chart->setRenderHint(QPainter::Antialiasing);
+    m_chart->setMinimumSize(360, 320);
+    left->addWidget(createStack(m_chart,
+                                tr("Press Compute N/C.\nEvery image of the split becomes a point: its true N/C "
+                                   "ratio across, the model's down. On the diagonal the model reads the clinical "
+                                   "marker right."),
+                                tr("Predicting every image of the split…")),
+                    1);
+    m_summary = inspectstyle::captionLabel(QString());
+    left->addWidget(m_summary);
+    row->addLayout(left, 5);
+
+    // Right: one image's nuclei, one by one.
+    auto *right = new QVBoxLayout;
+    m_instancesTitle = inspectstyle::titleLabel(tr("Nuclei one by one"));
+    right->addWidget(m_instancesTitle);
+    auto *pictures = new QHBoxLayout;
+    auto picture = [](QLabel *&label, QLabel *&caption) {
+        auto *v = new QVBoxLayout;
+        label = new QLabel;
+        label->setFixedSize(kPictureSide, kPictureSide);
+        label->setAlignment(Qt::AlignCenter);
+        caption = new QLabel;
+        caption->setWordWrap(true);
+        caption->setFixedWidth(kPictureSide);
+        v->addWidget(label);
+        v->addWidget(caption);
+        v->addStretch(1);
+        return v;
+    };
+    pictures->addLayout(picture(m_truthPicture, m_truthCaption));
+    pictures->addLayout(picture(m_predPicture, m_predCaption));
+    pictures->addStretch(1);
+    right->addLayout(pictures);
+    m_table = new QTableWidget(0, 4);
+    m_table->setHorizontalHeaderLabels({tr("predicted cell"), tr("nucleus px"), tr("cytoplasm px"), tr("N/C")});
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    m_table->verticalHeader()->hide();
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    right->addWidget(m_table, 1);
+    m_instancesHint = inspectstyle::captionLabel(
+        tr("Click a point of the chart (or show an image in Feature maps) to count its nuclei one by one. "
+           "Touching nuclei are split by a watershed on the distance to the background; each cytoplasm pixel "
+           "belongs to the nearest nucleus of its cell, so N/C can be read per cell."));
+    right->addWidget(m_instancesHint);
+    row->addLayout(right, 5);
+    layout->addLayout(row, 1);
+    updateInstancesVisibility();
+}
+
+void NcPanel::updateInstancesVisibility() {
+    for (QLabel *l : {m_truthPicture, m_predPicture, m_truthCaption, m_predCaption}) l->setVisible(m_hasInstances);
+    m_table->setVisible(m_hasInstances);
+}
+
+ReviewRequest NcPanel::currentRequest() const {
+    ReviewRequest r;
+    r.split = m_split->currentData().toString();
+    return r;
+}
+
+void NcPanel::request() {
+    if (!modelAvailable()) return;
+    Q_EMIT requested(currentRequest());
+}
+
+int NcPanel::pointCount() const { return m_pointRows.size(); }
+QString NcPanel::summaryText() const { return m_summary->text(); }
+int NcPanel::tableRows() const { return m_table->rowCount(); }
+
+void NcPanel::showReview(const unetlab::SplitReview &review) {
+    m_review = review;
+    m_hasReview = true;
+    drawScatter();
+    int nucleiTrue = 0, nucleiPred = 0;
+    for (const auto &r : review.nc) {
+        nucleiTrue += r.nucleiTrue;
+        nucleiPred += r.nucleiPred;
+    }
+    m_summary->setText(tr("Mean |predicted − true| N/C: <b>%1</b> over %2 images (of %3; N/C is undefined "
+                          "without cytoplasm). Nuclei counted one by one: %4 in the truth, %5 predicted.")
+                           .arg(inspectstyle::fixed(review.ncMeanAbsError, 3))
+                           .arg(review.ncImages)
+                           .arg(review.nc.size())
+                           .arg(nucleiTrue)
+                           .arg(nucleiPred));
+    setPending(false);
+}
+
+void NcPanel::drawScatter() {
+    auto *chart = new QChart;
+    chart->setTitle(tr("Predicted vs true N/C — mean |error| %1").arg(inspectstyle::fixed(m_review.ncMeanAbsError, 3)));
+    QFont f = chart->titleFont();
+    f.setPointSizeF(f.pointSizeF() * 1.25);
+    f.setBold(true);
+    chart->setTitleFont(f);
+    chart->setBackgroundRoundness(0);
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    auto *points = new QScatterSeries;
+    points->setName(tr("one image"));
+    points->setColor(kPointColour);
+    points->setBorderColor(kPointColour.darker(130));
+    points->setMarkerSize(11);
+    m_pointRows.clear();
+    double top = 0;
+    for (int i = 0; i < static_cast<int>(m_review.nc.size()); ++i) {
+        const unetlab::NcRow &r = m_review.nc[static_cast<std::size_t>(i)];
+        if (std::isnan(r.ncTrue) || std::isnan(r.ncPred)) continue;
+        points->append(r.ncTrue, r.ncPred);
+        m_pointRows.push_back(i);
+        top = std::max({top, r.ncTrue, r.ncPred});
+    }
+    top = top > 0 ? top * 1.1 : 1.0;
+    auto *identity = new QLineSeries;
+    identity->setName(tr("predicted = true"));
+    identity->setPen(QPen(kIdentityColour, 2, Qt::DashLine));
+    identity->append(0, 0);
+    identity->append(top, top);
+    m_selected = new QScatterSeries;
+    m_selected->setName(tr("shown on the right"));
+    m_selected->setColor(kSelectedColour);
+    m_selected->setBorderColor(kSelectedColour.darker(140));
+    m_selected->setMarkerSize(18);
+    chart->addSeries(identity);
+    chart->addSeries(points);
+    chart->addSeries(m_selected);
+    auto *x = new QValueAxis;
+    x->setRange(0, top);
+    x->setTitleText(tr("true N/C (from the truth mask)"));
+    auto *y = new QValueAxis;
+    y->setRange(0, top);
+    y->setTitleText(tr("predicted N/C (from the prediction)"));
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    for (QAbstractSeries *s : chart->series()) {
+        s->attachAxis(x);
+        s->attachAxis(y);
+    }
+    connect(points, &QScatterSeries::clicked, this, [this](const QPointF &p) {
+        // The nearest image to the click (several may share a point).
+        int best = -1;
+        double bestDistance = 0;
+        for (int row : m_pointRows) {
+            const unetlab::NcRow &r = m_review.nc[static_cast<std::size_t>(row)];
+            const double d = std::hypot(r.ncTrue - p.x(), r.ncPred - p.y());
+            if (best < 0 || d < bestDistance) {
+                best = row;
+                bestDistance = d;
+            }
+        }
+        if (best >= 0) choosePoint(static_cast<int>(m_review.nc[static_cast<std::size_t>(best)].index));
+    });
+    QChart *old = m_chart->chart();
+    m_chart->setChart(chart);
+    delete old;
+}
+
+void NcPanel::markSelected(int datasetIndex) {
+    if (!m_selected) return;
+    m_selected->clear();
+    for (const unetlab::NcRow &r : m_review.nc)
+        if (static_cast<int>(r.index) == datasetIndex && !std::isnan(r.ncTrue) && !std::isnan(r.ncPred))
+            m_selected->append(r.ncTrue, r.ncPred);
+}
+
+void NcPanel::choosePoint(int datasetIndex) {
+    markSelected(datasetIndex);
+    Q_EMIT imageChosen(datasetIndex);
+}
+
+void NcPanel::showInstances(const unetlab::ImageInspection &inspection) {
+    const unetlab::Sample &s = inspection.sample;
+    m_predicted = unetlab::separateNuclei(inspection.prediction.data(), s.width, s.height);
+    m_truth =
+        inspection.hasTruth ? unetlab::separateNuclei(s.mask.data(), s.width, s.height) : unetlab::InstanceSeparation{};
+    m_hasInstances = true;
+    const qreal dpr = devicePixelRatioF();
+    auto show = [&](QLabel *label, const QImage &image) {
+        QPixmap p = QPixmap::fromImage(
+            image.scaled(QSize(kPictureSide, kPictureSide) * dpr, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+        p.setDevicePixelRatio(dpr);
+        label->setPixmap(p);
+    };
+    m_instancesTitle->setText(tr("Nuclei one by one: %1").arg(QString::fromStdString(s.id)));
+    if (inspection.hasTruth) {
+        show(m_truthPicture, inspect::instancesImage(s, m_truth));
+        m_truthCaption->setText(tr("<b>truth</b>: %1").arg(countText(m_truth)));
+    } else {
+        m_truthPicture->setText(tr("no truth for an image file"));
+        m_truthCaption->clear();
+    }
+    show(m_predPicture, inspect::instancesImage(s, m_predicted));
+    m_predCaption->setText(tr("<b>prediction</b>: %1").arg(countText(m_predicted)));
+    m_table->setRowCount(m_predicted.count());
+    for (int i = 0; i < m_predicted.count(); ++i) {
+        const unetlab::CellInstance &c = m_predicted.instances[static_cast<std::size_t>(i)];
+        auto *cell = new QTableWidgetItem(tr("■ %1").arg(c.label));
+        cell->setForeground(inspect::instanceColour(c.label).darker(115));
+        m_table->setItem(i, 0, cell);
+        m_table->setItem(i, 1, new QTableWidgetItem(QString::number(c.nucleusPixels)));
+        m_table->setItem(i, 2, new QTableWidgetItem(QString::number(c.cytoplasmPixels)));
+        m_table->setItem(i, 3, new QTableWidgetItem(inspectstyle::fixed(c.nc, 3)));
+    }
+    if (inspection.datasetIndex >= 0) markSelected(inspection.datasetIndex);
+    updateInstancesVisibility();
+}

@@ -1,0 +1,214 @@
+#include "WorstCasesGallery.h"
+
+#include <QComboBox>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPushButton>
+#include <QStackedWidget>
+#include <QVBoxLayout>
+
+#include <functional>
+
+#include "InspectImages.h"
+#include "InspectStyle.h"
+#include "inspect/Analysis.h"
+
+namespace {
+
+constexpr int kGap = 6;
+const QColor kHoverFrame(25, 95, 230);
+
+// One case: a title, then image, truth, prediction and errors side by side. Painted, so the
+// four pictures always share one size.
+class CaseCard : public QWidget {
+public:
+    CaseCard(QString title, QVector<QImage> images, QStringList captions, std::function<void()> onClick)
+        : m_title(std::move(title)),
+          m_images(std::move(images)),
+          m_captions(std::move(captions)),
+          m_onClick(std::move(onClick)) {
+        setCursor(Qt::PointingHandCursor);
+        setAttribute(Qt::WA_Hover);
+        setMinimumSize(400, 160);
+        QSizePolicy policy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+        policy.setHeightForWidth(true);
+        setSizePolicy(policy);
+        setToolTip(QObject::tr("Open this image in Feature maps"));
+        setAccessibleName(m_title);
+    }
+    const QString &title() const { return m_title; }
+    // Four square pictures side by side under a title, with two caption lines.
+    bool hasHeightForWidth() const override { return true; }
+    int heightForWidth(int w) const override {
+        const int n = std::max(1, static_cast<int>(m_images.size()));
+        return (w - (n + 1) * kGap) / n + 3 * fontMetrics().height() + 20;
+    }
+    QSize sizeHint() const override { return {800, heightForWidth(800)}; }
+
+protected:
+    void paintEvent(QPaintEvent *) override {
+        QPainter p(this);
+        p.setRenderHint(QPainter::SmoothPixmapTransform);
+        const int line = fontMetrics().height();
+        QFont bold = font();
+        bold.setBold(true);
+        bold.setPointSizeF(bold.pointSizeF() * 1.1);
+        p.setFont(bold);
+        p.setPen(palette().color(QPalette::WindowText));
+        p.drawText(QRect(kGap, 2, width() - 2 * kGap, line + 6), Qt::AlignLeft | Qt::AlignVCenter,
+                   QFontMetrics(bold).elidedText(m_title, Qt::ElideRight, width() - 2 * kGap));
+        p.setFont(font());
+        const int n = static_cast<int>(m_images.size());
+        const int side = std::max(16, std::min((width() - (n + 1) * kGap) / std::max(1, n), height() - 3 * line - 14));
+        const int top = line + 10;
+        for (int i = 0; i < n; ++i) {
+            const QRect r(kGap + i * (side + kGap), top, side, side);
+            p.drawImage(r, m_images[i]);
+            const QStringList lines = m_captions.value(i).split(QLatin1Char('\n'));
+            for (int l = 0; l < lines.size(); ++l)
+                p.drawText(QRect(r.x(), r.bottom() + 3 + l * line, side, line), Qt::AlignHCenter,
+                           fontMetrics().elidedText(lines[l], Qt::ElideRight, side));
+        }
+        if (underMouse()) {
+            p.setPen(QPen(kHoverFrame, 3));
+            p.setBrush(Qt::NoBrush);
+            p.drawRect(rect().adjusted(1, 1, -2, -2));
+        }
+    }
+    void mousePressEvent(QMouseEvent *e) override {
+        if (e->button() == Qt::LeftButton && m_onClick) m_onClick();
+    }
+
+private:
+    QString m_title;
+    QVector<QImage> m_images;
+    QStringList m_captions;
+    std::function<void()> m_onClick;
+};
+
+QLabel *swatch(const QColor &colour, const QString &text) {
+    auto *label =
+        new QLabel(QStringLiteral("<span style='color:%1; font-size:x-large'>■</span> %2").arg(colour.name(), text));
+    inspectstyle::scaleFont(label, 1.1);
+    return label;
+}
+
+}  // namespace
+
+WorstCasesGallery::WorstCasesGallery(QWidget *parent) : InspectView(parent) {
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("Lowest")));
+    m_rankBy = new QComboBox;
+    bar->addWidget(m_rankBy);
+    bar->addWidget(new QLabel(tr("in the")));
+    m_split = new QComboBox;
+    m_split->addItem(tr("test split"), QStringLiteral("test"));
+    m_split->addItem(tr("validation split"), QStringLiteral("val"));
+    m_split->addItem(tr("whole dataset"), QStringLiteral("all"));
+    bar->addWidget(m_split);
+    bar->addSpacing(24);
+    bar->addWidget(swatch(inspect::toQColor(unetlab::kFalsePositiveColour), tr("false positive")));
+    bar->addWidget(swatch(inspect::toQColor(unetlab::kFalseNegativeColour), tr("false negative")));
+    bar->addWidget(swatch(inspect::toQColor(unetlab::kWrongClassColour), tr("wrong class")));
+    bar->addStretch(1);
+    m_find = new QPushButton(tr("Find worst cases"));
+    bar->addWidget(m_find);
+    layout->addLayout(bar);
+    connect(m_find, &QPushButton::clicked, this, &WorstCasesGallery::request);
+    setActionButton(m_find);
+
+    auto *content = new QWidget;
+    auto *v = new QVBoxLayout(content);
+    v->setContentsMargins(0, 0, 0, 0);
+    m_grid = new QGridLayout;
+    m_grid->setSpacing(12);
+    v->addLayout(m_grid);
+    v->addSpacing(12);
+    v->addWidget(inspectstyle::captionLabel(
+        tr("<b>What to look for.</b> Touching nuclei merged into one; boundaries that jitter where the contrast "
+           "is low; pale nuclei missed; dark debris called nucleus. Amber marks what the model added, azure what "
+           "it missed, red where it took one class for another.")));
+    v->addStretch(1);
+    layout->addWidget(createStack(content,
+                                  tr("Press Find worst cases.\nThe four images the model segments worst appear with "
+                                     "their truth, the prediction and where it went wrong: touching nuclei merged, "
+                                     "boundaries that jitter at low contrast, dark debris called nucleus."),
+                                  tr("Predicting every image of the split and ranking them by Dice…")),
+                      1);
+    m_summary = inspectstyle::captionLabel(QString());
+    layout->addWidget(m_summary);
+}
+
+void WorstCasesGallery::setDataset(int, const QStringList &classNames) {
+    m_classes = classNames;
+    m_rankBy->clear();
+    m_rankBy->addItem(tr("mean Dice"), -1);
+    for (int c = 0; c < classNames.size(); ++c) m_rankBy->addItem(tr("%1 Dice").arg(classNames[c]), c);
+}
+
+ReviewRequest WorstCasesGallery::currentRequest() const {
+    ReviewRequest r;
+    r.split = m_split->currentData().toString();
+    r.classIndex = m_rankBy->count() ? m_rankBy->currentData().toInt() : -1;
+    r.worstCount = 4;
+    return r;
+}
+
+void WorstCasesGallery::request() {
+    if (!modelAvailable()) return;
+    Q_EMIT requested(currentRequest());
+}
+
+QString WorstCasesGallery::caseTitle(int i) const {
+    const auto *card = dynamic_cast<const CaseCard *>(m_cards.value(i));
+    return card ? card->title() : QString();
+}
+
+void WorstCasesGallery::showReview(const unetlab::SplitReview &review) {
+    m_review = review;
+    m_hasResult = true;
+    for (QWidget *w : m_cards) delete w;
+    m_cards.clear();
+    const int c = review.options.classIndex;
+    const QString by = c >= 0 && c < static_cast<int>(review.classNames.size())
+                           ? tr("%1 Dice").arg(QString::fromStdString(review.classNames[static_cast<std::size_t>(c)]))
+                           : tr("mean Dice");
+    for (std::size_t i = 0; i < review.worst.size(); ++i) {
+        const unetlab::CaseView &v = review.worst[i];
+        QString title = tr("%1. %2 — %3 %4")
+                            .arg(i + 1)
+                            .arg(QString::fromStdString(v.sample.id), by, inspectstyle::fixed(v.rankingDice, 3));
+        for (std::size_t k = 1; k < v.scores.dice.size() && k < review.classNames.size(); ++k)
+            if (static_cast<int>(k) != c)
+                title +=
+                    tr(" · %1 %2")
+                        .arg(QString::fromStdString(review.classNames[k]), inspectstyle::fixed(v.scores.dice[k], 2));
+        const unetlab::ErrorCounts n = unetlab::countErrors(
+            unetlab::errorMap(v.sample.mask.data(), v.prediction.data(), v.sample.pixelCount(), c));
+        QString errors = tr("errors\n%1 FP · %2 FN").arg(n.falsePositives).arg(n.falseNegatives);
+        if (c < 0) errors += tr(" · %1 wrong").arg(n.wrongClass);
+        const int index = static_cast<int>(v.index);
+        auto *card = new CaseCard(
+            title,
+            {inspect::sampleImage(v.sample), inspect::classOverlayImage(v.sample, v.sample.mask),
+             inspect::classOverlayImage(v.sample, v.prediction), inspect::errorImage(v.sample, v.prediction, c)},
+            {tr("image"), tr("truth"), tr("prediction"), errors}, [this, index] { Q_EMIT caseChosen(index); });
+        m_grid->addWidget(card, static_cast<int>(i) / 2, static_cast<int>(i) % 2);
+        m_cards.push_back(card);
+    }
+    m_summary->setText(tr("The %1 images with the lowest %2 in the %3 (%4 images, mean Dice %5) · overlays: "
+                          "cytoplasm green, nucleus magenta · click a case to open it in Feature maps · %6 s")
+                           .arg(review.worst.size())
+                           .arg(by)
+                           .arg(m_split->currentText())
+                           .arg(review.metrics.images)
+                           .arg(inspectstyle::fixed(review.metrics.diceMean, 3))
+                           .arg(review.seconds, 0, 'f', 1));
+    if (review.worst.empty()) m_summary->setText(tr("No image of this split has a defined %1.").arg(by));
+    setPending(false);
+}

@@ -1,0 +1,49 @@
+#pragma once
+// The worst cases of a split (MISSION §8): the images with the lowest per-image Dice, each
+// with its truth, the prediction and an error overlay (false positives amber, false
+// negatives azure, one class taken for another red). Clicking a case asks for its feature
+// maps (`caseChosen`).
+
+#include <QStringList>
+#include <QVector>
+
+#include "InspectTypes.h"
+#include "InspectView.h"
+
+class QComboBox;
+class QGridLayout;
+class QLabel;
+class QPushButton;
+
+class WorstCasesGallery : public InspectView {
+    Q_OBJECT
+public:
+    explicit WorstCasesGallery(QWidget *parent = nullptr);
+
+    void setDataset(int imageCount, const QStringList &classNames);
+    ReviewRequest currentRequest() const;  // the model is filled in by InspectArea
+    bool hasResult() const override { return m_hasResult; }
+    const unetlab::SplitReview &review() const { return m_review; }
+    int caseCount() const { return m_cards.size(); }
+    QWidget *caseWidget(int i) const { return m_cards.value(i); }
+    QString caseTitle(int i) const;
+
+public Q_SLOTS:
+    void showReview(const unetlab::SplitReview &review);
+    void request();
+
+Q_SIGNALS:
+    void requested(const ReviewRequest &request);
+    void caseChosen(int datasetIndex);
+
+private:
+    QComboBox *m_rankBy = nullptr;
+    QComboBox *m_split = nullptr;
+    QPushButton *m_find = nullptr;
+    QLabel *m_summary = nullptr;
+    QGridLayout *m_grid = nullptr;
+    QVector<QWidget *> m_cards;
+    QStringList m_classes;
+    unetlab::SplitReview m_review;
+    bool m_hasResult = false;
+};
