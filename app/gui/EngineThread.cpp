@@ -7,6 +7,7 @@ namespace unetlab::gui {
 EngineThread::EngineThread(const QString &autosaveRoot, QObject *parent) : QObject(parent) {
     registerTrainingTypes();
     registerCompareTypes();
+    registerInspectTypes();
     m_worker = new EngineWorker(autosaveRoot);
     m_worker->moveToThread(&m_thread);
     m_thread.setObjectName(QStringLiteral("engine"));

@@ -19,6 +19,8 @@
 #include "data/DataSpec.h"
 #include "data/SyntheticCells.h"
 #include "gui/ImageConvert.h"
+#include "inspect/ImageFile.h"
+#include "inspect/Inspect.h"
 #include "inspect/ReceptiveFieldMap.h"
 #include "train/Checkpoint.h"
 #include "train/Comparison.h"
@@ -151,6 +153,7 @@ void EngineWorker::start(const RunRequest &request) {
     }
     m_info.autosaveDir = m_runDir;
     m_bestCheckpoint.clear();
+    Q_EMIT inspectDataset(m_info.datasetName, static_cast<int>(m_data->size()), m_info.classNames);
     m_previewIndices.assign(t.split().val.begin(),
                             t.split().val.begin() + std::min<std::size_t>(kPreviewImages, t.split().val.size()));
     m_training = true;
@@ -562,7 +565,13 @@ void EngineWorker::loadCheckpoint(const QString &path) {
             if (toJson(c) == toJson(loaded->config)) m_loadedPreset = q(name);
         }
         m_loaded = std::move(loaded);
+        m_loadedPath = path;
+        m_loadedData = data;
         Q_EMIT checkpointLoaded(description);
+        Q_EMIT checkpointOpened(path, description);
+        QStringList classNames;
+        for (const auto &c : data->classNames()) classNames << q(c);
+        Q_EMIT inspectDataset(q(data->name()), static_cast<int>(data->size()), classNames);
         QStringList trained;
         if (m_trainer) trained << m_info.modelName;
         if (!m_loadedPreset.isEmpty()) trained << m_loadedPreset;
@@ -643,6 +652,150 @@ void EngineWorker::receptiveField(const ReceptiveFieldRequest &request) {
     Q_EMIT receptiveFieldReady(result);
 }
 
+// ------------------------------------------------------------------------------ Inspect
+
+// What an Inspect request works on: the model, the data it was trained on, its split and
+// the normalisation of its training. Pointers into objects this worker owns.
+struct EngineWorker::InspectTarget {
+    SegmentationModel *model = nullptr;
+    const Dataset *data = nullptr;
+    DataSplit split;
+    Normalisation normalisation;
+    int downsampling = 1;
+    std::string device;
+};
+
+EngineWorker::InspectTarget EngineWorker::inspectTarget(const InspectModelChoice &choice) {
+    InspectTarget t;
+    if (choice.source == InspectModelChoice::Source::Training) {
+        if (!m_trainer) throw std::runtime_error("no model is in training: start a run in the Train area");
+        t.model = &m_trainer->model();
+        t.data = &m_trainer->dataset();
+        t.split = m_trainer->split();
+        t.normalisation = m_trainer->normalisation();
+        t.downsampling = m_trainer->config().model.downsamplingFactor();
+        t.device = m_trainer->device();
+        return t;
+    }
+    if (choice.checkpointPath.isEmpty()) throw std::runtime_error("no checkpoint is open: open one first");
+    if (!m_loaded || m_loadedPath != choice.checkpointPath) {
+        loadCheckpoint(choice.checkpointPath);
+        if (!m_loaded || m_loadedPath != choice.checkpointPath)
+            throw std::runtime_error("the checkpoint " + choice.checkpointPath.toStdString() + " could not be opened");
+    }
+    const auto &h = m_loaded->header;
+    const nlohmann::json splitInfo = h.value("split", nlohmann::json::object());
+    t.model = m_loaded->model.get();
+    t.data = m_loadedData.get();
+    t.split = makeSplit(m_loadedData->size(), splitInfo.value("val_fraction", 0.1), splitInfo.value("test_fraction", 0.1),
+                        splitInfo.value("seed", std::uint64_t{1}));
+    t.normalisation = m_loaded->normalisation;
+    t.downsampling = m_loaded->config.downsamplingFactor();
+    t.device = resolveDevice(DeviceChoice::Auto);
+    return t;
+}
+
+void EngineWorker::inspectGuard(const std::function<void()> &work) {
+    try {
+        work();
+    } catch (const std::exception &e) {
+        std::string message = e.what();
+        if (const auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+        Q_EMIT inspectError(tr("Inspect: %1").arg(q(message)));
+    } catch (...) {
+        Q_EMIT inspectError(tr("Inspect: unexpected error"));
+    }
+}
+
+namespace {
+std::vector<std::size_t> splitOf(const DataSplit &split, std::size_t count, const QString &name) {
+    std::vector<std::size_t> indices;
+    if (name == QLatin1String("all"))
+        for (std::size_t i = 0; i < count; ++i) indices.push_back(i);
+    else if (name == QLatin1String("val"))
+        indices = split.val;
+    else if (name == QLatin1String("test"))
+        indices = split.test;
+    else
+        throw std::invalid_argument("unknown split '" + name.toStdString() + "' (val, test or all)");
+    if (indices.empty()) throw std::runtime_error("the " + name.toStdString() + " split of this data is empty");
+    return indices;
+}
+}  // namespace
+
+void EngineWorker::inspectFeatureMaps(const FeatureMapRequest &request) {
+    inspectGuard([&] {
+        const InspectTarget t = inspectTarget(request.model);
+        Sample sample;
+        bool hasTruth = false;
+        int index = -1;
+        std::string note;
+        if (request.datasetIndex >= 0) {
+            if (static_cast<std::size_t>(request.datasetIndex) >= t.data->size())
+                throw std::out_of_range("image " + std::to_string(request.datasetIndex) + " is not in the data (" +
+                                        std::to_string(t.data->size()) + " images)");
+            index = request.datasetIndex;
+            sample = t.data->get(static_cast<std::size_t>(index));
+            hasTruth = true;
+        } else {
+            if (request.imagePath.isEmpty()) throw std::invalid_argument("no image was given");
+            FittedSample fitted = fitToMultiple(readImageFile(request.imagePath.toStdString()), t.downsampling, FitMode::Pad);
+            sample = std::move(fitted.sample);
+            note = fitted.note;
+            if (sample.channels != t.data->inChannels())
+                throw std::invalid_argument("the image has " + std::to_string(sample.channels) +
+                                            " channel(s), the model reads " + std::to_string(t.data->inChannels()));
+        }
+        InspectOptions options;
+        options.topK = request.topK;
+        options.ranking = request.ranking;
+        options.classIndex = request.classIndex;
+        options.stage = request.stage.toStdString();
+        ImageInspection result = inspectImage(*t.model, sample, hasTruth, t.normalisation, options, t.device);
+        result.datasetIndex = index;
+        result.note = note;
+        Q_EMIT featureMapsReady(result);
+    });
+}
+
+void EngineWorker::inspectKernels(const KernelRequest &request) {
+    inspectGuard([&] {
+        const InspectTarget t = inspectTarget(request.model);
+        Q_EMIT kernelsReady(learnedKernels(*t.model, request.layer.toStdString()));
+    });
+}
+
+void EngineWorker::inspectRanking(const RankingRequest &request) {
+    inspectGuard([&] {
+        const InspectTarget t = inspectTarget(request.model);
+        std::vector<std::size_t> indices = splitOf(t.split, t.data->size(), request.split);
+        if (request.maxImages > 0 && indices.size() > static_cast<std::size_t>(request.maxImages))
+            indices.resize(static_cast<std::size_t>(request.maxImages));
+        Q_EMIT rankingReady(rankChannels(*t.model, *t.data, indices, t.normalisation, request.classIndex,
+                                         request.stage.toStdString(), t.device));
+    });
+}
+
+void EngineWorker::inspectReview(const ReviewRequest &request) {
+    inspectGuard([&] {
+        const InspectTarget t = inspectTarget(request.model);
+        const std::vector<std::size_t> indices = splitOf(t.split, t.data->size(), request.split);
+        ReviewOptions options;
+        options.worstCount = request.worstCount;
+        options.classIndex = request.classIndex;
+        const auto names = t.data->classNames();
+        const auto find = [&](const char *name) {
+            for (std::size_t c = 0; c < names.size(); ++c)
+                if (names[c] == name) return static_cast<int>(c);
+            return -1;
+        };
+        // N/C needs a nucleus class; without a cytoplasm class only nuclei are counted.
+        options.nucleusClass = find("nucleus");
+        options.cytoplasmClass = find("cytoplasm");
+        Q_EMIT reviewReady(reviewSplit(*t.model, *t.data, indices, t.normalisation, options, t.device));
+    });
+}
+
 void EngineWorker::shutdown() {
     if (m_training && m_comparison) {
         m_comparison->stop("stopped because the window closed");
@@ -653,6 +806,7 @@ void EngineWorker::shutdown() {
     m_comparison.reset();
     m_trainer.reset();
     m_loaded.reset();
+    m_loadedData.reset();
     m_data.reset();
 }
 

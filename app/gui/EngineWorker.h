@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "CompareTypes.h"
+#include "InspectTypes.h"
 #include "ReceptiveFieldRequest.h"
 #include "TrainingTypes.h"
 
@@ -60,6 +61,12 @@ public Q_SLOTS:
     void startComparison(const CompareRequest &request);
     // The empirical receptive field of one output pixel (Learn area).
     void receptiveField(const ReceptiveFieldRequest &request);
+    // Inspect area: each request names its model (the one in training or a checkpoint, loaded
+    // here when it is not the one held) and is answered by one signal or inspectError.
+    void inspectFeatureMaps(const FeatureMapRequest &request);
+    void inspectKernels(const KernelRequest &request);
+    void inspectRanking(const RankingRequest &request);
+    void inspectReview(const ReviewRequest &request);
     void shutdown();    // ends any run (autosaves stay) and releases all engine objects
 
 Q_SIGNALS:
@@ -82,6 +89,15 @@ Q_SIGNALS:
     void comparisonError(const QString &message);
     // Presets for which trained weights are at hand (the current run, a loaded checkpoint).
     void trainedModelsChanged(const QStringList &presets);
+    // A checkpoint was opened: its path, a one-line description and its data.
+    void checkpointOpened(const QString &path, const QString &description);
+    // The data a model works on (a run's start, a checkpoint's opening), for the Inspect area.
+    void inspectDataset(const QString &name, int imageCount, const QStringList &classNames);
+    void featureMapsReady(const unetlab::ImageInspection &result);
+    void kernelsReady(const unetlab::KernelSet &kernels);
+    void rankingReady(const unetlab::RankingReport &report);
+    void reviewReady(const unetlab::SplitReview &review);
+    void inspectError(const QString &message);
 
 private:
     void runStep();
@@ -95,6 +111,9 @@ private:
                                    const std::vector<std::vector<std::uint8_t>> &predictions) const;
     void emitPreview(int epoch);
     bool guard(const char *what, const std::function<void()> &work);
+    struct InspectTarget;
+    InspectTarget inspectTarget(const InspectModelChoice &choice);
+    void inspectGuard(const std::function<void()> &work);
 
     QString m_autosaveRoot;
     std::unique_ptr<unetlab::Trainer> m_trainer;
@@ -108,6 +127,8 @@ private:
     std::string m_dataSpec;
     std::unique_ptr<unetlab::LoadedCheckpoint> m_loaded;
     QString m_loadedPreset;
+    QString m_loadedPath;
+    std::shared_ptr<const unetlab::Dataset> m_loadedData;
     std::map<QString, std::shared_ptr<unetlab::SegmentationModel>> m_freshModels;
     std::unique_ptr<unetlab::Normalisation> m_syntheticStatistics;
     std::vector<std::size_t> m_previewIndices;

@@ -18,6 +18,7 @@
 
 #include "CompareArea.h"
 #include "CompareTables.h"
+#include "InspectArea.h"
 #include "LearnArea.h"
 #include "ReceptiveFieldPanel.h"
 #include "TrainingDashboard.h"
@@ -44,6 +45,8 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     m_tabs->addTab(m_dataset, tr("&Data"));
     m_tabs->addTab(m_dashboard, tr("&Train"));
     m_compare = new CompareArea;
+    m_inspect = new InspectArea;
+    m_tabs->addTab(m_inspect, tr("&Inspect"));
     m_tabs->addTab(m_compare, tr("&Compare"));
     m_tabs->tabBar()->setAccessibleName(tr("Areas"));
     setCentralWidget(m_tabs);
@@ -86,7 +89,8 @@ MainWindow::~MainWindow() { m_engine->shutdown(); }
 QString MainWindow::deviceText() const { return m_deviceLabel->text(); }
 
 QStringList MainWindow::areaNames() const {
-    return {QStringLiteral("learn"), QStringLiteral("data"), QStringLiteral("train"), QStringLiteral("compare")};
+    return {QStringLiteral("learn"), QStringLiteral("data"), QStringLiteral("train"), QStringLiteral("inspect"),
+            QStringLiteral("compare")};
 }
 
 bool MainWindow::showArea(const QString &name) {
@@ -120,8 +124,33 @@ void MainWindow::connectEngine() {
             [d](const QString &path) { d->showMessage(tr("Saved the best weights to %1").arg(path)); });
     connect(w, &EngineWorker::checkpointLoaded, this, [this](const QString &description) {
         m_dashboard->showMessage(tr("Opened %1. The preview shows its predictions on validation images.").arg(description));
-        showArea(QStringLiteral("train"));
+        // Opened from the Inspect area: stay there.
+        if (m_tabs->currentWidget() != m_inspect) showArea(QStringLiteral("train"));
     });
+    // Inspect: every request is answered on the engine thread, on the model it names.
+    InspectArea *in = m_inspect;
+    connect(in, &InspectArea::featureMapsRequested, w, &EngineWorker::inspectFeatureMaps);
+    connect(in, &InspectArea::kernelsRequested, w, &EngineWorker::inspectKernels);
+    connect(in, &InspectArea::rankingRequested, w, &EngineWorker::inspectRanking);
+    connect(in, &InspectArea::reviewRequested, w, &EngineWorker::inspectReview);
+    connect(in, &InspectArea::checkpointChosen, w, &EngineWorker::loadCheckpoint);
+    connect(w, &EngineWorker::featureMapsReady, in, &InspectArea::showFeatureMaps);
+    connect(w, &EngineWorker::kernelsReady, in, &InspectArea::showKernels);
+    connect(w, &EngineWorker::rankingReady, in, &InspectArea::showRanking);
+    connect(w, &EngineWorker::reviewReady, in, &InspectArea::showReview);
+    connect(w, &EngineWorker::inspectError, in, &InspectArea::showError);
+    connect(w, &EngineWorker::inspectDataset, in, &InspectArea::setDataset);
+    connect(w, &EngineWorker::checkpointOpened, in, &InspectArea::setCheckpointModel);
+    // A checkpoint that cannot be opened from the Inspect area is reported there too.
+    connect(w, &EngineWorker::errorOccurred, in, [this](const QString &message) {
+        if (m_tabs->currentWidget() == m_inspect) m_inspect->showError(message);
+    });
+    connect(w, &EngineWorker::runStarted, in, [in](const RunInfo &info) {
+        in->setTrainingModel(tr("%1, %2 parameters (run %3)")
+                                 .arg(info.modelName, QLocale().toString(info.parameters))
+                                 .arg(info.runId));
+    });
+    connect(w, &EngineWorker::epochDone, in, [in](const unetlab::EpochReport &e) { in->onEpochFinished(e.epoch); });
     // Compare: two or more runs side by side; the leaderboard also lists the Train area's runs.
     CompareArea *c = m_compare;
     connect(c, &CompareArea::startRequested, w, &EngineWorker::startComparison);
@@ -211,7 +240,11 @@ void MainWindow::buildMenus() {
 void MainWindow::openCheckpoint() {
     const QString path =
         QFileDialog::getOpenFileName(this, tr("Open checkpoint"), QString(), tr("Checkpoints (*.ckpt *.pt *.pth);;All files (*)"));
-    if (!path.isEmpty()) QMetaObject::invokeMethod(m_engine->worker(), "loadCheckpoint", Q_ARG(QString, path));
+    if (!path.isEmpty()) openCheckpointFile(path);
+}
+
+void MainWindow::openCheckpointFile(const QString &path) {
+    QMetaObject::invokeMethod(m_engine->worker(), "loadCheckpoint", Q_ARG(QString, path));
 }
 
 void MainWindow::saveScreenshot() {

@@ -9,6 +9,7 @@
 class QLabel;
 class QTabWidget;
 class CompareArea;
+class InspectArea;
 class LearnArea;
 class TrainingDashboard;
 
@@ -27,8 +28,11 @@ public:
     DatasetPage *datasetPage() const { return m_dataset; }
     TrainingDashboard *dashboard() const { return m_dashboard; }
     CompareArea *compareArea() const { return m_compare; }
+    InspectArea *inspectArea() const { return m_inspect; }
     EngineThread *engine() const { return m_engine; }
     QString deviceText() const;
+    // Opens a checkpoint (UNet Lab .ckpt or a PyTorch state dict) on the engine thread.
+    void openCheckpointFile(const QString &path);
     // Shows an area by name ("learn", "data", "train", "compare"); false when there is none.
     bool showArea(const QString &name);
     QStringList areaNames() const;
@@ -46,6 +50,7 @@ private:
     DatasetPage *m_dataset = nullptr;
     TrainingDashboard *m_dashboard = nullptr;
     CompareArea *m_compare = nullptr;
+    InspectArea *m_inspect = nullptr;
     EngineThread *m_engine = nullptr;
     QLabel *m_deviceLabel = nullptr;
     QLabel *m_modelLabel = nullptr;

@@ -1,6 +1,7 @@
 // unetlab: the desktop application.
 //   unetlab [--tab NAME] [--preset NAME] [--train-epochs N] [--screenshot FILE [--after-ms N]
-//           [--screenshot-at-epoch N]] [--size WxH]
+//           [--screenshot-at-epoch N]] [--size WxH] [--inspect VIEW [--inspect-index I]]
+//           [CHECKPOINT]
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -11,10 +12,18 @@
 
 #include "CompareArea.h"
 #include "CompareSetup.h"
+#include "ChannelRankingPanel.h"
+#include "FeatureMapViewer.h"
+#include "InspectArea.h"
+#include "KernelViewer.h"
+#include "NcPanel.h"
+#include "WorstCasesGallery.h"
 #include "TrainingDashboard.h"
 #include "TrainingSettings.h"
 #include "core/BuildInfo.h"
 #include "gui/DatasetPage.h"
+#include "gui/EngineThread.h"
+#include "gui/EngineWorker.h"
 #include "gui/MainWindow.h"
 
 namespace {
@@ -37,7 +46,7 @@ int main(int argc, char **argv) {
     parser.setApplicationDescription(QStringLiteral("Learn convolution and U-Net segmentation by touching every piece."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Open the area NAME (learn, data, train, compare)."),
+    const QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Open the area NAME (learn, data, train, inspect, compare)."),
                                  QStringLiteral("NAME"));
     const QCommandLineOption preset(QStringLiteral("preset"),
                                     QStringLiteral("Load a training preset: \"Chapter: MinimalCNN\" or \"Chapter: SmallUNet\"."),
@@ -56,7 +65,18 @@ int main(int argc, char **argv) {
                                      QStringLiteral("N"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size, e.g. 1920x1080."),
                                   QStringLiteral("WxH"));
-    parser.addOptions({tab, preset, trainEpochs, screenshot, afterMs, atEpoch, size});
+    const QCommandLineOption inspectView(
+        QStringLiteral("inspect"),
+        QStringLiteral("With --tab inspect --train-epochs N: follow the run in VIEW (features, kernels, ranking, worst, "
+                       "nc); with --screenshot, capture once VIEW shows the trained model."),
+        QStringLiteral("VIEW"), QStringLiteral("features"));
+    const QCommandLineOption inspectIndex(QStringLiteral("inspect-index"),
+                                          QStringLiteral("The dataset image the feature maps show."),
+                                          QStringLiteral("I"), QStringLiteral("0"));
+    parser.addPositionalArgument(QStringLiteral("checkpoint"),
+                                 QStringLiteral("A checkpoint to open (.ckpt, or a PyTorch state dict .pt/.pth)."),
+                                 QStringLiteral("[CHECKPOINT]"));
+    parser.addOptions({tab, preset, trainEpochs, screenshot, afterMs, atEpoch, size, inspectView, inspectIndex});
     parser.process(app);
 
     unetlab::gui::MainWindow window;
@@ -81,6 +101,25 @@ int main(int argc, char **argv) {
         if (!ok || epochs < 1 || epochs > 1000) return fail("--train-epochs expects a number from 1 to 1000");
         dashboard->settings()->setEpochs(epochs);
     }
+    const QStringList viewNames{QStringLiteral("features"), QStringLiteral("kernels"), QStringLiteral("ranking"),
+                                QStringLiteral("worst"), QStringLiteral("nc")};
+    const int viewIndex = static_cast<int>(viewNames.indexOf(parser.value(inspectView).toLower()));
+    if (viewIndex < 0) return fail("--inspect expects one of features, kernels, ranking, worst, nc");
+    const auto view = static_cast<InspectArea::View>(viewIndex);
+    bool okIndex = false;
+    const int imageIndex = parser.value(inspectIndex).toInt(&okIndex);
+    if (!okIndex || imageIndex < 0) return fail("--inspect-index expects an image index");
+    const bool inspecting = parser.value(tab).toLower() == QLatin1String("inspect");
+    InspectArea *inspect = window.inspectArea();
+    if (inspecting) {
+        inspect->showView(view);
+        // The image, once the engine has told the area the data (a run's or a checkpoint's).
+        QObject::connect(window.engine()->worker(), &unetlab::gui::EngineWorker::inspectDataset, inspect,
+                         [inspect, imageIndex] { inspect->featureMaps()->setDatasetIndex(imageIndex); });
+        // Follow the run live: the feature maps and kernels refresh at every epoch end.
+        inspect->featureMaps()->setFollowTraining(true);
+        inspect->kernels()->setFollowTraining(true);
+    }
     bool okDelay = false;
     const int delay = parser.value(afterMs).toInt(&okDelay);
     if (!okDelay || delay < 0) return fail("--after-ms expects a number of milliseconds");
@@ -99,7 +138,45 @@ int main(int argc, char **argv) {
             });
         };
         const bool toCompare = parser.value(tab).toLower() == QLatin1String("compare");
-        if (epochs > 0 && parser.isSet(atEpoch)) {
+        // Inspect: capture when the view shows its answer about the trained (or mid-run) model.
+        auto captureOnAnswer = [inspect, capture, view, &window] {
+            auto *once = new QObject(&window);
+            QObject::connect(inspect, &InspectArea::answered, once, [once, capture, view](InspectArea::View v) {
+                if (v != view) return;
+                once->deleteLater();
+                capture();
+            });
+        };
+        auto askView = [inspect, view] {
+            switch (view) {
+                case InspectArea::View::FeatureMaps: inspect->featureMaps()->request(); break;
+                case InspectArea::View::Kernels: inspect->kernels()->request(); break;
+                case InspectArea::View::Ranking: inspect->ranking()->request(); break;
+                case InspectArea::View::WorstCases: inspect->worstCases()->request(); break;
+                case InspectArea::View::NcRatio: inspect->ncPanel()->request(); break;
+            }
+        };
+        if (inspecting && epochs > 0 && parser.isSet(atEpoch)) {
+            const int at = parser.value(atEpoch).toInt();
+            if (at < 1 || at > epochs) return fail("--screenshot-at-epoch must be between 1 and --train-epochs");
+            if (view != InspectArea::View::FeatureMaps && view != InspectArea::View::Kernels)
+                return fail("--screenshot-at-epoch with --tab inspect follows the features or kernels view");
+            // "Follow training" asks at the epoch's end; capture its answer.
+            QObject::connect(dashboard, &TrainingDashboard::epochFinished, &window,
+                             [captureOnAnswer, at](int epoch) { if (epoch == at) captureOnAnswer(); });
+        } else if (inspecting && !parser.positionalArguments().isEmpty()) {
+            // The opened checkpoint: ask the view once the area knows the checkpoint.
+            QObject::connect(window.engine()->worker(), &unetlab::gui::EngineWorker::checkpointOpened, &window,
+                             [captureOnAnswer, askView] {
+                                 captureOnAnswer();
+                                 askView();
+                             });
+        } else if (inspecting && epochs > 0) {
+            QObject::connect(dashboard, &TrainingDashboard::runFinished, &window, [captureOnAnswer, askView] {
+                captureOnAnswer();
+                askView();
+            });
+        } else if (epochs > 0 && parser.isSet(atEpoch)) {
             const int at = parser.value(atEpoch).toInt();
             if (at < 1 || at > epochs) return fail("--screenshot-at-epoch must be between 1 and --train-epochs");
             if (toCompare)  // after the last model of the comparison finished epoch `at`
@@ -117,6 +194,11 @@ int main(int argc, char **argv) {
         }
         else
             QObject::connect(window.datasetPage(), &unetlab::gui::DatasetPage::loaded, &window, capture);
+    }
+    if (parser.positionalArguments().size() > 1) return fail("give at most one checkpoint to open");
+    if (!parser.positionalArguments().isEmpty()) {
+        const QString path = parser.positionalArguments().first();
+        QTimer::singleShot(0, &window, [&window, path] { window.openCheckpointFile(path); });
     }
     const bool comparing = parser.value(tab).toLower() == QLatin1String("compare");
     CompareArea *compare = window.compareArea();

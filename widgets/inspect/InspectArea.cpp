@@ -225,18 +225,21 @@ void InspectArea::showFeatureMaps(const unetlab::ImageInspection &result) {
     setStatus(tr("Feature maps of %1 (%2 ms).")
                   .arg(QString::fromStdString(result.sample.id))
                   .arg(result.seconds * 1000, 0, 'f', 0));
+    Q_EMIT answered(View::FeatureMaps);
 }
 
 void InspectArea::showKernels(const unetlab::KernelSet &kernels) {
     m_kernelsPending = false;
     m_kernels->showKernels(kernels, m_kernelStamp);
     setStatus(tr("Kernels of %1.").arg(QString::fromStdString(kernels.layer)));
+    Q_EMIT answered(View::Kernels);
 }
 
 void InspectArea::showRanking(const unetlab::RankingReport &report) {
     m_rankingPending = false;
     m_ranking->showReport(report);
     setStatus(tr("Channels ranked over %1 images.").arg(report.images));
+    Q_EMIT answered(View::Ranking);
 }
 
 void InspectArea::showReview(const unetlab::SplitReview &review) {
@@ -244,6 +247,9 @@ void InspectArea::showReview(const unetlab::SplitReview &review) {
     m_worst->showReview(review);
     m_nc->showReview(review);
     setStatus(tr("%1 images predicted.").arg(review.metrics.images));
+    // One review answers both views that show it.
+    Q_EMIT answered(View::WorstCases);
+    Q_EMIT answered(View::NcRatio);
 }
 
 void InspectArea::showError(const QString &message) {
@@ -254,4 +260,5 @@ void InspectArea::showError(const QString &message) {
     m_worst->setPending(false);
     m_nc->setPending(false);
     setStatus(message, true);
+    Q_EMIT answered(currentView());
 }

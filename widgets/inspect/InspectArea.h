@@ -75,6 +75,8 @@ Q_SIGNALS:
     void rankingRequested(const RankingRequest &request);
     void reviewRequested(const ReviewRequest &request);
     void checkpointChosen(const QString &path);
+    // A result (or an error) was drawn in `view`.
+    void answered(InspectArea::View view);
 
 private:
     QWidget *buildModelBar();

@@ -1,0 +1,153 @@
+// The Inspect area inside the main window: its requests reach the engine thread and come
+// back as results about the model it names — the one in training (also live, with "Follow
+// training") or an opened checkpoint — and bad requests come back as messages.
+
+#include <QComboBox>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <gtest/gtest.h>
+
+#include "ChannelRankingPanel.h"
+#include "FeatureMapViewer.h"
+#include "InspectArea.h"
+#include "KernelViewer.h"
+#include "NcPanel.h"
+#include "TrainingDashboard.h"
+#include "TrainingSettings.h"
+#include "WorstCasesGallery.h"
+#include "gui/EngineThread.h"
+#include "gui/EngineWorker.h"
+#include "gui/MainWindow.h"
+
+using unetlab::gui::EngineWorker;
+using unetlab::gui::MainWindow;
+
+namespace {
+
+bool waitFor(QSignalSpy &spy, int n, int ms) {
+    QElapsedTimer t;
+    t.start();
+    while (spy.count() < n && t.elapsed() < ms) QTest::qWait(20);
+    return spy.count() >= n;
+}
+
+// A quick MinimalCNN run through the real knobs: 24 images of 64 x 64.
+void smallRun(TrainingDashboard *d, int epochs) {
+    d->settings()->applyChapterPreset(QStringLiteral("Chapter: MinimalCNN"));
+    for (QSpinBox *s : d->settings()->findChildren<QSpinBox *>())
+        if (s->accessibleName() == QStringLiteral("Number of images")) s->setValue(24);
+    for (QComboBox *c : d->settings()->findChildren<QComboBox *>())
+        if (c->accessibleName() == QStringLiteral("Image size")) c->setCurrentText(QStringLiteral("64"));
+    d->settings()->setEpochs(epochs);
+}
+
+}  // namespace
+
+TEST(InspectEngine, FollowsTheModelInTrainingAndAnswersEveryView) {
+    MainWindow w;
+    w.resize(1600, 950);
+    w.show();
+    InspectArea *in = w.inspectArea();
+    EngineWorker *worker = w.engine()->worker();
+    ASSERT_TRUE(w.showArea(QStringLiteral("inspect")));
+    in->featureMaps()->setFollowTraining(true);
+    in->kernels()->setFollowTraining(true);
+    // The image to follow, once the run has told the area its data (indices 0..23).
+    QObject::connect(worker, &EngineWorker::inspectDataset, in, [in] { in->featureMaps()->setDatasetIndex(3); });
+    QSignalSpy maps(worker, &EngineWorker::featureMapsReady);
+    QSignalSpy kernels(worker, &EngineWorker::kernelsReady);
+    QSignalSpy errors(worker, &EngineWorker::inspectError);
+    TrainingDashboard *d = w.dashboard();
+    smallRun(d, 3);
+    QSignalSpy finished(d, &TrainingDashboard::runFinished);
+    d->start();
+    ASSERT_TRUE(finished.wait(120000));
+    QTest::qWait(300);
+    EXPECT_EQ(errors.count(), 0) << errors.at(0).at(0).toString().toStdString();
+    // "Follow training": feature maps and kernels came back after the epochs (one request at a
+    // time, so at least one and at most one per epoch).
+    EXPECT_GE(maps.count(), 1);
+    EXPECT_LE(maps.count(), 3);
+    EXPECT_GE(kernels.count(), 1);
+    const auto result = maps.last().at(0).value<unetlab::ImageInspection>();
+    EXPECT_EQ(result.datasetIndex, 3);
+    EXPECT_TRUE(result.hasTruth);
+    ASSERT_EQ(result.stages.size(), 3u);
+    EXPECT_EQ(result.stages[0].name, "conv1");
+    EXPECT_EQ(result.stages[0].channels, 16);
+    EXPECT_EQ(result.stages[0].width, 64);
+    EXPECT_EQ(result.stages[2].name, "head");
+    EXPECT_EQ(result.stages[0].top.size(), 4u);
+    const auto k = kernels.last().at(0).value<unetlab::KernelSet>();
+    EXPECT_EQ(k.layer, "conv1");
+    EXPECT_EQ(k.outChannels, 16);
+    EXPECT_EQ(k.inChannels, 3);
+    EXPECT_TRUE(k.firstLayer);
+
+    // Ranking and review on the finished model, through the views' own buttons.
+    QSignalSpy answered(in, &InspectArea::answered);
+    QSignalSpy ranking(worker, &EngineWorker::rankingReady);
+    QSignalSpy review(worker, &EngineWorker::reviewReady);
+    in->ranking()->request();
+    ASSERT_TRUE(waitFor(ranking, 1, 60000));
+    const auto report = ranking.at(0).at(0).value<unetlab::RankingReport>();
+    EXPECT_GT(report.images, 0);
+    EXPECT_EQ(report.stages.size(), 2u);  // conv1, conv2: the head is not ranked
+    EXPECT_FALSE(report.verdictText.empty());
+    in->worstCases()->request();
+    ASSERT_TRUE(waitFor(review, 1, 60000));
+    const auto r = review.at(0).at(0).value<unetlab::SplitReview>();
+    ASSERT_FALSE(r.worst.empty());
+    for (std::size_t i = 1; i < r.worst.size(); ++i) EXPECT_LE(r.worst[i - 1].rankingDice, r.worst[i].rankingDice);
+    QTest::qWait(50);
+    EXPECT_GE(answered.count(), 2);
+    EXPECT_EQ(errors.count(), 0);
+
+    // The same weights from a checkpoint give the same maps: the finished run's (best) weights
+    // against the checkpoint saved from them.
+    const int atEnd = maps.count();
+    in->featureMaps()->request();
+    ASSERT_TRUE(waitFor(maps, atEnd + 1, 30000));
+    const auto finalMaps = maps.last().at(0).value<unetlab::ImageInspection>();
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("minimal.ckpt"));
+    QSignalSpy saved(worker, &EngineWorker::checkpointSaved);
+    QMetaObject::invokeMethod(worker, [worker, path] { worker->saveCheckpoint(path); }, Qt::QueuedConnection);
+    ASSERT_TRUE(waitFor(saved, 1, 20000));
+    QSignalSpy opened(worker, &EngineWorker::checkpointOpened);
+    w.openCheckpointFile(path);
+    ASSERT_TRUE(waitFor(opened, 1, 20000));
+    QTest::qWait(50);
+    EXPECT_EQ(in->modelChoice().source, InspectModelChoice::Source::Checkpoint);
+    EXPECT_EQ(w.inspectArea(), in);
+    const int before = maps.count();
+    in->featureMaps()->request();
+    ASSERT_TRUE(waitFor(maps, before + 1, 30000));
+    const auto fromFile = maps.last().at(0).value<unetlab::ImageInspection>();
+    ASSERT_EQ(fromFile.stages.size(), finalMaps.stages.size());
+    EXPECT_EQ(fromFile.stages[1].top[0].channel, finalMaps.stages[1].top[0].channel);
+    EXPECT_FLOAT_EQ(fromFile.stages[1].top[0].max, finalMaps.stages[1].top[0].max);
+    EXPECT_EQ(fromFile.prediction, finalMaps.prediction);
+}
+
+TEST(InspectEngine, RequestsWithoutAModelOrWithBadInputAreMessages) {
+    QTemporaryDir dir;
+    unetlab::gui::EngineThread engine(dir.path());
+    engine.start();
+    EngineWorker *w = engine.worker();
+    QSignalSpy errors(w, &EngineWorker::inspectError);
+    FeatureMapRequest request;  // the model in training: there is none
+    QMetaObject::invokeMethod(w, [w, request] { w->inspectFeatureMaps(request); }, Qt::QueuedConnection);
+    ASSERT_TRUE(waitFor(errors, 1, 10000));
+    EXPECT_TRUE(errors.at(0).at(0).toString().contains(QStringLiteral("no model is in training")));
+    KernelRequest kernels;
+    kernels.model.source = InspectModelChoice::Source::Checkpoint;
+    kernels.model.checkpointPath = dir.filePath(QStringLiteral("missing.ckpt"));
+    QMetaObject::invokeMethod(w, [w, kernels] { w->inspectKernels(kernels); }, Qt::QueuedConnection);
+    ASSERT_TRUE(waitFor(errors, 2, 10000));
+    EXPECT_TRUE(errors.at(1).at(0).toString().contains(QStringLiteral("could not be opened")));
+    engine.shutdown();
+}
