@@ -19,6 +19,7 @@
 
 #include <cmath>
 
+#include "DataSourceForm.h"
 #include "PreviewStrip.h"
 #include "RunHistory.h"
 #include "TrainingCharts.h"
@@ -187,7 +188,7 @@ void TrainingDashboard::start() {
     m_loss->setEpochs(request.config.epochs);
     m_dice->setEpochs(request.config.epochs);
     m_rate->setEpochs(request.config.epochs);
-    m_runLabel->setText(tr("Preparing %1 on %2 synthetic images…").arg(request.modelName).arg(request.data.count));
+    m_runLabel->setText(tr("Preparing %1 on %2…").arg(request.modelName, DataSourceForm::describe(request.data)));
     setState(State::Preparing);
     m_settings->saveSettings();
     Q_EMIT startRequested(request);

@@ -6,10 +6,15 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
 #include <QSettings>
 #include <QSpinBox>
+#include <QToolButton>
 #include <QVBoxLayout>
+
+#include "AugmentationPicker.h"
+#include "DataSourceForm.h"
 
 using namespace unetlab;
 
@@ -54,6 +59,7 @@ TrainingSettings::TrainingSettings(QWidget *parent) : QWidget(parent) {
     m_modelGroup = buildModelGroup();
     layout->addWidget(m_modelGroup);
     layout->addWidget(buildDataGroup());
+    layout->addWidget(buildInputGroup());
     layout->addWidget(buildTrainingGroup());
     layout->addStretch(1);
 
@@ -70,9 +76,12 @@ TrainingSettings::TrainingSettings(QWidget *parent) : QWidget(parent) {
         m_applying = false;
         Q_EMIT changed();
     };
-    for (QComboBox *c : {m_widths, m_firstKernel, m_base, m_upsampling, m_activation, m_size, m_optimizer, m_schedule, m_loss})
+    for (QComboBox *c : {m_widths, m_firstKernel, m_base, m_upsampling, m_activation, m_preprocessing, m_optimizer,
+                         m_schedule, m_loss})
         connect(c, &QComboBox::currentTextChanged, this, edited);
-    for (QSpinBox *s : {m_extraDepth, m_levels, m_count, m_dataSeed, m_epochs, m_batch, m_patience, m_seed})
+    connect(m_data, &DataSourceForm::changed, this, edited);
+    connect(m_augment, &AugmentationPicker::changed, this, edited);
+    for (QSpinBox *s : {m_extraDepth, m_levels, m_epochs, m_batch, m_patience, m_seed})
         connect(s, &QSpinBox::valueChanged, this, edited);
     for (QCheckBox *c : {m_skips, m_batchNorm}) connect(c, &QCheckBox::toggled, this, edited);
     for (QDoubleSpinBox *d : {m_dropout, m_lr, m_lambda}) connect(d, &QDoubleSpinBox::valueChanged, this, edited);
@@ -135,15 +144,44 @@ QWidget *TrainingSettings::buildModelGroup() {
 }
 
 QWidget *TrainingSettings::buildDataGroup() {
-    auto *group = new QGroupBox(tr("Data: synthetic cells"));
+    auto *group = new QGroupBox(tr("Data"));
+    auto *v = new QVBoxLayout(group);
+    m_data = new DataSourceForm;
+    v->addWidget(m_data);
+    return group;
+}
+
+QWidget *TrainingSettings::buildInputGroup() {
+    auto *group = new QGroupBox(tr("Preprocessing and augmentation"));
     auto *form = new QFormLayout(group);
-    m_count = spin(12, 5000, 200, tr("Number of images"));
-    m_size = combo(names({"64", "128", "256", "512"}), tr("Image size"));
-    m_size->setCurrentText(QStringLiteral("256"));
-    m_dataSeed = spin(0, 999999, 1, tr("Dataset seed"));
-    form->addRow(tr("Images"), m_count);
-    form->addRow(tr("Size (px)"), m_size);
-    form->addRow(tr("Dataset seed"), m_dataSeed);
+    m_preprocessing = new QComboBox;
+    m_preprocessing->setAccessibleName(tr("Preprocessing"));
+    // The common forms of parsePreprocessing (data/Normalisation.h); others are added when set.
+    const std::pair<const char *, QString> forms[] = {
+        {"zscore", tr("z-score")},
+        {"minmax", tr("min–max")},
+        {"percentile", tr("percentiles 1–99")},
+        {"minmax:per-image", tr("min–max per image")},
+        {"percentile:per-image", tr("percentiles per image")},
+        {"clahe", tr("CLAHE, then z-score")},
+        {"histeq", tr("equalise, then z-score")},
+    };
+    for (const auto &[form, text] : forms) {
+        m_preprocessing->addItem(text, QString::fromLatin1(form));
+        Normalisation n;
+        n.method = parsePreprocessing(form);
+        m_preprocessing->setItemData(
+            m_preprocessing->count() - 1,
+            tr("%1 (--preprocess %2)").arg(QString::fromStdString(n.describe()), QString::fromLatin1(form)),
+            Qt::ToolTipRole);
+    }
+    m_preprocessing->setToolTip(
+        tr("How pixel values become the model's input; statistics come from the training split"));
+    form->addRow(tr("Preprocessing"), m_preprocessing);
+    m_augment = new AugmentationPicker;
+    m_augment->setToolTip(tr("Applied to training batches only; image and mask move together"));
+    form->addRow(new QLabel(tr("Augmentation (training only)")));
+    form->addRow(m_augment);
     return group;
 }
 
@@ -223,8 +261,8 @@ bool TrainingSettings::applyChapterPreset(const QString &name) {
     m_lambda->setValue(0.5);
     m_lambda->setEnabled(!minimal);
     m_patience->setValue(0);
-    m_count->setValue(200);
-    m_size->setCurrentText(QStringLiteral("256"));
+    m_data->setSyntheticCount(200);
+    m_data->setSize(256);
     m_chapter->setCurrentText(name);
     m_applying = false;
     updateSummary();
@@ -273,10 +311,9 @@ RunRequest TrainingSettings::request() const {
     c.loss.lambda = m_lambda->value();
     c.earlyStopPatience = m_patience->value();
     c.seed = static_cast<std::uint64_t>(m_seed->value());
-    r.data.kind = "synthetic";
-    r.data.count = static_cast<std::size_t>(m_count->value());
-    r.data.seed = static_cast<std::uint64_t>(m_dataSeed->value());
-    r.data.size = m_size->currentText().toInt();
+    c.preprocessing = parsePreprocessing(m_preprocessing->currentData().toString().toStdString());
+    c.augmentation = m_augment->config();
+    r.data = m_data->spec();
     return r;
 }
 
@@ -294,14 +331,32 @@ void TrainingSettings::setRequest(const RunRequest &r) {
     m_lambda->setEnabled(c.loss.kind == LossKind::CrossEntropyDice);
     m_patience->setValue(c.earlyStopPatience);
     m_seed->setValue(static_cast<int>(c.seed));
-    m_count->setValue(static_cast<int>(r.data.count));
-    m_size->setCurrentText(QString::number(r.data.size));
-    m_dataSeed->setValue(static_cast<int>(r.data.seed));
+    m_data->setSpec(r.data);
+    setPreprocessing(c.preprocessing);
+    m_augment->setConfig(c.augmentation);
     m_chapter->setCurrentText(QString::fromLatin1(kCustom));
     m_applying = false;
     updateSummary();
     Q_EMIT changed();
 }
+
+void TrainingSettings::setPreprocessing(const Preprocessing &p) {
+    const std::string wanted = toString(p);
+    for (int i = 0; i < m_preprocessing->count(); ++i)
+        if (toString(parsePreprocessing(m_preprocessing->itemData(i).toString().toStdString())) == wanted) {
+            m_preprocessing->setCurrentIndex(i);
+            return;
+        }
+    const QString form = QString::fromStdString(wanted);
+    m_preprocessing->addItem(form, form);
+    m_preprocessing->setCurrentIndex(m_preprocessing->count() - 1);
+}
+
+DataSpec TrainingSettings::dataSpec() const { return m_data->spec(); }
+
+void TrainingSettings::setDataSpec(const DataSpec &spec) { m_data->setSpec(spec); }
+
+QString TrainingSettings::dataDescription() const { return DataSourceForm::describe(m_data->spec()); }
 
 void TrainingSettings::setEpochs(int epochs) { m_epochs->setValue(epochs); }
 
@@ -312,10 +367,14 @@ void TrainingSettings::setModelKnobsVisible(bool visible) {
 
 void TrainingSettings::setLocked(bool locked) {
     for (QWidget *w : findChildren<QWidget *>()) {
-        if (qobject_cast<QComboBox *>(w) || qobject_cast<QAbstractSpinBox *>(w) || qobject_cast<QCheckBox *>(w))
+        if (qobject_cast<QComboBox *>(w) || qobject_cast<QAbstractSpinBox *>(w) || qobject_cast<QCheckBox *>(w) ||
+            qobject_cast<QLineEdit *>(w) || qobject_cast<QToolButton *>(w))
             w->setEnabled(!locked);
     }
-    if (!locked) m_lambda->setEnabled(m_loss->currentText() == QLatin1String("ce+dice"));
+    if (!locked) {
+        m_lambda->setEnabled(m_loss->currentText() == QLatin1String("ce+dice"));
+        m_data->updateRows();
+    }
 }
 
 void TrainingSettings::saveSettings() const {
@@ -326,6 +385,10 @@ void TrainingSettings::saveSettings() const {
     for (QSpinBox *b : findChildren<QSpinBox *>()) s.setValue(b->accessibleName(), b->value());
     for (QDoubleSpinBox *d : findChildren<QDoubleSpinBox *>()) s.setValue(d->accessibleName(), d->value());
     for (QCheckBox *c : findChildren<QCheckBox *>()) s.setValue(c->text(), c->isChecked());
+    // The data, preprocessing and augmentation in their CLI forms (paths included).
+    s.setValue(QStringLiteral("dataSpec"), QString::fromStdString(m_data->spec().toString()));
+    s.setValue(QStringLiteral("preprocessing"), QString::fromStdString(toString(request().config.preprocessing)));
+    s.setValue(QStringLiteral("augmentation"), QString::fromStdString(toString(m_augment->config())));
     s.endGroup();
 }
 
@@ -343,6 +406,21 @@ void TrainingSettings::restoreSettings() {
     for (QDoubleSpinBox *d : findChildren<QDoubleSpinBox *>())
         d->setValue(s.value(d->accessibleName(), d->value()).toDouble());
     for (QCheckBox *c : findChildren<QCheckBox *>()) c->setChecked(s.value(c->text(), c->isChecked()).toBool());
+    try {
+        const DataSpec spec = m_data->spec();
+        m_data->setSpec(parseDataSpec(
+            s.value(QStringLiteral("dataSpec"), QString::fromStdString(spec.toString())).toString().toStdString(),
+            spec.size));
+    } catch (const std::exception &) {
+        // A spec from another version that no longer parses: keep the knobs as restored above.
+    }
+    try {
+        setPreprocessing(parsePreprocessing(
+            s.value(QStringLiteral("preprocessing"), QStringLiteral("zscore")).toString().toStdString()));
+        m_augment->setConfig(parseAugmentation(
+            s.value(QStringLiteral("augmentation"), QStringLiteral("none")).toString().toStdString()));
+    } catch (const std::exception &) {
+    }
     m_chapter->setCurrentText(s.value(QStringLiteral("chapter")).toString());
     m_lambda->setEnabled(m_loss->currentText() == QLatin1String("ce+dice"));
     m_applying = false;

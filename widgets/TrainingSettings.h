@@ -7,6 +7,8 @@
 
 #include "TrainingTypes.h"
 
+class AugmentationPicker;
+class DataSourceForm;
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
@@ -30,6 +32,11 @@ public:
     unetlab::ModelConfig modelConfig() const;
     qint64 parameterCount() const;
     QString parameterText() const;
+    // The data to train on (the Data area hands its dataset over with setDataSpec).
+    unetlab::DataSpec dataSpec() const;
+    void setDataSpec(const unetlab::DataSpec &spec);
+    // The data for people, e.g. "Nuclei (DSB2018 sample), resized to 256×256 px".
+    QString dataDescription() const;
     void setEpochs(int epochs);
     void setLocked(bool locked);  // while a run is going: knobs read-only
     // Hides the preset and the model knobs (the Compare area sets models itself).
@@ -46,6 +53,8 @@ private:
     void setModel(const unetlab::ModelConfig &config, const QString &preset);
     QWidget *buildModelGroup();
     QWidget *buildDataGroup();
+    QWidget *buildInputGroup();
+    void setPreprocessing(const unetlab::Preprocessing &p);
     QWidget *buildTrainingGroup();
 
     bool m_applying = false;
@@ -56,8 +65,9 @@ private:
     QWidget *m_minimalKnobs, *m_unetKnobs;
     QWidget *m_modelGroup = nullptr, *m_presetRow = nullptr;
     QLabel *m_summary;
-    QSpinBox *m_count, *m_dataSeed;
-    QComboBox *m_size;
+    DataSourceForm *m_data;
+    QComboBox *m_preprocessing;
+    AugmentationPicker *m_augment;
     QSpinBox *m_epochs, *m_batch, *m_patience, *m_seed;
     QDoubleSpinBox *m_lr, *m_lambda;
     QComboBox *m_optimizer, *m_schedule, *m_loss;

@@ -4,7 +4,9 @@
 #include <QDir>
 #include <QThread>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 #ifdef __linux__
@@ -21,11 +23,13 @@
 #include "gui/ImageConvert.h"
 #include "inspect/ImageFile.h"
 #include "inspect/Inspect.h"
+#include "inspect/Render.h"
 #include "inspect/ReceptiveFieldMap.h"
 #include "train/Checkpoint.h"
 #include "train/Comparison.h"
 #include "train/Evaluate.h"
 #include "train/History.h"
+#include "train/SlidingWindow.h"
 #include "train/Trainer.h"
 
 namespace unetlab::gui {
@@ -528,6 +532,8 @@ void EngineWorker::saveCheckpoint(const QString &path) {
         Q_EMIT checkpointSaved(path);
 }
 
+void EngineWorker::setPreferredData(const QString &spec) { m_preferredData = spec; }
+
 void EngineWorker::loadCheckpoint(const QString &path) {
     if (m_training) {
         Q_EMIT errorOccurred(tr("Stop the current run before opening a checkpoint."));
@@ -536,13 +542,46 @@ void EngineWorker::loadCheckpoint(const QString &path) {
     guard("Cannot open the checkpoint", [&] {
         auto loaded = std::make_unique<LoadedCheckpoint>(unetlab::loadCheckpoint(path.toStdString()));
         const auto &h = loaded->header;
-        const std::string spec = h.contains("data") ? h["data"].value("spec", "synthetic") : "synthetic";
         const int size = h.contains("input_size") && h["input_size"].is_array() && !h["input_size"].empty()
                              ? h["input_size"][0].get<int>()
                              : 256;
-        const auto data = openDataset(parseDataSpec(spec, size));
-        if (data->inChannels() != loaded->config.inChannels || data->numClasses() != loaded->config.numClasses)
-            throw std::runtime_error("its data (" + spec + ") does not match the model's channels or classes");
+        const auto fits = [&](const Dataset &d) {
+            return d.inChannels() == loaded->config.inChannels && d.numClasses() == loaded->config.numClasses;
+        };
+        std::string spec;
+        std::shared_ptr<const Dataset> data;
+        if (h.contains("data")) {  // a UNet Lab checkpoint names its data
+            spec = h["data"].value("spec", "synthetic");
+            data = openDataset(parseDataSpec(spec, size));
+            if (!fits(*data))
+                throw std::runtime_error("its data (" + spec + ") does not match the model's channels or classes");
+        } else {
+            // A state dict from Python carries no data: the data chosen in the app (Data area or
+            // training settings), the data last used, then the synthetic cells — the first that
+            // fits the model's input channels and classes.
+            std::vector<std::string> tried;
+            for (const std::string &candidate : {m_preferredData.toStdString(), m_dataSpec, std::string("synthetic")}) {
+                if (candidate.empty() || std::find(tried.begin(), tried.end(), candidate) != tried.end()) continue;
+                tried.push_back(candidate);
+                try {
+                    auto d = openDataset(parseDataSpec(candidate, size));
+                    if (!fits(*d)) continue;
+                    spec = candidate;
+                    data = std::move(d);
+                    break;
+                } catch (const std::exception &) {
+                    continue;  // that data cannot be opened: try the next
+                }
+            }
+            if (!data) {
+                std::string list;
+                for (const auto &t : tried) list += (list.empty() ? "" : ", ") + t;
+                throw std::runtime_error("it reads " + std::to_string(loaded->config.inChannels) + " channel(s) into " +
+                                         std::to_string(loaded->config.numClasses) +
+                                         " classes, and no data at hand fits (" + list +
+                                         "): choose matching data in the Data area first");
+            }
+        }
         const nlohmann::json splitInfo = h.value("split", nlohmann::json::object());
         const DataSplit split = makeSplit(data->size(), splitInfo.value("val_fraction", 0.1),
                                           splitInfo.value("test_fraction", 0.1), splitInfo.value("seed", 1ULL));
@@ -793,6 +832,74 @@ void EngineWorker::inspectReview(const ReviewRequest &request) {
         options.nucleusClass = find("nucleus");
         options.cytoplasmClass = find("cytoplasm");
         Q_EMIT reviewReady(reviewSplit(*t.model, *t.data, indices, t.normalisation, options, t.device));
+    });
+}
+
+void EngineWorker::inspectLargeImage(const LargeImageRequest &request) {
+    inspectGuard([&] {
+        const InspectTarget t = inspectTarget(request.model);
+        if (request.imagePath.isEmpty()) throw std::invalid_argument("no image was given");
+        Sample image = readImageFile(request.imagePath.toStdString());  // 8-bit RGB
+        const int channels = t.data->inChannels();
+        if (channels == 1 && image.channels == 3) {  // a grey model reads the mean of R, G and B
+            std::vector<std::uint8_t> grey(image.pixelCount());
+            for (std::size_t i = 0; i < grey.size(); ++i)
+                grey[i] = static_cast<std::uint8_t>(
+                    (image.image[3 * i] + image.image[3 * i + 1] + image.image[3 * i + 2] + 1) / 3);
+            image.image = std::move(grey);
+            image.channels = 1;
+        } else if (channels != image.channels) {
+            throw std::invalid_argument("the model reads " + std::to_string(channels) + " channel(s)");
+        }
+        SlidingWindowOptions options;
+        options.tile = request.tile > 0 ? request.tile : std::min(t.data->width(), t.data->height());
+        if (options.tile % t.downsampling)
+            throw std::invalid_argument("the tile side must be a multiple of " + std::to_string(t.downsampling) +
+                                        " for this network, got " + std::to_string(options.tile));
+        options.overlap = request.overlap;
+        options.blend = blendFromString(request.blend.toStdString());
+        QElapsedTimer clock;
+        clock.start();
+        const LargePrediction p = predictLarge(*t.model, image, t.normalisation, t.device, options);
+        LargeImageResult r;
+        r.seconds = static_cast<double>(clock.nsecsElapsed()) * 1e-9;
+        r.imagePath = request.imagePath;
+        r.width = p.width;
+        r.height = p.height;
+        const auto toImage = [](const RgbImage &rgb) {
+            QImage out(rgb.width, rgb.height, QImage::Format_RGB888);
+            for (int y = 0; y < rgb.height; ++y)
+                std::memcpy(out.scanLine(y), rgb.pixels.data() + static_cast<std::size_t>(y) * rgb.width * 3,
+                            static_cast<std::size_t>(rgb.width) * 3);
+            return out;
+        };
+        r.image = toImage(sampleRgb(image));
+        r.overlay = toImage(maskOverlay(image, p.mask.data()));
+        r.mask = QByteArray(reinterpret_cast<const char *>(p.mask.data()), static_cast<qsizetype>(p.mask.size()));
+        r.tileWidth = p.tileWidth;
+        r.tileHeight = p.tileHeight;
+        r.tilesX = p.tilesX;
+        r.tilesY = p.tilesY;
+        // The tiles as the engine placed them, in image pixels (planTileAxis: same arithmetic).
+        const TileAxis ax = planTileAxis(p.width, options.tile, options.overlap, t.downsampling);
+        const TileAxis ay = planTileAxis(p.height, options.tile, options.overlap, t.downsampling);
+        for (const int y0 : ay.starts)
+            for (const int x0 : ax.starts) {
+                const QRect tile(x0 - ax.padBefore, y0 - ay.padBefore, ax.tile, ay.tile);
+                r.tiles.push_back(tile.intersected(QRect(0, 0, p.width, p.height)));
+            }
+        r.overlap = options.overlap;
+        r.blend = q(toString(options.blend));
+        const auto names = t.data->classNames();
+        std::vector<std::int64_t> counts(names.size(), 0);
+        for (const std::uint8_t c : p.mask)
+            if (c < counts.size()) ++counts[c];
+        for (std::size_t c = 0; c < names.size(); ++c) {
+            r.classNames << q(names[c]);
+            r.classFractions << static_cast<double>(counts[c]) / static_cast<double>(std::max<std::size_t>(1, p.mask.size()));
+        }
+        r.device = q(describeDevice(t.device));
+        Q_EMIT largeImageReady(r);
     });
 }
 

@@ -54,7 +54,10 @@ public Q_SLOTS:
     void stop();
     void setLearningRate(double rate);
     void saveCheckpoint(const QString &path);
+    // A UNet Lab checkpoint opens with the data it names; a PyTorch state dict (no data in it)
+    // with the preferred data if it fits the model, else the data last used, else synthetic.
     void loadCheckpoint(const QString &path);
+    void setPreferredData(const QString &spec);
     void predict(const QVector<int> &indices);  // indices into the current dataset
     // Trains two or more models side by side (Compare area); pause, resume, step and stop
     // act on it like on a training run.
@@ -67,6 +70,7 @@ public Q_SLOTS:
     void inspectKernels(const KernelRequest &request);
     void inspectRanking(const RankingRequest &request);
     void inspectReview(const ReviewRequest &request);
+    void inspectLargeImage(const LargeImageRequest &request);
     void shutdown();    // ends any run (autosaves stay) and releases all engine objects
 
 Q_SIGNALS:
@@ -97,6 +101,7 @@ Q_SIGNALS:
     void kernelsReady(const unetlab::KernelSet &kernels);
     void rankingReady(const unetlab::RankingReport &report);
     void reviewReady(const unetlab::SplitReview &review);
+    void largeImageReady(const LargeImageResult &result);
     void inspectError(const QString &message);
 
 private:
@@ -128,6 +133,7 @@ private:
     std::unique_ptr<unetlab::LoadedCheckpoint> m_loaded;
     QString m_loadedPreset;
     QString m_loadedPath;
+    QString m_preferredData;  // the data spec chosen in the GUI, for state dicts without one
     std::shared_ptr<const unetlab::Dataset> m_loadedData;
     std::map<QString, std::shared_ptr<unetlab::SegmentationModel>> m_freshModels;
     std::unique_ptr<unetlab::Normalisation> m_syntheticStatistics;

@@ -66,11 +66,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
         const RunRequest r = m_dashboard->settings()->request();
         m_modelLabel->setText(tr("Model: %1 (%2 parameters)")
                                   .arg(r.modelName, QLocale().toString(m_dashboard->settings()->parameterCount())));
-        m_dataLabel->setText(tr("Data: synthetic cells, %1 images of %2×%3 px, seed %4")
-                                 .arg(r.data.count)
-                                 .arg(r.data.size)
-                                 .arg(r.data.size)
-                                 .arg(r.data.seed));
+        m_dataLabel->setText(tr("Data: %1").arg(m_dashboard->settings()->dataDescription()));
     };
     connect(m_dashboard->settings(), &TrainingSettings::changed, this, describeSettings);
 
@@ -80,8 +76,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) resize(1600, 950);
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_tabs->setCurrentIndex(settings.value(QStringLiteral("window/tab"), 0).toInt());
-    m_dataset->loadSamples(static_cast<quint64>(settings.value(QStringLiteral("gallery/seed"), 1).toInt()), 0,
-                           settings.value(QStringLiteral("gallery/count"), 8).toInt());
+    m_dataset->restoreLastSource();
 }
 
 MainWindow::~MainWindow() { m_engine->shutdown(); }
@@ -133,11 +128,13 @@ void MainWindow::connectEngine() {
     connect(in, &InspectArea::kernelsRequested, w, &EngineWorker::inspectKernels);
     connect(in, &InspectArea::rankingRequested, w, &EngineWorker::inspectRanking);
     connect(in, &InspectArea::reviewRequested, w, &EngineWorker::inspectReview);
-    connect(in, &InspectArea::checkpointChosen, w, &EngineWorker::loadCheckpoint);
+    connect(in, &InspectArea::largeImageRequested, w, &EngineWorker::inspectLargeImage);
+    connect(in, &InspectArea::checkpointChosen, this, &MainWindow::openCheckpointFile);
     connect(w, &EngineWorker::featureMapsReady, in, &InspectArea::showFeatureMaps);
     connect(w, &EngineWorker::kernelsReady, in, &InspectArea::showKernels);
     connect(w, &EngineWorker::rankingReady, in, &InspectArea::showRanking);
     connect(w, &EngineWorker::reviewReady, in, &InspectArea::showReview);
+    connect(w, &EngineWorker::largeImageReady, in, &InspectArea::showLargeImage);
     connect(w, &EngineWorker::inspectError, in, &InspectArea::showError);
     connect(w, &EngineWorker::inspectDataset, in, &InspectArea::setDataset);
     connect(w, &EngineWorker::checkpointOpened, in, &InspectArea::setCheckpointModel);
@@ -171,7 +168,14 @@ void MainWindow::connectEngine() {
     connect(rf, &ReceptiveFieldPanel::mapRequested, w, &EngineWorker::receptiveField);
     connect(w, &EngineWorker::receptiveFieldReady, rf, &ReceptiveFieldPanel::showResult);
     connect(w, &EngineWorker::trainedModelsChanged, rf, &ReceptiveFieldPanel::setTrainedPresets);
+    // "Train on this dataset": the Train area's data becomes the Data area's.
+    connect(m_dataset, &DatasetPage::useForTraining, this, [this](const unetlab::DataSpec &spec) {
+        m_dashboard->settings()->setDataSpec(spec);
+        m_dashboard->showMessage(tr("Training data: %1.").arg(m_dashboard->settings()->dataDescription()));
+        showArea(QStringLiteral("train"));
+    });
     connect(m_dataset, &DatasetPage::loaded, this, [this] {
+        if (m_dataset->gallery()->itemCount() == 0) return;  // nothing opened: keep the images
         QVector<QImage> images;
         QStringList names;
         for (const GalleryItem &item : m_dataset->gallery()->items()) {
@@ -244,7 +248,13 @@ void MainWindow::openCheckpoint() {
 }
 
 void MainWindow::openCheckpointFile(const QString &path) {
-    QMetaObject::invokeMethod(m_engine->worker(), "loadCheckpoint", Q_ARG(QString, path));
+    // A state dict from Python names no data: the engine tries the data chosen in the settings.
+    const QString spec = QString::fromStdString(m_dashboard->settings()->request().data.toString());
+    EngineWorker *w = m_engine->worker();
+    QMetaObject::invokeMethod(w, [w, spec, path] {
+        w->setPreferredData(spec);
+        w->loadCheckpoint(path);
+    }, Qt::QueuedConnection);
 }
 
 void MainWindow::saveScreenshot() {

@@ -1,7 +1,7 @@
 // unetlab: the desktop application.
 //   unetlab [--tab NAME] [--preset NAME] [--train-epochs N] [--screenshot FILE [--after-ms N]
 //           [--screenshot-at-epoch N]] [--size WxH] [--inspect VIEW [--inspect-index I]]
-//           [CHECKPOINT]
+//           [--data SPEC] [CHECKPOINT]
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -15,6 +15,7 @@
 #include "ChannelRankingPanel.h"
 #include "FeatureMapViewer.h"
 #include "InspectArea.h"
+#include "LargeImagePanel.h"
 #include "KernelViewer.h"
 #include "NcPanel.h"
 #include "WorstCasesGallery.h"
@@ -68,15 +69,24 @@ int main(int argc, char **argv) {
     const QCommandLineOption inspectView(
         QStringLiteral("inspect"),
         QStringLiteral("With --tab inspect --train-epochs N: follow the run in VIEW (features, kernels, ranking, worst, "
-                       "nc); with --screenshot, capture once VIEW shows the trained model."),
+                       "nc, large); with --screenshot, capture once VIEW shows the trained model."),
         QStringLiteral("VIEW"), QStringLiteral("features"));
     const QCommandLineOption inspectIndex(QStringLiteral("inspect-index"),
                                           QStringLiteral("The dataset image the feature maps show."),
                                           QStringLiteral("I"), QStringLiteral("0"));
+    const QCommandLineOption inspectImage(QStringLiteral("inspect-image"),
+                                          QStringLiteral("The image file the large-image view segments."),
+                                          QStringLiteral("FILE"));
+    const QCommandLineOption data(
+        QStringLiteral("data"),
+        QStringLiteral("Open the dataset SPEC in the Data area and train on it, e.g. sample:nuclei, "
+                       "\"folder:/data/cells;size=128\" or tiff:IMAGES.tif,LABELS.tif (the forms of unetlab-cli --data)."),
+        QStringLiteral("SPEC"));
     parser.addPositionalArgument(QStringLiteral("checkpoint"),
                                  QStringLiteral("A checkpoint to open (.ckpt, or a PyTorch state dict .pt/.pth)."),
                                  QStringLiteral("[CHECKPOINT]"));
-    parser.addOptions({tab, preset, trainEpochs, screenshot, afterMs, atEpoch, size, inspectView, inspectIndex});
+    parser.addOptions({tab, preset, trainEpochs, screenshot, afterMs, atEpoch, size, inspectView, inspectIndex, inspectImage,
+                       data});
     parser.process(app);
 
     unetlab::gui::MainWindow window;
@@ -94,6 +104,16 @@ int main(int argc, char **argv) {
     if (parser.isSet(preset) && !dashboard->settings()->applyChapterPreset(parser.value(preset)))
         return fail("unknown preset '" + parser.value(preset).toStdString() + "' (known: " +
                     TrainingSettings::chapterPresets().join(QStringLiteral(", ")).toStdString() + ")");
+    if (parser.isSet(data)) {
+        unetlab::DataSpec spec;
+        try {
+            spec = unetlab::parseDataSpec(parser.value(data).toStdString());
+        } catch (const std::exception &e) {
+            return fail(std::string("--data: ") + e.what());
+        }
+        window.datasetPage()->openData(spec);
+        dashboard->settings()->setDataSpec(spec);
+    }
     int epochs = 0;
     if (parser.isSet(trainEpochs)) {
         bool ok = false;
@@ -102,9 +122,9 @@ int main(int argc, char **argv) {
         dashboard->settings()->setEpochs(epochs);
     }
     const QStringList viewNames{QStringLiteral("features"), QStringLiteral("kernels"), QStringLiteral("ranking"),
-                                QStringLiteral("worst"), QStringLiteral("nc")};
+                                QStringLiteral("worst"), QStringLiteral("nc"), QStringLiteral("large")};
     const int viewIndex = static_cast<int>(viewNames.indexOf(parser.value(inspectView).toLower()));
-    if (viewIndex < 0) return fail("--inspect expects one of features, kernels, ranking, worst, nc");
+    if (viewIndex < 0) return fail("--inspect expects one of features, kernels, ranking, worst, nc, large");
     const auto view = static_cast<InspectArea::View>(viewIndex);
     bool okIndex = false;
     const int imageIndex = parser.value(inspectIndex).toInt(&okIndex);
@@ -119,6 +139,7 @@ int main(int argc, char **argv) {
         // Follow the run live: the feature maps and kernels refresh at every epoch end.
         inspect->featureMaps()->setFollowTraining(true);
         inspect->kernels()->setFollowTraining(true);
+        if (parser.isSet(inspectImage)) inspect->largeImage()->setImagePath(parser.value(inspectImage));
     }
     bool okDelay = false;
     const int delay = parser.value(afterMs).toInt(&okDelay);
@@ -153,7 +174,11 @@ int main(int argc, char **argv) {
                 case InspectArea::View::Kernels: inspect->kernels()->request(); break;
                 case InspectArea::View::Ranking: inspect->ranking()->request(); break;
                 case InspectArea::View::WorstCases: inspect->worstCases()->request(); break;
-                case InspectArea::View::NcRatio: inspect->ncPanel()->request(); break;
+                case InspectArea::View::NcRatio:  // one image's nuclei on the right, then the chart
+                    inspect->featureMaps()->request();
+                    inspect->ncPanel()->request();
+                    break;
+                case InspectArea::View::LargeImage: inspect->largeImage()->request(); break;
             }
         };
         if (inspecting && epochs > 0 && parser.isSet(atEpoch)) {
@@ -165,9 +190,12 @@ int main(int argc, char **argv) {
             QObject::connect(dashboard, &TrainingDashboard::epochFinished, &window,
                              [captureOnAnswer, at](int epoch) { if (epoch == at) captureOnAnswer(); });
         } else if (inspecting && !parser.positionalArguments().isEmpty()) {
-            // The opened checkpoint: ask the view once the area knows the checkpoint.
-            QObject::connect(window.engine()->worker(), &unetlab::gui::EngineWorker::checkpointOpened, &window,
-                             [captureOnAnswer, askView] {
+            // The opened checkpoint: ask the view once the area knows the checkpoint and its data
+            // (announced right after it, and setting --inspect-index first).
+            auto *once = new QObject(&window);
+            QObject::connect(window.engine()->worker(), &unetlab::gui::EngineWorker::inspectDataset, once,
+                             [once, captureOnAnswer, askView] {
+                                 once->deleteLater();
                                  captureOnAnswer();
                                  askView();
                              });

@@ -3,6 +3,8 @@
 // training") or an opened checkpoint — and bad requests come back as messages.
 
 #include <QComboBox>
+#include <QFile>
+#include <QRegion>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -14,6 +16,7 @@
 #include "FeatureMapViewer.h"
 #include "InspectArea.h"
 #include "KernelViewer.h"
+#include "LargeImagePanel.h"
 #include "NcPanel.h"
 #include "TrainingDashboard.h"
 #include "TrainingSettings.h"
@@ -21,6 +24,8 @@
 #include "gui/EngineThread.h"
 #include "gui/EngineWorker.h"
 #include "gui/MainWindow.h"
+#include "interop/StateDict.h"
+#include "models/Networks.h"
 
 using unetlab::gui::EngineWorker;
 using unetlab::gui::MainWindow;
@@ -131,6 +136,61 @@ TEST(InspectEngine, FollowsTheModelInTrainingAndAnswersEveryView) {
     EXPECT_EQ(fromFile.stages[1].top[0].channel, finalMaps.stages[1].top[0].channel);
     EXPECT_FLOAT_EQ(fromFile.stages[1].top[0].max, finalMaps.stages[1].top[0].max);
     EXPECT_EQ(fromFile.prediction, finalMaps.prediction);
+
+    // Large image: a 150 x 97 picture, larger than the 64 x 64 training size, is cut into
+    // overlapping tiles of 64 that cover it, and the mask saves as a PNG of the same size.
+    QImage picture(150, 97, QImage::Format_RGB888);
+    for (int y = 0; y < picture.height(); ++y)
+        for (int x = 0; x < picture.width(); ++x)
+            picture.setPixelColor(x, y, ((x / 20 + y / 20) % 2) ? QColor(200, 120, 170) : QColor(235, 230, 225));
+    const QString imagePath = dir.filePath(QStringLiteral("slide.png"));
+    ASSERT_TRUE(picture.save(imagePath));
+    QSignalSpy large(worker, &EngineWorker::largeImageReady);
+    in->showView(InspectArea::View::LargeImage);
+    in->largeImage()->setImagePath(imagePath);
+    in->largeImage()->setOverlap(0.25);
+    in->largeImage()->request();
+    ASSERT_TRUE(waitFor(large, 1, 30000));
+    QTest::qWait(50);
+    const auto big = in->largeImage()->result();
+    EXPECT_EQ(big.width, 150);
+    EXPECT_EQ(big.height, 97);
+    EXPECT_EQ(big.tileWidth, 64);
+    EXPECT_EQ(big.tilesX, 3);  // starts 0, 43, 86: at most 48 (= 64 * 0.75) apart, the last ends at 150
+    EXPECT_EQ(big.tilesY, 2);
+    ASSERT_EQ(big.tiles.size(), big.tilesX * big.tilesY);
+    QRegion covered;
+    for (const QRect &t : big.tiles) {
+        EXPECT_TRUE(QRect(0, 0, 150, 97).contains(t));
+        covered += t;
+    }
+    EXPECT_EQ(covered, QRegion(0, 0, 150, 97));
+    ASSERT_EQ(big.mask.size(), 150 * 97);
+    double share = 0;
+    for (const double f : big.classFractions) share += f;
+    EXPECT_NEAR(share, 1.0, 1e-9);
+    EXPECT_EQ(big.overlay.size(), QSize(150, 97));
+    EXPECT_TRUE(in->largeImage()->summaryText().contains(QStringLiteral("6 tiles")));
+    const QString maskPath = dir.filePath(QStringLiteral("slide-mask.png"));
+    EXPECT_TRUE(in->largeImage()->saveMask(maskPath, QStringLiteral("index")).isEmpty());
+    const QImage maskFile(maskPath);
+    ASSERT_EQ(maskFile.size(), QSize(150, 97));
+    EXPECT_EQ(qGray(maskFile.pixel(75, 50)), static_cast<unsigned char>(big.mask[50 * 150 + 75]));
+    EXPECT_EQ(errors.count(), 0);
+
+    // A file that is not an image: a message in the area, nothing else changes.
+    const QString fake = dir.filePath(QStringLiteral("notes.png"));
+    QFile text(fake);
+    ASSERT_TRUE(text.open(QIODevice::WriteOnly));
+    text.write("not an image\n");
+    text.close();
+    in->largeImage()->setImagePath(fake);
+    in->largeImage()->request();
+    ASSERT_TRUE(waitFor(errors, 1, 10000));
+    QTest::qWait(50);
+    EXPECT_TRUE(in->statusText().startsWith(QStringLiteral("Inspect: "))) << in->statusText().toStdString();
+    EXPECT_EQ(in->largeImage()->result().width, 150);  // the last result stays
+    EXPECT_FALSE(in->largeImage()->isPending());
 }
 
 TEST(InspectEngine, RequestsWithoutAModelOrWithBadInputAreMessages) {
@@ -149,5 +209,45 @@ TEST(InspectEngine, RequestsWithoutAModelOrWithBadInputAreMessages) {
     QMetaObject::invokeMethod(w, [w, kernels] { w->inspectKernels(kernels); }, Qt::QueuedConnection);
     ASSERT_TRUE(waitFor(errors, 2, 10000));
     EXPECT_TRUE(errors.at(1).at(0).toString().contains(QStringLiteral("could not be opened")));
+    engine.shutdown();
+}
+
+// A PyTorch state dict names no data: it opens with the data chosen in the app when that fits
+// the model (RGB in, 2 classes: the nuclei sample), and says so plainly when nothing fits.
+TEST(InspectEngine, StateDictOpensWithTheChosenDataThatFitsIt) {
+    QTemporaryDir dir;
+    unetlab::ModelConfig config = unetlab::presetConfig("minimal");
+    config.inChannels = 3;
+    config.numClasses = 2;
+    const auto model = unetlab::buildModel(config);
+    const std::string path = dir.filePath(QStringLiteral("nuclei.pt")).toStdString();
+    unetlab::saveStateDict(*model, path);
+
+    unetlab::gui::EngineThread engine(dir.path());
+    engine.start();
+    EngineWorker *w = engine.worker();
+    QSignalSpy opened(w, &EngineWorker::checkpointOpened);
+    QSignalSpy data(w, &EngineWorker::inspectDataset);
+    QSignalSpy errors(w, &EngineWorker::errorOccurred);
+    const QString file = QString::fromStdString(path);
+    // Synthetic cells have 3 classes: nothing fits.
+    QMetaObject::invokeMethod(w, [w, file] {
+        w->setPreferredData(QStringLiteral("synthetic:20:1"));
+        w->loadCheckpoint(file);
+    }, Qt::QueuedConnection);
+    ASSERT_TRUE(waitFor(errors, 1, 20000));
+    const QString message = errors.at(0).at(0).toString();
+    EXPECT_TRUE(message.contains(QStringLiteral("3 channel(s) into 2 classes"))) << message.toStdString();
+    EXPECT_TRUE(message.contains(QStringLiteral("choose matching data"))) << message.toStdString();
+    EXPECT_EQ(opened.count(), 0);
+    QMetaObject::invokeMethod(w, [w, file] {
+        w->setPreferredData(QStringLiteral("sample:nuclei;size=64"));
+        w->loadCheckpoint(file);
+    }, Qt::QueuedConnection);
+    ASSERT_TRUE(waitFor(opened, 1, 60000));
+    ASSERT_GE(data.count(), 1);
+    EXPECT_TRUE(data.last().at(0).toString().contains(QStringLiteral("Nuclei"))) << data.last().at(0).toString().toStdString();
+    EXPECT_EQ(data.last().at(1).toInt(), 201);
+    EXPECT_EQ(data.last().at(2).toStringList(), (QStringList{QStringLiteral("background"), QStringLiteral("nucleus")}));
     engine.shutdown();
 }

@@ -14,6 +14,7 @@
 #include "FeatureMapViewer.h"
 #include "InspectStyle.h"
 #include "KernelViewer.h"
+#include "LargeImagePanel.h"
 #include "NcPanel.h"
 #include "WorstCasesGallery.h"
 
@@ -29,11 +30,13 @@ InspectArea::InspectArea(QWidget *parent) : QWidget(parent) {
     m_ranking = new ChannelRankingPanel;
     m_worst = new WorstCasesGallery;
     m_nc = new NcPanel;
+    m_large = new LargeImagePanel;
     m_tabs->addTab(m_featureMaps, tr("Feature maps"));
     m_tabs->addTab(m_kernels, tr("Kernels"));
     m_tabs->addTab(m_ranking, tr("Channel ranking"));
     m_tabs->addTab(m_worst, tr("Worst cases"));
     m_tabs->addTab(m_nc, tr("N/C ratio"));
+    m_tabs->addTab(m_large, tr("Large image"));
     layout->addWidget(m_tabs, 1);
     m_status = new QLabel;
     m_status->setWordWrap(true);
@@ -50,6 +53,13 @@ InspectArea::InspectArea(QWidget *parent) : QWidget(parent) {
     });
     connect(m_worst, &WorstCasesGallery::requested, this, &InspectArea::sendReview);
     connect(m_nc, &NcPanel::requested, this, &InspectArea::sendReview);
+    connect(m_large, &LargeImagePanel::requested, this, [this](LargeImageRequest r) {
+        r.model = modelChoice();
+        m_largePending = true;
+        m_large->setPending(true);
+        setStatus(tr("Predicting %1 tile by tile…").arg(QFileInfo(r.imagePath).fileName()));
+        Q_EMIT largeImageRequested(r);
+    });
     // A case, or a point of the N/C chart, opens that image in the feature-map viewer; its
     // answer also draws the image's nuclei one by one in the N/C view.
     connect(m_worst, &WorstCasesGallery::caseChosen, this, [this](int index) {
@@ -81,15 +91,23 @@ QWidget *InspectArea::buildModelBar() {
     group->addButton(m_useTraining);
     group->addButton(m_useCheckpoint);
     m_useTraining->setChecked(true);
+    // Long descriptions are cut at the window's edge (full text in the tooltip) rather than
+    // forcing the window wider than the screen.
+    for (QLabel *l : {m_trainingLabel, m_checkpointLabel}) {
+        l->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+        l->setMinimumWidth(120);
+    }
     row->addWidget(m_useTraining);
-    row->addWidget(m_trainingLabel);
+    row->addWidget(m_trainingLabel, 2);
     row->addSpacing(20);
     row->addWidget(m_useCheckpoint);
-    row->addWidget(m_checkpointLabel);
+    row->addWidget(m_checkpointLabel, 3);
     row->addWidget(m_openCheckpoint);
-    row->addStretch(1);
+    row->addSpacing(12);
     m_dataLabel = new QLabel;
-    row->addWidget(m_dataLabel);
+    m_dataLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_dataLabel->setMinimumWidth(120);
+    row->addWidget(m_dataLabel, 2);
     m_trainingLabel->setText(tr("<i>none yet — start one in the Train area</i>"));
     m_checkpointLabel->setText(tr("<i>none loaded</i>"));
     connect(m_useTraining, &QRadioButton::toggled, this, &InspectArea::updateAvailability);
@@ -123,6 +141,7 @@ QString InspectArea::statusText() const { return m_status->text(); }
 
 void InspectArea::setDataset(const QString &name, int imageCount, const QStringList &classNames) {
     m_dataLabel->setText(tr("Data: %1").arg(name));
+    m_dataLabel->setToolTip(m_dataLabel->text());
     m_featureMaps->setDataset(imageCount, classNames);
     m_ranking->setDataset(imageCount, classNames);
     m_worst->setDataset(imageCount, classNames);
@@ -133,17 +152,21 @@ void InspectArea::setTrainingModel(const QString &description) {
     m_trainingDescription = description;
     m_trainingLabel->setText(description.isEmpty() ? tr("<i>none yet — start one in the Train area</i>")
                                                    : QStringLiteral("<b>%1</b>").arg(description.toHtmlEscaped()));
+    m_trainingLabel->setToolTip(description);
     if (first && m_checkpointPath.isEmpty()) m_useTraining->setChecked(true);
     updateAvailability();
 }
 
 void InspectArea::setCheckpointModel(const QString &path, const QString &description) {
     m_checkpointPath = path;
-    m_checkpointLabel->setText(path.isEmpty()
-                                   ? tr("<i>none loaded</i>")
-                                   : QStringLiteral("<b>%1</b> (%2)")
-                                         .arg(QFileInfo(path).fileName().toHtmlEscaped(), description.toHtmlEscaped()));
-    m_checkpointLabel->setToolTip(path);
+    // The engine's description starts with the file name; it is shown once, in bold.
+    const QString name = QFileInfo(path).fileName();
+    QString details = description;
+    if (details.startsWith(name + QStringLiteral(": "))) details = details.mid(name.size() + 2);
+    m_checkpointLabel->setText(path.isEmpty() ? tr("<i>none loaded</i>")
+                                              : QStringLiteral("<b>%1</b> (%2)")
+                                                    .arg(name.toHtmlEscaped(), details.toHtmlEscaped()));
+    m_checkpointLabel->setToolTip(path.isEmpty() ? QString() : path + QLatin1Char('\n') + details);
     if (!path.isEmpty()) {
         m_useCheckpoint->setChecked(true);
         setStatus(tr("Checkpoint %1 loaded.").arg(QFileInfo(path).fileName()));
@@ -162,6 +185,7 @@ void InspectArea::updateAvailability() {
     m_ranking->setModelAvailable(available);
     m_worst->setModelAvailable(available);
     m_nc->setModelAvailable(available);
+    m_large->setModelAvailable(available);
 }
 
 QString InspectArea::stamp() const {
@@ -252,8 +276,20 @@ void InspectArea::showReview(const unetlab::SplitReview &review) {
     Q_EMIT answered(View::NcRatio);
 }
 
+void InspectArea::showLargeImage(const LargeImageResult &result) {
+    m_largePending = false;
+    m_large->setPending(false);
+    m_large->showResult(result);
+    setStatus(tr("%1 segmented in %2 tiles (%3 s).")
+                  .arg(QFileInfo(result.imagePath).fileName())
+                  .arg(result.tiles.size())
+                  .arg(result.seconds, 0, 'f', 2));
+    Q_EMIT answered(View::LargeImage);
+}
+
 void InspectArea::showError(const QString &message) {
-    m_featuresPending = m_kernelsPending = m_rankingPending = m_reviewPending = false;
+    m_featuresPending = m_kernelsPending = m_rankingPending = m_reviewPending = m_largePending = false;
+    m_large->setPending(false);
     m_featureMaps->setPending(false);
     m_kernels->setPending(false);
     m_ranking->setPending(false);

@@ -10,6 +10,7 @@
 //   kernelsRequested(KernelRequest)         -> unetlab::learnedKernels     -> showKernels
 //   rankingRequested(RankingRequest)        -> unetlab::rankChannels       -> showRanking
 //   reviewRequested(ReviewRequest)          -> unetlab::reviewSplit        -> showReview
+//   largeImageRequested(LargeImageRequest)  -> unetlab::predictLarge       -> showLargeImage
 //   checkpointChosen(path)                  -> load it                     -> setCheckpointModel
 //   any failure                                                            -> showError
 // The model and data the area can use are announced with setDataset, setTrainingModel and
@@ -29,13 +30,14 @@ class QTabWidget;
 class ChannelRankingPanel;
 class FeatureMapViewer;
 class KernelViewer;
+class LargeImagePanel;
 class NcPanel;
 class WorstCasesGallery;
 
 class InspectArea : public QWidget {
     Q_OBJECT
 public:
-    enum class View { FeatureMaps, Kernels, Ranking, WorstCases, NcRatio };
+    enum class View { FeatureMaps, Kernels, Ranking, WorstCases, NcRatio, LargeImage };
     Q_ENUM(View)
 
     explicit InspectArea(QWidget *parent = nullptr);
@@ -45,6 +47,7 @@ public:
     ChannelRankingPanel *ranking() const { return m_ranking; }
     WorstCasesGallery *worstCases() const { return m_worst; }
     NcPanel *ncPanel() const { return m_nc; }
+    LargeImagePanel *largeImage() const { return m_large; }
     void showView(View view);
     View currentView() const;
     // The model every request is about now.
@@ -66,6 +69,7 @@ public Q_SLOTS:
     void showKernels(const unetlab::KernelSet &kernels);
     void showRanking(const unetlab::RankingReport &report);
     void showReview(const unetlab::SplitReview &review);
+    void showLargeImage(const LargeImageResult &result);
     // A request failed: the message is shown and every pending request is cleared.
     void showError(const QString &message);
 
@@ -74,6 +78,7 @@ Q_SIGNALS:
     void kernelsRequested(const KernelRequest &request);
     void rankingRequested(const RankingRequest &request);
     void reviewRequested(const ReviewRequest &request);
+    void largeImageRequested(const LargeImageRequest &request);
     void checkpointChosen(const QString &path);
     // A result (or an error) was drawn in `view`.
     void answered(InspectArea::View view);
@@ -99,11 +104,13 @@ private:
     ChannelRankingPanel *m_ranking = nullptr;
     WorstCasesGallery *m_worst = nullptr;
     NcPanel *m_nc = nullptr;
+    LargeImagePanel *m_large = nullptr;
     QLabel *m_status = nullptr;
 
     QString m_trainingDescription;
     QString m_checkpointPath;
     int m_epoch = 0;                        // last epoch end seen
     QString m_featureStamp, m_kernelStamp;  // which model and epoch a pending answer is about
-    bool m_featuresPending = false, m_kernelsPending = false, m_rankingPending = false, m_reviewPending = false;
+    bool m_featuresPending = false, m_kernelsPending = false, m_rankingPending = false, m_reviewPending = false,
+         m_largePending = false;
 };

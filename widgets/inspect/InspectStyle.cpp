@@ -34,6 +34,7 @@ void scaleFont(QWidget *widget, double factor, bool bold) {
 
 void fillClassChoice(QComboBox *combo, const QStringList &classNames, const QString &format) {
     combo->clear();
+    combo->setSizeAdjustPolicy(QComboBox::AdjustToContents);  // "the nucleus mask" must not be cut
     for (const QString &c : classNames) combo->addItem(format.arg(c));
     const int nucleus = static_cast<int>(classNames.indexOf(QStringLiteral("nucleus")));
     combo->setCurrentIndex(nucleus >= 0 ? nucleus : static_cast<int>(classNames.size()) - 1);

@@ -6,6 +6,8 @@ void registerInspectTypes() {
     qRegisterMetaType<KernelRequest>("KernelRequest");
     qRegisterMetaType<RankingRequest>("RankingRequest");
     qRegisterMetaType<ReviewRequest>("ReviewRequest");
+    qRegisterMetaType<LargeImageRequest>("LargeImageRequest");
+    qRegisterMetaType<LargeImageResult>("LargeImageResult");
     qRegisterMetaType<unetlab::ImageInspection>("unetlab::ImageInspection");
     qRegisterMetaType<unetlab::KernelSet>("unetlab::KernelSet");
     qRegisterMetaType<unetlab::RankingReport>("unetlab::RankingReport");

@@ -3,9 +3,13 @@
 // requests it sends, as plain values, and the metatype registration of the engine's
 // torch-free result structs (engine/inspect/Inspect.h) it receives. No LibTorch here.
 
+#include <QByteArray>
 #include <QImage>
 #include <QMetaType>
+#include <QRect>
 #include <QString>
+#include <QStringList>
+#include <QVector>
 
 #include "inspect/Inspect.h"
 
@@ -61,7 +65,36 @@ struct ReviewRequest {
     int worstCount = 4;
 };
 
+// An image file of any size segmented tile by tile (sliding window): answered by
+// unetlab::predictLarge (train/SlidingWindow.h) -> InspectArea::showLargeImage.
+struct LargeImageRequest {
+    InspectModelChoice model;
+    QString imagePath;
+    int tile = 0;  // tile side in pixels; 0: the size the model was trained at
+    double overlap = 0.25;
+    QString blend = QStringLiteral("gaussian");  // "gaussian" or "uniform"
+};
+
+// What the engine sends back: plain pictures and numbers.
+struct LargeImageResult {
+    QString imagePath;
+    int width = 0, height = 0;
+    QImage image;     // the image as the model read it (RGB888)
+    QImage overlay;   // the image with the predicted classes tinted (RGB888)
+    QByteArray mask;  // height * width class indices
+    QVector<QRect> tiles;  // each tile in image pixels (its reflection padding left out)
+    int tileWidth = 0, tileHeight = 0, tilesX = 0, tilesY = 0;
+    double overlap = 0;
+    QString blend;
+    QStringList classNames;
+    QVector<double> classFractions;  // share of the image's pixels per predicted class
+    QString device;
+    double seconds = 0;
+};
+
 Q_DECLARE_METATYPE(InspectModelChoice)
+Q_DECLARE_METATYPE(LargeImageRequest)
+Q_DECLARE_METATYPE(LargeImageResult)
 Q_DECLARE_METATYPE(FeatureMapRequest)
 Q_DECLARE_METATYPE(KernelRequest)
 Q_DECLARE_METATYPE(RankingRequest)

@@ -215,9 +215,11 @@ void NcPanel::drawScatter() {
     QChart *old = m_chart->chart();
     m_chart->setChart(chart);
     delete old;
+    if (m_shownIndex >= 0) markSelected(m_shownIndex);  // the image on the right stays marked
 }
 
 void NcPanel::markSelected(int datasetIndex) {
+    m_shownIndex = datasetIndex;
     if (!m_selected) return;
     m_selected->clear();
     for (const unetlab::NcRow &r : m_review.nc)
@@ -263,6 +265,11 @@ void NcPanel::showInstances(const unetlab::ImageInspection &inspection) {
         m_table->setItem(i, 2, new QTableWidgetItem(QString::number(c.cytoplasmPixels)));
         m_table->setItem(i, 3, new QTableWidgetItem(inspectstyle::fixed(c.nc, 3)));
     }
-    if (inspection.datasetIndex >= 0) markSelected(inspection.datasetIndex);
+    if (inspection.datasetIndex >= 0) {
+        markSelected(inspection.datasetIndex);
+    } else {  // an image file is not a point of the chart
+        m_shownIndex = -1;
+        if (m_selected) m_selected->clear();
+    }
     updateInstancesVisibility();
 }

@@ -67,4 +67,5 @@ private:
     unetlab::InstanceSeparation m_truth, m_predicted;
     bool m_hasReview = false;
     bool m_hasInstances = false;
+    int m_shownIndex = -1;  // the dataset image whose nuclei are shown on the right
 };

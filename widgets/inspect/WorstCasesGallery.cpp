@@ -104,6 +104,7 @@ WorstCasesGallery::WorstCasesGallery(QWidget *parent) : InspectView(parent) {
     auto *bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Lowest")));
     m_rankBy = new QComboBox;
+    m_rankBy->setSizeAdjustPolicy(QComboBox::AdjustToContents);  // "cytoplasm Dice" fits
     bar->addWidget(m_rankBy);
     bar->addWidget(new QLabel(tr("in the")));
     m_split = new QComboBox;
