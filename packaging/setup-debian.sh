@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs the Debian 12 packages that UNet Lab needs to build, run and test.
+# Installs the Debian 12 packages that UNet Lab needs to build, run and test, and to build
+# and check its .deb (dpkg-dev: dpkg-shlibdeps; desktop-file-utils, appstream: validators).
 # Idempotent: packages already installed are skipped; nothing is downloaded
 # except from the configured Debian mirrors.
 set -eu
@@ -24,6 +25,9 @@ xauth
 imagemagick
 python3-torch
 python3-numpy
+dpkg-dev
+desktop-file-utils
+appstream
 "
 
 missing=""
