@@ -61,6 +61,7 @@ TrainingSettings::TrainingSettings(QWidget *parent) : QWidget(parent) {
     layout->addWidget(buildDataGroup());
     layout->addWidget(buildInputGroup());
     layout->addWidget(buildTrainingGroup());
+    layout->addWidget(buildExecutionGroup());
     layout->addStretch(1);
 
     connect(m_chapter, &QComboBox::currentTextChanged, this, [this](const QString &name) {
@@ -77,11 +78,11 @@ TrainingSettings::TrainingSettings(QWidget *parent) : QWidget(parent) {
         Q_EMIT changed();
     };
     for (QComboBox *c : {m_widths, m_firstKernel, m_base, m_upsampling, m_activation, m_preprocessing, m_optimizer,
-                         m_schedule, m_loss})
+                         m_schedule, m_loss, m_precision, m_memoryFormat})
         connect(c, &QComboBox::currentTextChanged, this, edited);
     connect(m_data, &DataSourceForm::changed, this, edited);
     connect(m_augment, &AugmentationPicker::changed, this, edited);
-    for (QSpinBox *s : {m_extraDepth, m_levels, m_epochs, m_batch, m_patience, m_seed})
+    for (QSpinBox *s : {m_extraDepth, m_levels, m_epochs, m_batch, m_patience, m_seed, m_threads})
         connect(s, &QSpinBox::valueChanged, this, edited);
     for (QCheckBox *c : {m_skips, m_batchNorm}) connect(c, &QCheckBox::toggled, this, edited);
     for (QDoubleSpinBox *d : {m_dropout, m_lr, m_lambda}) connect(d, &QDoubleSpinBox::valueChanged, this, edited);
@@ -218,6 +219,26 @@ QWidget *TrainingSettings::buildTrainingGroup() {
     return group;
 }
 
+QWidget *TrainingSettings::buildExecutionGroup() {
+    auto *group = new QGroupBox(tr("Execution"));
+    group->setToolTip(tr("How the engine runs the model on this machine. \"auto\" measures a few training steps "
+                         "of each candidate once per machine and model, and keeps the fastest (cached)."));
+    auto *form = new QFormLayout(group);
+    m_precision = combo(names({"auto", "fp32", "bf16", "fp16"}), tr("Precision"));
+    m_precision->setToolTip(tr("fp32, or autocast to bf16 (CPUs with AVX512-BF16 or AMX, recent GPUs) or fp16 "
+                               "(CUDA only). Weights, losses and validation stay fp32."));
+    m_memoryFormat = combo(names({"auto", "channels-last", "contiguous"}), tr("Memory format"));
+    m_memoryFormat->setToolTip(tr("channels-last (NHWC) suits oneDNN and tensor cores; contiguous (NCHW) is "
+                                  "PyTorch's default."));
+    m_threads = spin(0, 256, 0, tr("CPU threads"));
+    m_threads->setSpecialValueText(tr("auto"));
+    m_threads->setToolTip(tr("LibTorch's intra-op threads; auto tries the logical CPUs and the physical cores."));
+    form->addRow(tr("Precision"), m_precision);
+    form->addRow(tr("Memory format"), m_memoryFormat);
+    form->addRow(tr("CPU threads"), m_threads);
+    return group;
+}
+
 void TrainingSettings::setModel(const ModelConfig &c, const QString &preset) {
     m_model->setCurrentText(preset);
     m_widths->setCurrentText(QStringLiteral("%1,%2").arg(c.widths[0]).arg(c.widths[1]));
@@ -314,6 +335,9 @@ RunRequest TrainingSettings::request() const {
     c.preprocessing = parsePreprocessing(m_preprocessing->currentData().toString().toStdString());
     c.augmentation = m_augment->config();
     r.data = m_data->spec();
+    r.plan.precision = precisionFromString(m_precision->currentText().toStdString());
+    r.plan.memoryFormat = memoryFormatFromString(m_memoryFormat->currentText().toStdString());
+    r.plan.threads = m_threads->value();  // config.precision is settled from r.plan by the engine
     return r;
 }
 
@@ -334,6 +358,9 @@ void TrainingSettings::setRequest(const RunRequest &r) {
     m_data->setSpec(r.data);
     setPreprocessing(c.preprocessing);
     m_augment->setConfig(c.augmentation);
+    m_precision->setCurrentText(QString::fromStdString(toString(r.plan.precision)));
+    m_memoryFormat->setCurrentText(QString::fromStdString(toString(r.plan.memoryFormat)));
+    m_threads->setValue(r.plan.threads);
     m_chapter->setCurrentText(QString::fromLatin1(kCustom));
     m_applying = false;
     updateSummary();

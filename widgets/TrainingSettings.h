@@ -56,6 +56,7 @@ private:
     QWidget *buildInputGroup();
     void setPreprocessing(const unetlab::Preprocessing &p);
     QWidget *buildTrainingGroup();
+    QWidget *buildExecutionGroup();
 
     bool m_applying = false;
     QComboBox *m_chapter, *m_model, *m_widths, *m_firstKernel, *m_base, *m_upsampling, *m_activation;
@@ -71,4 +72,6 @@ private:
     QSpinBox *m_epochs, *m_batch, *m_patience, *m_seed;
     QDoubleSpinBox *m_lr, *m_lambda;
     QComboBox *m_optimizer, *m_schedule, *m_loss;
+    QComboBox *m_precision = nullptr, *m_memoryFormat = nullptr;
+    QSpinBox *m_threads = nullptr;
 };

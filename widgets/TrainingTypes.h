@@ -10,6 +10,7 @@
 #include <QVector>
 
 #include "data/DataSpec.h"
+#include "train/ExecutionPlan.h"
 #include "train/TrainConfig.h"
 #include "train/TrainEvents.h"
 
@@ -18,6 +19,7 @@ struct RunRequest {
     unetlab::TrainConfig config;
     unetlab::DataSpec data;
     QString modelName;  // preset name the knobs started from, e.g. "small-unet"
+    unetlab::PlanRequest plan;  // how to run it: precision, memory format, threads (auto: measured)
 };
 
 // What the engine says about a run once it is set up.
@@ -27,6 +29,7 @@ struct RunInfo {
     QString modelDescription;
     qint64 parameters = 0;
     QString device;        // e.g. "CPU, 2 threads"
+    QString plan;          // the execution plan, e.g. "bf16 autocast, channels-last, 2 threads (measured ...)"
     QString datasetName;
     int trainImages = 0, valImages = 0, testImages = 0;
     int epochs = 0;

@@ -4,6 +4,8 @@
 #include "core/Device.h"
 #include "data/DataSpec.h"
 
+#include <iostream>
+
 namespace unetlab::cli {
 
 bool wantsHelp(const std::vector<std::string> &args) {
@@ -15,6 +17,41 @@ bool wantsHelp(const std::vector<std::string> &args) {
 std::string deviceFrom(const Args &args) { return resolveDevice(deviceFromString(args.text("device", "auto"))); }
 
 void setThreads(const Args &args) { configureThreads(args.integer("threads", 0, 1, 1024)); }
+
+PlanRequest planRequestFrom(const Args &args) {
+    PlanRequest r;
+    try {
+        r.precision = precisionFromString(args.text("precision", "auto"));
+        r.memoryFormat = memoryFormatFromString(args.text("memory-format", "auto"));
+    } catch (const std::invalid_argument &e) {
+        throw UsageError(e.what());
+    }
+    if (args.value("channels-last")) {
+        if (args.value("memory-format")) throw UsageError("give --memory-format or --channels-last, not both");
+        r.memoryFormat = args.onOff("channels-last", true) ? MemoryFormatChoice::ChannelsLast
+                                                            : MemoryFormatChoice::Contiguous;
+    }
+    r.threads = args.integer("threads", 0, 0, 1024);
+    r.useCache = !args.has("replan");
+    return r;
+}
+
+ExecutionPlan applyPlan(const Args &args, TrainConfig &config, int width, int height, bool quiet) {
+    const PlanRequest request = planRequestFrom(args);
+    ExecutionPlan plan;
+    try {
+        plan = choosePlan(request, config.model, width, height, config.batchSize,
+                          resolveDevice(config.device),
+                          [quiet](const std::string &line) {
+                              if (!quiet) std::cerr << line << "\n" << std::flush;
+                          });
+    } catch (const std::invalid_argument &e) {
+        throw UsageError(e.what());
+    }
+    config.precision = plan.precision;
+    config.channelsLast = plan.channelsLast;
+    return plan;
+}
 
 std::shared_ptr<const Dataset> openData(const std::string &specText, int size, std::string *canonical) {
     DataSpec spec;

@@ -9,6 +9,8 @@
 
 #include "cli/Args.h"
 #include "data/Dataset.h"
+#include "train/ExecutionPlan.h"
+#include "train/TrainConfig.h"
 
 namespace unetlab::cli {
 
@@ -17,6 +19,12 @@ bool wantsHelp(const std::vector<std::string> &args);
 std::string deviceFrom(const Args &args);
 // --threads N (default: all cores or OMP_NUM_THREADS).
 void setThreads(const Args &args);
+// --precision, --memory-format (or --channels-last on|off), --threads and --replan as a plan
+// request; a bad value is a UsageError.
+PlanRequest planRequestFrom(const Args &args);
+// Chooses the execution plan for `config` (measuring it on first use, with progress lines on
+// stderr unless `quiet`) and writes its precision and memory format into `config`.
+ExecutionPlan applyPlan(const Args &args, TrainConfig &config, int width, int height, bool quiet);
 // Opens a --data spec; a malformed spec is a UsageError. `canonical` gets the spec's
 // canonical text (stored in checkpoints).
 std::shared_ptr<const Dataset> openData(const std::string &specText, int size, std::string *canonical);

@@ -2,6 +2,7 @@
 // Errors are one line on stderr and a non-zero exit: 2 for a bad command line, 1 when
 // the work itself fails (unreadable checkpoint, CUDA missing, ...).
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -34,6 +36,7 @@
 #include "models/ModelConfig.h"
 #include "train/Checkpoint.h"
 #include "train/Evaluate.h"
+#include "train/ExecutionPlan.h"
 #include "train/History.h"
 #include "train/Trainer.h"
 
@@ -101,8 +104,13 @@ Training:
   --early-stop N          stop after N epochs without val Dice gain (default off)
   --seed S                model init, split and shuffling      (default 1)
   --device D              auto | cpu | cuda                    (default auto)
-  --threads N             CPU threads for LibTorch             (default: all cores)
-  --channels-last on|off  memory format                        (default on)
+  --precision P           auto | fp32 | bf16 | fp16            (default auto)
+  --memory-format F       auto | contiguous | channels-last    (default auto)
+  --threads N             CPU threads for LibTorch             (default auto)
+                          auto: measured once per machine and model (a few training steps
+                          of each candidate plan), then cached; --replan measures again.
+                          bf16 autocast on CPUs with AVX512-BF16/AMX; fp16 needs CUDA.
+  --channels-last on|off  the same as --memory-format channels-last|contiguous
   --preprocess P          [histeq+|clahe+]none|minmax|zscore|percentile[:per-image][:LOW-HIGH]
                           statistics of the training split unless :per-image; stored in the
                           checkpoint; e.g. clahe, minmax:per-image, percentile:per-image:1-99
@@ -169,21 +177,28 @@ What to show:
 
 const char *kBenchHelp = R"(Usage: unetlab-cli bench [options]
 
-Times training steps of minimal and small-unet (256x256, batch 4, Adam, channels-last)
-and the inference latency of small-unet for one image. Medians over the runs.
+Times training steps of minimal and small-unet (Adam, cross-entropy) and small-unet's
+inference latency for one image, each twice: as the chapter's recipe (fp32, contiguous
+tensors) and with the engine's execution plan for this machine (chosen as `train` chooses
+it: measured once, then cached). Then the peak memory (RSS) of training small-unet at batch 8
+with that plan, in a fresh process. Medians over the runs.
 
-  --steps N               timed training steps per model (default 10)
+  --steps N               timed training steps per model and plan (default 10)
   --runs N                timed inference runs (default 20)
   --size N                image side (default 256)
   --batch N               training batch (default 4)
   --device D              auto | cpu | cuda (default auto)
-  --threads N             CPU threads
+  --precision P           the tuned plan: auto | fp32 | bf16 | fp16 (default auto)
+  --memory-format F       the tuned plan: auto | contiguous | channels-last (default auto)
+  --threads N             CPU threads (default auto)
+  --replan                measure the plans again instead of using the cached ones
   --no-python             skip the PyTorch (Python API) peer run
   --json                  end stdout with one JSON object
 
 Unless --no-python is given (or the device is a GPU), the same models are then timed in
 PyTorch's Python API (Debian's python3-torch, resources/python/bench_peer.py) with the same
-threads, shapes and memory format, and the ratios are printed.
+threads and shapes, as the recipe and with the engine's plan, and the speed-ups are printed
+with the targets of issue #8.
 )";
 
 // ---------------------------------------------------------------------------- info
@@ -199,12 +214,21 @@ int cmdInfo(const std::vector<std::string> &argv) {
     std::cout << "UNet Lab " << UNETLAB_VERSION << "\n"
               << "LibTorch " << torchVersion() << (torchBuiltWithCuda() ? " (CUDA build)" : " (CPU build)") << "\n"
               << "Device   " << describeDevice(device) << "\n"
-              << "Threads  " << currentThreads() << " of " << std::thread::hardware_concurrency()
-              << " logical CPUs\n"
+              << "Threads  " << currentThreads() << " intra-op (" << logicalCpus() << " logical CPUs, "
+              << physicalCores() << " physical cores), " << interopThreads() << " inter-op\n"
               << "CPU      " << cpuModel() << "\n"
               << "Features " << cpuFeatures() << "\n"
+              << "bf16     " << (cpuHasFastBf16() ? "native (AVX512-BF16/AMX): bf16 autocast is a candidate plan"
+                                                  : "not native: plans stay fp32 on this CPU")
+              << "\n"
               << "GPUs     " << (gpus.empty() ? "none" : "") << "\n";
     for (std::size_t i = 0; i < gpus.size(); ++i) std::cout << "  cuda:" << i << "  " << gpus[i] << "\n";
+    const json plans = cachedPlans();
+    std::cout << "Plans    " << planCachePath() << (plans.empty() ? ": none measured yet (the first run does)" : "")
+              << "\n";
+    for (const auto &p : plans)
+        std::cout << "  " << p["plan"].value("description", std::string("?")) << "  ("
+                  << p["plan"].value("date", std::string()) << ")\n    for " << p["key"].get<std::string>() << "\n";
     if (args.has("json"))
         std::cout << json{{"version", UNETLAB_VERSION},
                           {"libtorch_version", torchVersion()},
@@ -215,6 +239,10 @@ int cmdInfo(const std::vector<std::string> &argv) {
                           {"logical_cpus", std::thread::hardware_concurrency()},
                           {"cpu", cpuModel()},
                           {"cpu_features", cpuFeatures()},
+                          {"physical_cores", physicalCores()},
+                          {"native_bf16", cpuHasFastBf16()},
+                          {"plan_cache", planCachePath()},
+                          {"plans", plans},
                           {"gpus", gpus}}
                          .dump()
                   << "\n";
@@ -314,14 +342,17 @@ int cmdTrain(const std::vector<std::string> &argv) {
                     {"model", "data", "size", "base", "levels", "skips", "upsampling", "widths", "first-kernel",
                      "extra-depth", "activation", "batch-norm", "dropout", "epochs", "batch", "lr", "optimizer",
                      "momentum", "weight-decay", "schedule", "loss", "lambda", "gamma", "early-stop", "seed",
-                     "device", "threads", "channels-last", "out", "log", "preprocess", "augment"},
-                    {"json", "quiet"});
-    const TrainConfig config = trainConfigFromArgs(args);
+                     "device", "threads", "channels-last", "memory-format", "precision", "out", "log", "preprocess",
+                     "augment"},
+                    {"json", "quiet", "replan"});
+    TrainConfig config = trainConfigFromArgs(args);
     const int size = args.integer("size", 256, 32, 4096);
     std::string dataSpec;
     const auto data = openData(args.text("data", "synthetic"), size, &dataSpec);
-    setThreads(args);
     const bool quiet = args.has("quiet");
+    config.model.inChannels = data->inChannels();
+    config.model.numClasses = data->numClasses();
+    const ExecutionPlan plan = applyPlan(args, config, data->width(), data->height(), quiet);
     const auto out = args.value("out");
     const auto log = args.value("log");
 
@@ -334,6 +365,7 @@ int cmdTrain(const std::vector<std::string> &argv) {
                   << " parameters, " << trainer.config().model.describe() << ")\n"
                   << "  on " << data->name() << ": " << split.train.size() << " train / " << split.val.size()
                   << " val / " << split.test.size() << " test images\n"
+                  << "  plan: " << plan.summary() << "\n"
                   << "  " << describeDevice(trainer.device()) << "; " << config.epochs << " epochs, batch "
                   << config.batchSize << ", " << toString(config.optimizer) << " lr " << config.learningRate << ", "
                   << toString(config.loss.kind) << " loss, " << toString(config.schedule) << " schedule, seed "
@@ -403,6 +435,7 @@ int cmdTrain(const std::vector<std::string> &argv) {
                   {"test_images", split.test.size()},
                   {"device", trainer.device()},
                   {"threads", currentThreads()},
+                  {"plan", toJson(plan)},
                   {"epochs_run", trainer.history().size()},
                   {"best_epoch", trainer.bestEpoch()},
                   {"stop_reason", reason},
@@ -755,7 +788,8 @@ std::string pythonResourceDir() {
 }
 
 // Runs bench_peer.py; returns null (and why) when Python or PyTorch is not there.
-json runPythonPeer(int threads, int size, int batch, int steps, int runs, std::string *why) {
+json runPythonPeer(int threads, int size, int batch, int steps, int runs, const ExecutionPlan &tuned,
+                   std::string *why) {
     const std::string dir = pythonResourceDir();
     if (dir.empty()) {
         *why = "resources/python/bench_peer.py not found (set UNETLAB_PYTHON_DIR)";
@@ -764,7 +798,9 @@ json runPythonPeer(int threads, int size, int batch, int steps, int runs, std::s
     const std::string python = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
     const std::string cmd = python + " '" + dir + "/bench_peer.py' --threads " + std::to_string(threads) +
                             " --size " + std::to_string(size) + " --batch " + std::to_string(batch) + " --steps " +
-                            std::to_string(steps) + " --runs " + std::to_string(runs) + " 2>&1";
+                            std::to_string(steps) + " --runs " + std::to_string(runs) + " --precision " +
+                            (tuned.precision == Precision::BF16 ? "bf16" : "fp32") + " --memory-format " +
+                            (tuned.channelsLast ? "channels-last" : "contiguous") + " 2>&1";
     std::string out;
     if (FILE *pipe = ::popen(cmd.c_str(), "r")) {
         char buffer[4096];
@@ -786,88 +822,217 @@ json runPythonPeer(int threads, int size, int batch, int steps, int runs, std::s
     }
 }
 
+double peakRssMegabytes() {
+    struct rusage usage {};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;  // kB on Linux
+}
+
+// `bench --rss-probe`: a few training steps of small-unet at batch 8 with the given plan in
+// this (fresh) process; prints its peak RSS as JSON. The bench runs it as a child process so
+// the figure is the training's alone.
+int rssProbe(const Args &args) {
+    const int size = args.integer("size", 256, 32, 4096);
+    const std::string device = deviceFrom(args);
+    configureThreads(args.integer("threads", 0, 0, 1024));
+    BenchPlan plan;
+    plan.precision = precisionFromString(args.text("precision", "fp32"));
+    plan.channelsLast = args.text("memory-format", "channels-last") == "channels-last";
+    benchmarkTraining("small-unet", size, 8, 2, device, plan);
+    std::cout << json{{"peak_rss_mb", peakRssMegabytes()}}.dump() << "\n";
+    return 0;
+}
+
+json runRssProbe(int size, int threads, const std::string &device, const ExecutionPlan &plan, std::string *why) {
+    char self[4096] = {};
+    const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        *why = "cannot find this program's path";
+        return nullptr;
+    }
+    const std::string cmd = "'" + std::string(self, static_cast<std::size_t>(n)) + "' bench --rss-probe --size " +
+                            std::to_string(size) + " --threads " + std::to_string(threads) + " --device " +
+                            (device == "cpu" ? "cpu" : "cuda") + " --precision " + toString(plan.precision) +
+                            " --memory-format " + (plan.channelsLast ? "channels-last" : "contiguous") + " 2>&1";
+    std::string out;
+    if (FILE *pipe = ::popen(cmd.c_str(), "r")) {
+        char buffer[4096];
+        while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
+        if (::pclose(pipe) != 0) {
+            *why = "the probe failed: " + out.substr(0, out.find('\n'));
+            return nullptr;
+        }
+    }
+    try {
+        return json::parse(out.substr(out.rfind('{')));
+    } catch (const std::exception &) {
+        *why = "unexpected output from the probe";
+        return nullptr;
+    }
+}
+
 int cmdBench(const std::vector<std::string> &argv) {
     if (wantsHelp(argv)) {
         std::cout << kBenchHelp;
         return 0;
     }
-    const Args args("bench", argv, {"steps", "runs", "size", "batch", "device", "threads"}, {"json", "no-python"});
+    const Args args("bench", argv,
+                    {"steps", "runs", "size", "batch", "device", "threads", "precision", "memory-format"},
+                    {"json", "no-python", "replan", "rss-probe"});
+    if (args.has("rss-probe")) return rssProbe(args);
     const int steps = args.integer("steps", 10, 1, 10000);
     const int runs = args.integer("runs", 20, 1, 100000);
     const int size = args.integer("size", 256, 32, 4096);
     const int batch = args.integer("batch", 4, 1, 1024);
     if (size % 4) throw UsageError("--size must be a multiple of 4 for small-unet");
     const std::string device = deviceFrom(args);
-    setThreads(args);
+    const PlanRequest request = planRequestFrom(args);
 
-    std::cout << "Benchmark on " << describeDevice(device) << " (" << cpuModel() << "), LibTorch " << torchVersion()
-              << ", " << size << "x" << size << "\n\n";
+    // The tuned plan: the one `train` would use for small-unet (measured once, then cached);
+    // minimal gets its own.
+    std::map<std::string, ExecutionPlan> plans;
+    for (const std::string model : {"minimal", "small-unet"}) {
+        ModelConfig config = presetConfig(model);
+        config.inChannels = 3;
+        config.numClasses = 3;
+        try {
+            plans[model] = choosePlan(request, config, size, size, batch, device,
+                                      [](const std::string &line) { std::cerr << line << "\n"; });
+        } catch (const std::invalid_argument &e) {
+            throw UsageError(e.what());
+        }
+    }
+    const int threads = currentThreads();
+    std::cout << "Benchmark on " << describeDevice(device) << " (" << cpuModel() << "; " << cpuFeatures()
+              << "), LibTorch " << torchVersion() << ", " << size << "x" << size << "\n"
+              << "recipe: the chapter's Python recipe (fp32, contiguous); tuned: the engine's plan\n";
+    for (const auto &[model, plan] : plans) std::cout << "  " << model << " tuned: " << plan.summary() << "\n";
+    std::cout << "\n";
     json results = json::array();
-    std::cout << std::left << std::setw(14) << "model" << std::setw(12) << "task" << std::right << std::setw(8)
-              << "batch" << std::setw(14) << "median ms" << std::setw(12) << "min ms" << std::setw(12) << "images/s"
-              << "\n";
-    auto row = [&](const std::string &model, const std::string &task, int b, double median, double min) {
-        std::cout << std::left << std::setw(14) << model << std::setw(12) << task << std::right << std::setw(8) << b
-                  << std::fixed << std::setprecision(1) << std::setw(14) << median * 1000 << std::setw(12)
-                  << min * 1000 << std::setw(12) << b / median << "\n"
+    std::cout << std::left << std::setw(12) << "model" << std::setw(12) << "task" << std::setw(44) << "plan"
+              << std::right << std::setw(6) << "batch" << std::setw(12) << "median ms" << std::setw(10) << "min ms"
+              << std::setw(10) << "images/s" << "\n";
+    auto row = [&](const std::string &model, const std::string &task, const std::string &planName,
+                   const std::string &plan, int b, double median, double min) {
+        std::cout << std::left << std::setw(12) << model << std::setw(12) << task << std::setw(44)
+                  << (planName + ": " + plan).substr(0, 43) << std::right << std::setw(6) << b << std::fixed
+                  << std::setprecision(1) << std::setw(12) << median * 1000 << std::setw(10) << min * 1000
+                  << std::setw(10) << b / median << "\n"
                   << std::flush;
+        results.push_back({{"model", model},
+                           {"task", task == "inference" ? "inference" : "train_step"},
+                           {"plan", planName},
+                           {"plan_description", plan},
+                           {"batch", b},
+                           {"seconds_median", median},
+                           {"seconds_min", min},
+                           {"images_per_second", b / median}});
+    };
+    const BenchPlan recipe{Precision::FP32, false};
+    const auto tunedOf = [&](const std::string &model) {
+        return BenchPlan{plans[model].precision, plans[model].channelsLast};
     };
     for (const std::string model : {"minimal", "small-unet"}) {
-        const TrainBenchmark t = benchmarkTraining(model, size, batch, steps, device);
-        row(model, "train step", batch, t.stepSecondsMedian, t.stepSecondsMin);
-        results.push_back({{"model", model},
-                           {"task", "train_step"},
-                           {"batch", batch},
-                           {"steps", steps},
-                           {"seconds_median", t.stepSecondsMedian},
-                           {"seconds_min", t.stepSecondsMin},
-                           {"images_per_second", t.imagesPerSecond}});
+        configureThreads(threads);
+        const TrainBenchmark r = benchmarkTraining(model, size, batch, steps, device, recipe);
+        row(model, "train step", "recipe", "fp32, contiguous", batch, r.stepSecondsMedian, r.stepSecondsMin);
+        configureThreads(plans[model].threads);
+        const TrainBenchmark t = benchmarkTraining(model, size, batch, steps, device, tunedOf(model));
+        row(model, "train step", "tuned", plans[model].describe(), batch, t.stepSecondsMedian, t.stepSecondsMin);
     }
-    const InferenceBenchmark inf = benchmarkInference("small-unet", size, 1, runs, device);
-    row("small-unet", "inference", 1, inf.secondsMedian, inf.secondsMin);
-    results.push_back({{"model", "small-unet"},
-                       {"task", "inference"},
-                       {"batch", 1},
-                       {"runs", runs},
-                       {"seconds_median", inf.secondsMedian},
-                       {"seconds_min", inf.secondsMin},
-                       {"images_per_second", 1.0 / inf.secondsMedian}});
+    configureThreads(threads);
+    const InferenceBenchmark ir = benchmarkInference("small-unet", size, 1, runs, device, recipe);
+    row("small-unet", "inference", "recipe", "fp32, contiguous", 1, ir.secondsMedian, ir.secondsMin);
+    configureThreads(plans["small-unet"].threads);
+    const InferenceBenchmark it = benchmarkInference("small-unet", size, 1, runs, device, tunedOf("small-unet"));
+    row("small-unet", "inference", "tuned", plans["small-unet"].describe(), 1, it.secondsMedian, it.secondsMin);
+
+    std::string why;
+    const json rss = runRssProbe(size, plans["small-unet"].threads, device, plans["small-unet"], &why);
+    const double rssMb = rss.is_null() ? 0 : rss.value("peak_rss_mb", 0.0);
+    if (rss.is_null())
+        std::cout << "\npeak RSS: not measured (" << why << ")\n";
+    else
+        std::cout << "\npeak RSS training small-unet, batch 8, tuned plan: " << std::fixed << std::setprecision(0)
+                  << rssMb << " MB\n";
+
+    const auto find = [](const json &list, const std::string &model, const std::string &task,
+                         const std::string &plan) -> double {
+        for (const auto &r : list)
+            if (r.value("model", "") == model && r.value("task", "") == task && r.value("plan", "") == plan)
+                return r.value("seconds_median", 0.0);
+        return 0.0;
+    };
     json peer = nullptr;
     if (!args.has("no-python") && device == "cpu") {
-        std::cout << "\nPyTorch peer (Python API, same models, threads, shapes and memory format):\n" << std::flush;
-        std::string why;
-        peer = runPythonPeer(currentThreads(), size, batch, steps, runs, &why);
+        std::cout << "\nPyTorch peer (Python API, same models, shapes and threads), run now:\n" << std::flush;
+        peer = runPythonPeer(plans["small-unet"].threads, size, batch, steps, runs, plans["small-unet"], &why);
         if (peer.is_null()) {
             std::cout << "  not run: " << why << "\n";
         } else {
-            std::cout << std::left << std::setw(14) << "model" << std::setw(12) << "task" << std::right
-                      << std::setw(8) << "batch" << std::setw(14) << "median ms" << std::setw(22)
-                      << "engine / PyTorch time" << "\n";
-            for (std::size_t i = 0; i < peer["results"].size() && i < results.size(); ++i) {
-                json &row = peer["results"][i];
-                const double ratio = results[i]["seconds_median"].get<double>() / row["seconds_median"].get<double>();
-                row["engine_time_ratio"] = ratio;
-                std::cout << std::left << std::setw(14) << row["model"].get<std::string>() << std::setw(12)
-                          << (row["task"] == "inference" ? "inference" : "train step") << std::right << std::setw(8)
-                          << row["batch"].get<int>() << std::fixed << std::setprecision(1) << std::setw(14)
-                          << row["seconds_median"].get<double>() * 1000 << std::setprecision(2) << std::setw(22)
-                          << ratio << "\n";
+            std::cout << std::left << std::setw(12) << "model" << std::setw(12) << "task" << std::setw(10) << "plan"
+                      << std::right << std::setw(6) << "batch" << std::setw(12) << "median ms" << std::setw(26)
+                      << "engine tuned speed-up" << "\n";
+            for (json &r : peer["results"]) {
+                const std::string task = r.value("task", "");
+                const double engine = find(results, r.value("model", ""), task, "tuned");
+                const double speedup = engine > 0 ? r.value("seconds_median", 0.0) / engine : 0;
+                r["engine_tuned_speedup"] = speedup;
+                std::cout << std::left << std::setw(12) << r.value("model", "") << std::setw(12)
+                          << (task == "inference" ? "inference" : "train step") << std::setw(10)
+                          << r.value("plan", "") << std::right << std::setw(6) << r.value("batch", 0) << std::fixed
+                          << std::setprecision(1) << std::setw(12) << r.value("seconds_median", 0.0) * 1000
+                          << std::setprecision(2) << std::setw(25) << speedup << "x\n";
             }
-            std::cout << "(a ratio below 1 means the engine is faster)\n";
+            std::cout << "(speed-up: PyTorch's time / the engine's tuned time; above 1 the engine is faster)\n";
         }
     }
-    if (args.has("json"))
+
+    // The targets of issue #8, checked against this run's figures.
+    json targets = json::array();
+    const auto target = [&](const std::string &what, double value, const std::string &unit, double goal,
+                            bool atLeast) {
+        const bool met = atLeast ? value >= goal : value <= goal;
+        std::ostringstream v, g;
+        v << std::fixed << std::setprecision(unit == "x" ? 2 : 1) << value << (unit == "x" ? "x" : " " + unit);
+        g << (atLeast ? ">= " : "<= ") << std::fixed << std::setprecision(unit == "x" ? 2 : 0) << goal
+          << (unit == "x" ? "x" : " " + unit);
+        std::cout << "  " << std::left << std::setw(52) << what << std::right << std::setw(12) << v.str() << "  (target "
+                  << g.str() << ")  " << (met ? "met" : "NOT met") << "\n";
+        targets.push_back({{"target", what}, {"value", value}, {"goal", goal}, {"met", met}});
+    };
+    std::cout << "\nTargets (issue #8, a 2-core machine):\n";
+    const double smallTuned = find(results, "small-unet", "train_step", "tuned");
+    if (!peer.is_null()) {
+        const double pyRecipe = find(peer["results"], "small-unet", "train_step", "recipe");
+        const double pyTuned = find(peer["results"], "small-unet", "train_step", "tuned");
+        target("small-unet training vs the chapter's Python recipe", pyRecipe / smallTuned, "x", 2.0, true);
+        target("small-unet training vs tuned Python", pyTuned / smallTuned, "x", 0.95, true);
+    }
+    target("small-unet inference, one " + std::to_string(size) + "x" + std::to_string(size) + " image (tuned)",
+           find(results, "small-unet", "inference", "tuned") * 1000, "ms", 25, false);
+    target("minimal training (tuned)", batch / find(results, "minimal", "train_step", "tuned"), "img/s", 100, true);
+    if (rssMb > 0) target("peak RSS training small-unet at batch 8", rssMb, "MB", 1536, false);
+
+    if (args.has("json")) {
+        json planJson = json::object();
+        for (const auto &[model, plan] : plans) planJson[model] = toJson(plan);
         std::cout << json{{"command", "bench"},
                           {"pytorch_peer", peer},
                           {"device", device},
                           {"device_description", describeDevice(device)},
-                          {"threads", currentThreads()},
+                          {"threads", threads},
                           {"cpu", cpuModel()},
+                          {"cpu_features", cpuFeatures()},
                           {"libtorch_version", torchVersion()},
                           {"size", size},
+                          {"plans", planJson},
+                          {"peak_rss_mb", rss.is_null() ? json(nullptr) : json(rssMb)},
+                          {"targets", targets},
                           {"results", results}}
                          .dump()
                   << "\n";
+    }
     return 0;
 }
 

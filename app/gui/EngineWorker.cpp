@@ -28,6 +28,7 @@
 #include "train/Checkpoint.h"
 #include "train/Comparison.h"
 #include "train/Evaluate.h"
+#include "train/ExecutionPlan.h"
 #include "train/History.h"
 #include "train/SlidingWindow.h"
 #include "train/Trainer.h"
@@ -120,13 +121,18 @@ void EngineWorker::start(const RunRequest &request) {
         return;
     }
     m_abort = false;
+    ExecutionPlan plan;
     const bool ok = guard("Cannot start training", [&] {
         const std::string spec = request.data.toString();
         if (!m_data || spec != m_dataSpec || m_data->width() != request.data.size) {
             m_data = openDataset(request.data);
             m_dataSpec = spec;
         }
-        m_trainer = std::make_unique<Trainer>(request.config, m_data);
+        TrainConfig config = request.config;
+        config.model.inChannels = m_data->inChannels();
+        config.model.numClasses = m_data->numClasses();
+        plan = planFor(request.plan, config);
+        m_trainer = std::make_unique<Trainer>(config, m_data);
     });
     if (!ok) return;
 
@@ -138,6 +144,7 @@ void EngineWorker::start(const RunRequest &request) {
     m_info.modelDescription = q(t.config().model.describe());
     m_info.parameters = t.parameterCount();
     m_info.device = q(describeDevice(t.device()));
+    m_info.plan = q(plan.summary());
     m_info.datasetName = q(m_data->name());
     m_info.trainImages = static_cast<int>(t.split().train.size());
     m_info.valImages = static_cast<int>(t.split().val.size());
@@ -170,6 +177,15 @@ void EngineWorker::start(const RunRequest &request) {
                                                                                           : QStringList{m_loadedPreset}));
     emitPreview(0);
     scheduleStep();
+}
+
+ExecutionPlan EngineWorker::planFor(const PlanRequest &request, TrainConfig &config) {
+    ExecutionPlan plan = choosePlan(request, config.model, m_data->width(), m_data->height(), config.batchSize,
+                                    resolveDevice(config.device),
+                                    [this](const std::string &line) { Q_EMIT planProgress(q(line).trimmed()); });
+    config.precision = plan.precision;
+    config.channelsLast = plan.channelsLast;
+    return plan;
 }
 
 void EngineWorker::scheduleStep() {
@@ -320,17 +336,25 @@ void EngineWorker::startComparison(const CompareRequest &request) {
     }
     m_abort = false;
     std::vector<Comparison::Run> runs;
-    for (std::size_t i = 0; i < request.models.size(); ++i) {
-        TrainConfig c = request.shared.config;
-        c.model = request.models[i];
-        runs.push_back({request.names.value(static_cast<int>(i)).toStdString(), c});
-    }
     bool ok = false;
+    ExecutionPlan plan;
     try {
         const std::string spec = request.shared.data.toString();
         if (!m_data || spec != m_dataSpec || m_data->width() != request.shared.data.size) {
             m_data = openDataset(request.shared.data);
             m_dataSpec = spec;
+        }
+        // One plan for every model, so the comparison is about the models alone: the first
+        // model's (the others are variants of it in the usual skip / no-skip comparison).
+        for (std::size_t i = 0; i < request.models.size(); ++i) {
+            TrainConfig c = request.shared.config;
+            c.model = request.models[i];
+            c.model.inChannels = m_data->inChannels();
+            c.model.numClasses = m_data->numClasses();
+            if (i == 0) plan = planFor(request.shared.plan, c);
+            c.precision = plan.precision;
+            c.channelsLast = plan.channelsLast;
+            runs.push_back({request.names.value(static_cast<int>(i)).toStdString(), c});
         }
         m_comparison = std::make_unique<Comparison>(runs, m_data);
         ok = true;
@@ -355,6 +379,7 @@ void EngineWorker::startComparison(const CompareRequest &request) {
         info.modelDescription = q(t.config().model.describe());
         info.parameters = t.parameterCount();
         info.device = q(describeDevice(t.device()));
+        info.plan = q(plan.summary());
         info.datasetName = q(m_data->name());
         info.trainImages = static_cast<int>(t.split().train.size());
         info.valImages = static_cast<int>(t.split().val.size());

@@ -103,8 +103,12 @@ Q_SIGNALS:
     void reviewReady(const unetlab::SplitReview &review);
     void largeImageReady(const LargeImageResult &result);
     void inspectError(const QString &message);
+    // Lines while the execution plan is measured (first run of a model on this machine).
+    void planProgress(const QString &line);
 
 private:
+    // Chooses (measures or reads the cached) execution plan and writes it into `config`.
+    unetlab::ExecutionPlan planFor(const unetlab::PlanRequest &request, unetlab::TrainConfig &config);
     void runStep();
     void compareStep();
     void finishComparison();

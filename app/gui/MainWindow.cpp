@@ -189,7 +189,16 @@ void MainWindow::connectEngine() {
     connect(w, &EngineWorker::runStarted, this, [this](const RunInfo &info) {
         m_modelLabel->setText(tr("Model: %1 (%2 parameters)").arg(info.modelName, QLocale().toString(info.parameters)));
         m_dataLabel->setText(tr("Data: %1").arg(info.datasetName));
-        m_deviceLabel->setText(tr("Device: %1").arg(info.device));
+        // "CPU · bf16 autocast, channels-last, 2 threads": the device, then the plan on it.
+        m_deviceLabel->setText(tr("Device: %1 · %2")
+                                   .arg(info.device.section(QStringLiteral(", "), 0, 0),
+                                        info.plan.section(QStringLiteral(" ("), 0, 0)));
+        m_deviceLabel->setToolTip(tr("Execution plan: %1").arg(info.plan));
+    });
+    // Measuring the execution plan (first run of a model on this machine) takes some seconds.
+    connect(w, &EngineWorker::planProgress, this, [this](const QString &line) {
+        statusBar()->showMessage(line, 10000);
+        m_dashboard->showMessage(line);
     });
 }
 

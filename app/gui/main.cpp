@@ -40,6 +40,8 @@ int main(int argc, char **argv) {
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("UNetLab"));
     QApplication::setApplicationName(QStringLiteral("UNet Lab"));
+    // The menu entry's id: Wayland compositors match the window to its entry and icon by it.
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.unetlab.UNetLab"));
     QApplication::setApplicationVersion(QStringLiteral(UNETLAB_VERSION));
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/unetlab.svg")));
 

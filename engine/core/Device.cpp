@@ -27,6 +27,7 @@ int configureThreads(int requested) {
 }
 
 int currentThreads() { return at::get_num_threads(); }
+int interopThreads() { return at::get_num_interop_threads(); }
 
 bool cudaAvailable() { return torch::cuda::is_available(); }
 

@@ -12,6 +12,7 @@ namespace unetlab {
 // set, else the number of logical CPUs. Returns the number now in use.
 int configureThreads(int requested);
 int currentThreads();
+int interopThreads();  // LibTorch's inter-op pool (unused by the engine's models)
 
 bool cudaAvailable();
 int cudaDeviceCount();

@@ -34,6 +34,14 @@ torch::Tensor stackMasks(const std::vector<Sample> &samples) {
     return out;
 }
 
+namespace {
+// Host-to-GPU copies from pinned memory run asynchronously; on the CPU a copy is a no-op.
+torch::Tensor toDevice(const torch::Tensor &t, const torch::Device &device) {
+    if (!device.is_cuda()) return t.to(device);
+    return t.pin_memory().to(device, /*non_blocking=*/true);
+}
+}  // namespace
+
 torch::Tensor prepareInput(const torch::Tensor &imagesU8, const torch::Device &device, bool channelsLast,
                            const Normalisation &normalisation) {
     torch::Tensor x;
@@ -50,11 +58,11 @@ torch::Tensor prepareInput(const torch::Tensor &imagesU8, const torch::Device &d
                 offsets.push_back(static_cast<float>(m.offset));
                 divisors.push_back(static_cast<float>(m.divisor));
             }
-        x = cpu.to(device, /*non_blocking=*/device.is_cuda()).to(torch::kFloat).div_(255.0);
+        x = toDevice(cpu, device).to(torch::kFloat).div_(255.0);
         x.sub_(torch::tensor(offsets).view({n, c, 1, 1}).to(device))
             .div_(torch::tensor(divisors).view({n, c, 1, 1}).to(device));
     } else {
-        x = imagesU8.to(device, /*non_blocking=*/device.is_cuda()).to(torch::kFloat).div_(255.0);
+        x = toDevice(imagesU8, device).to(torch::kFloat).div_(255.0);
     }
     if (!normalisation.isIdentity() && !normalisation.perImage()) {
         const auto channels = static_cast<int64_t>(normalisation.mean.size());
@@ -74,8 +82,7 @@ torch::Tensor prepareInput(const torch::Tensor &imagesU8, const torch::Device &d
 BatchEvaluator::BatchEvaluator(SegmentationModel &model, torch::Device device, bool channelsLast,
                                Normalisation normalisation, const LossConfig &loss, torch::Tensor classWeights)
     : m_model(model), m_device(device), m_channelsLast(channelsLast), m_normalisation(std::move(normalisation)),
-      m_loss(loss),
-      m_weights(std::move(classWeights)), m_metrics(model.config().numClasses) {}
+      m_loss(loss), m_weights(std::move(classWeights)), m_metrics(model.config().numClasses) {}
 
 torch::Tensor BatchEvaluator::add(const std::vector<Sample> &batch) {
     const bool wasTraining = m_model.is_training();

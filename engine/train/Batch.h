@@ -25,6 +25,7 @@ torch::Tensor prepareInput(const torch::Tensor &imagesU8, const torch::Device &d
 // it runs and back to its previous mode afterwards.
 class BatchEvaluator {
 public:
+    // Always fp32 (whatever precision training uses), so validation figures compare across plans.
     BatchEvaluator(SegmentationModel &model, torch::Device device, bool channelsLast, Normalisation normalisation,
                    const LossConfig &loss, torch::Tensor classWeights = {});
     // Returns the predicted masks (N x H x W uint8, CPU) of this batch.

@@ -7,6 +7,7 @@
 
 #include "data/SyntheticCells.h"
 #include "models/Networks.h"
+#include "train/Autocast.h"
 #include "train/Batch.h"
 #include "train/Losses.h"
 
@@ -20,20 +21,22 @@ double median(std::vector<double> v) {
 }
 
 // A batch of real synthetic images, so timings see realistic data.
-std::pair<torch::Tensor, torch::Tensor> benchBatch(int size, int batch, torch::Device device) {
+std::pair<torch::Tensor, torch::Tensor> benchBatch(int size, int batch, torch::Device device, bool channelsLast) {
     SyntheticOptions options;
     options.count = static_cast<std::size_t>(batch);
     options.size = size;
     std::vector<Sample> samples;
     for (int i = 0; i < batch; ++i) samples.push_back(SyntheticCells::generate(options, static_cast<std::size_t>(i)));
     const Normalisation n = {{0.5, 0.5, 0.5}, {0.25, 0.25, 0.25}};  // realistic cost, any values do
-    return {prepareInput(stackImages(samples), device, true, n), stackMasks(samples).to(device).to(torch::kLong)};
+    return {prepareInput(stackImages(samples), device, channelsLast, n),
+            stackMasks(samples).to(device).to(torch::kLong)};
 }
 
-std::shared_ptr<SegmentationModel> benchModel(const std::string &preset, torch::Device device) {
+std::shared_ptr<SegmentationModel> benchModel(const std::string &preset, torch::Device device, bool channelsLast) {
     torch::manual_seed(1);
     auto model = buildModel(presetConfig(preset));
     model->to(device);
+    if (!channelsLast) return model;
     torch::NoGradGuard noGrad;
     for (auto &p : model->parameters(true))
         if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
@@ -106,16 +109,23 @@ std::vector<std::vector<std::uint8_t>> predictMasks(SegmentationModel &model, co
     return out;
 }
 
-TrainBenchmark benchmarkTraining(const std::string &preset, int size, int batch, int steps, const std::string &device) {
+TrainBenchmark benchmarkTraining(const std::string &preset, int size, int batch, int steps, const std::string &device,
+                                 const BenchPlan &plan) {
     const torch::Device dev(device);
-    auto model = benchModel(preset, dev);
+    auto model = benchModel(preset, dev, plan.channelsLast);
     model->train();
     torch::optim::Adam optimizer(model->parameters(true), torch::optim::AdamOptions(1e-3));
-    const auto [x, y] = benchBatch(size, batch, dev);
+    GradScaler scaler(plan.precision, dev);
+    const auto [x, y] = benchBatch(size, batch, dev, plan.channelsLast);
     const Timings t = timeRuns(steps, dev, [&, &x = x, &y = y] {
         optimizer.zero_grad();
-        crossEntropyLoss(model->forward(x), y).backward();
-        optimizer.step();
+        torch::Tensor logits;
+        {
+            AutocastScope autocast(plan.precision, dev);
+            logits = model->forward(x);
+        }
+        scaler.scale(crossEntropyLoss(logits.to(torch::kFloat), y)).backward();
+        scaler.step(optimizer);
     });
     TrainBenchmark r;
     r.model = preset;
@@ -129,13 +139,16 @@ TrainBenchmark benchmarkTraining(const std::string &preset, int size, int batch,
 }
 
 InferenceBenchmark benchmarkInference(const std::string &preset, int size, int batch, int runs,
-                                      const std::string &device) {
+                                      const std::string &device, const BenchPlan &plan) {
     const torch::Device dev(device);
-    auto model = benchModel(preset, dev);
+    auto model = benchModel(preset, dev, plan.channelsLast);
     model->eval();
-    const torch::Tensor x = benchBatch(size, batch, dev).first;
+    const torch::Tensor x = benchBatch(size, batch, dev, plan.channelsLast).first;
     torch::InferenceMode inference;
-    const Timings t = timeRuns(runs, dev, [&] { model->forward(x).argmax(1); });
+    const Timings t = timeRuns(runs, dev, [&] {
+        AutocastScope autocast(plan.precision, dev);
+        model->forward(x).argmax(1);
+    });
     InferenceBenchmark r;
     r.model = preset;
     r.batch = batch;

@@ -42,10 +42,16 @@ struct InferenceBenchmark {
     int batch = 0, size = 0, runs = 0;
     double secondsMedian = 0, secondsMin = 0;
 };
-// Times `steps` training steps (Adam, cross-entropy, channels-last) after two warm-up steps.
-TrainBenchmark benchmarkTraining(const std::string &preset, int size, int batch, int steps, const std::string &device);
+// How a benchmark runs the model: the default is fp32, channels-last.
+struct BenchPlan {
+    Precision precision = Precision::FP32;
+    bool channelsLast = true;
+};
+// Times `steps` training steps (Adam, cross-entropy) after two warm-up steps.
+TrainBenchmark benchmarkTraining(const std::string &preset, int size, int batch, int steps, const std::string &device,
+                                 const BenchPlan &plan = {});
 // Times `runs` forward passes in eval mode without gradients after two warm-up runs.
 InferenceBenchmark benchmarkInference(const std::string &preset, int size, int batch, int runs,
-                                      const std::string &device);
+                                      const std::string &device, const BenchPlan &plan = {});
 
 }  // namespace unetlab

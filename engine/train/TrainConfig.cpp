@@ -24,6 +24,8 @@ const EnumName<LossKind> kLosses[] = {{LossKind::CrossEntropy, "ce"},
                                    {LossKind::Focal, "focal"},
                                    {LossKind::Dice, "dice"},
                                    {LossKind::CrossEntropyDice, "ce+dice"}};
+const EnumName<Precision> kPrecisions[] = {
+    {Precision::Auto, "auto"}, {Precision::FP32, "fp32"}, {Precision::BF16, "bf16"}, {Precision::FP16, "fp16"}};
 const EnumName<DeviceChoice> kDevices[] = {
     {DeviceChoice::Auto, "auto"}, {DeviceChoice::CPU, "cpu"}, {DeviceChoice::CUDA, "cuda"}};
 
@@ -33,10 +35,12 @@ std::string toString(OptimizerKind k) { return enumToName(kOptimizers, k); }
 std::string toString(ScheduleKind k) { return enumToName(kSchedules, k); }
 std::string toString(LossKind k) { return enumToName(kLosses, k); }
 std::string toString(DeviceChoice k) { return enumToName(kDevices, k); }
+std::string toString(Precision p) { return enumToName(kPrecisions, p); }
 OptimizerKind optimizerFromString(const std::string &s) { return enumFromName(kOptimizers, s, "optimizer"); }
 ScheduleKind scheduleFromString(const std::string &s) { return enumFromName(kSchedules, s, "schedule"); }
 LossKind lossFromString(const std::string &s) { return enumFromName(kLosses, s, "loss"); }
 DeviceChoice deviceFromString(const std::string &s) { return enumFromName(kDevices, s, "device"); }
+Precision precisionFromString(const std::string &s) { return enumFromName(kPrecisions, s, "precision"); }
 
 void TrainConfig::validate() const {
     auto fail = [](const std::string &m) { throw std::invalid_argument(m); };
@@ -92,6 +96,7 @@ nlohmann::json toJson(const TrainConfig &c) {
         {"test_fraction", c.testFraction},
         {"device", toString(c.device)},
         {"channels_last", c.channelsLast},
+        {"precision", toString(c.precision)},
         {"preprocessing", toJson(c.preprocessing)},
         {"augmentation", toJson(c.augmentation)},
     };
@@ -126,6 +131,8 @@ TrainConfig trainConfigFromJson(const nlohmann::json &j) {
         c.testFraction = j.at("test_fraction").get<double>();
         c.device = deviceFromString(j.at("device").get<std::string>());
         c.channelsLast = j.at("channels_last").get<bool>();
+        // Absent from runs saved before execution plans: they ran fp32.
+        if (j.contains("precision")) c.precision = precisionFromString(j.at("precision").get<std::string>());
         // Absent from settings written before preprocessing and augmentation were choices.
         if (j.contains("preprocessing")) c.preprocessing = preprocessingFromJson(j.at("preprocessing"));
         if (j.contains("augmentation")) c.augmentation = augmentationFromJson(j.at("augmentation"));

@@ -19,6 +19,11 @@ enum class OptimizerKind { SGD, Adam, AdamW, RMSProp };
 enum class ScheduleKind { Constant, Step, Cosine, Plateau, OneCycle };
 enum class LossKind { CrossEntropy, WeightedCrossEntropy, Focal, Dice, CrossEntropyDice };
 enum class DeviceChoice { Auto, CPU, CUDA };
+// Arithmetic of the forward pass (train/ExecutionPlan.h): fp32, or autocast to bf16 (CPUs with
+// AVX512-BF16/AMX, recent GPUs) or fp16 (CUDA, with loss scaling). Losses, optimiser state
+// and weights stay fp32. Auto is settled by choosePlan before a run; a Trainer given Auto
+// runs fp32.
+enum class Precision { Auto, FP32, BF16, FP16 };
 
 struct LossConfig {
     LossKind kind = LossKind::CrossEntropy;
@@ -51,6 +56,7 @@ struct TrainConfig {
     double testFraction = 0.1;
     DeviceChoice device = DeviceChoice::Auto;
     bool channelsLast = true;     // faster convolutions on CPU (oneDNN) and recent GPUs
+    Precision precision = Precision::FP32;
     Preprocessing preprocessing;      // input preprocessing; its statistics come from the training split
     AugmentationConfig augmentation;  // applied to training batches only
 
@@ -65,10 +71,12 @@ std::string toString(OptimizerKind k);
 std::string toString(ScheduleKind k);
 std::string toString(LossKind k);
 std::string toString(DeviceChoice k);
+std::string toString(Precision p);  // "auto", "fp32", "bf16", "fp16"
 OptimizerKind optimizerFromString(const std::string &s);
 ScheduleKind scheduleFromString(const std::string &s);
 LossKind lossFromString(const std::string &s);
 DeviceChoice deviceFromString(const std::string &s);
+Precision precisionFromString(const std::string &s);
 
 nlohmann::json toJson(const TrainConfig &config);
 TrainConfig trainConfigFromJson(const nlohmann::json &j);

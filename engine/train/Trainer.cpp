@@ -1,6 +1,7 @@
 #include "train/Trainer.h"
 
 #include <chrono>
+#include <future>
 #include <mutex>
 #include <cmath>
 #include <numeric>
@@ -13,6 +14,7 @@
 #include "core/Random.h"
 #include "data/Augment.h"
 #include "models/Networks.h"
+#include "train/Autocast.h"
 #include "train/Batch.h"
 #include "train/Checkpoint.h"
 #include "train/Evaluate.h"
@@ -72,6 +74,11 @@ std::string formatRate(double lr) {
 
 }  // namespace
 
+// One training batch on the CPU, as uint8 tensors.
+struct HostBatch {
+    torch::Tensor images, masks;
+};
+
 struct Trainer::Impl {
     TrainConfig config;
     std::shared_ptr<const Dataset> data;
@@ -85,6 +92,12 @@ struct Trainer::Impl {
     torch::Tensor trainMasks;    // N x H x W uint8 (CPU)
     std::vector<Sample> trainSamples;  // the same, kept as samples when augmenting
     SplitMix64 rng{1};
+    std::unique_ptr<GradScaler> scaler;  // fp16 on CUDA: loss scaling
+    // The next batch, prepared on a helper thread while the current one trains (augmented or
+    // per-epoch patches only: plain batches are a cheap index_select). Always joined before
+    // trainBatch returns, so the dataset is never read by two threads outside a step.
+    HostBatch prefetched;
+    int prefetchedFor = -1;  // batchIndex the prefetched batch belongs to (this epoch), -1 if none
 
     // Progress.
     int epoch = 1;
@@ -171,6 +184,10 @@ struct Trainer::Impl {
         epochStarted = Clock::now();
     }
 
+    // Batch `b` of this epoch as the epoch sees it (a fresh patch, an augmented variant): a
+    // pure function of (seed, epoch, dataset index), so runs stay reproducible. Reads only
+    // const state; safe on a helper thread while the model trains.
+    HostBatch buildBatch(int b) const;
     StepResult trainBatch();
     StepResult validationBatch();
     StepResult endEpoch();
@@ -192,6 +209,12 @@ Trainer::Trainer(TrainConfig config, std::shared_ptr<const Dataset> data) : d(st
     d->split = makeSplit(d->data->size(), config.valFraction, config.testFraction, config.seed);
     d->normalisation = computeNormalisation(config.preprocessing, *d->data, d->split.train);
     d->device = torch::Device(resolveDevice(config.device));
+    if (config.precision == Precision::Auto) config.precision = Precision::FP32;  // choosePlan settles Auto
+    if (config.precision == Precision::FP16 && !d->device.is_cuda())
+        throw std::invalid_argument("fp16 training needs a CUDA GPU; on a CPU choose bf16 or fp32");
+    if (d->device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);  // fixed shapes: let cuDNN pick
+    d->config.precision = config.precision;
+    d->scaler = std::make_unique<GradScaler>(config.precision, d->device);
 
     torch::manual_seed(config.seed);
     d->rng = SplitMix64(config.seed);
@@ -249,40 +272,77 @@ StepResult Trainer::step() {
     return d->validating ? d->validationBatch() : d->trainBatch();
 }
 
+HostBatch Trainer::Impl::buildBatch(int b) const {
+    const int bs = config.batchSize;
+    const std::int64_t begin = static_cast<std::int64_t>(b) * bs;
+    const std::int64_t end = std::min<std::int64_t>(begin + bs, static_cast<std::int64_t>(order.size()));
+    std::vector<Sample> batch;
+    for (std::int64_t k = begin; k < end; ++k) {
+        const auto position = static_cast<std::size_t>(order[static_cast<std::size_t>(k)]);
+        const std::size_t index = split.train[position];
+        const auto thisEpoch = static_cast<std::uint64_t>(epoch);
+        const Sample patch = data->variesPerEpoch() ? data->trainingSample(index, thisEpoch) : Sample{};
+        const Sample &source = data->variesPerEpoch() ? patch : trainSamples[position];
+        const std::uint64_t seed = augmentationSeed(config.seed, thisEpoch, index);
+        batch.push_back(config.augmentation.any() ? augmentSample(source, config.augmentation, seed) : source);
+    }
+    return {stackImages(batch), stackMasks(batch)};
+}
+
 StepResult Trainer::Impl::trainBatch() {
     const auto t0 = Clock::now();
     const int bs = config.batchSize;
     const std::int64_t begin = static_cast<std::int64_t>(batchIndex) * bs;
     const std::int64_t end = std::min<std::int64_t>(begin + bs, static_cast<std::int64_t>(order.size()));
     torch::Tensor imagesU8, masksU8;
+    std::future<HostBatch> next;
     if (config.augmentation.any() || data->variesPerEpoch()) {
-        // Each sample as this epoch sees it (a fresh patch, an augmented variant): a pure
-        // function of (seed, epoch, dataset index), so runs stay reproducible.
-        std::vector<Sample> batch;
-        for (std::int64_t k = begin; k < end; ++k) {
-            const auto position = static_cast<std::size_t>(order[static_cast<std::size_t>(k)]);
-            const std::size_t index = split.train[position];
-            const auto thisEpoch = static_cast<std::uint64_t>(epoch);
-            const Sample patch = data->variesPerEpoch() ? data->trainingSample(index, thisEpoch) : Sample{};
-            const Sample &source = data->variesPerEpoch() ? patch : trainSamples[position];
-            const std::uint64_t seed = augmentationSeed(config.seed, thisEpoch, index);
-            batch.push_back(config.augmentation.any() ? augmentSample(source, config.augmentation, seed) : source);
+        if (prefetchedFor == batchIndex) {
+            imagesU8 = prefetched.images;
+            masksU8 = prefetched.masks;
+        } else {
+            HostBatch b = buildBatch(batchIndex);
+            imagesU8 = b.images;
+            masksU8 = b.masks;
         }
-        imagesU8 = stackImages(batch);
-        masksU8 = stackMasks(batch);
+        prefetched = {};
+        prefetchedFor = -1;
+        // Prepare the next batch of this epoch while this one trains.
+        if (batchIndex + 1 < batchesPerEpoch)
+            next = std::async(std::launch::async, [this, b = batchIndex + 1] { return buildBatch(b); });
     } else {
         const torch::Tensor idx = torch::tensor(std::vector<std::int64_t>(order.begin() + begin, order.begin() + end));
         imagesU8 = trainImages.index_select(0, idx);
         masksU8 = trainMasks.index_select(0, idx);
     }
+    // Whatever happens below, the helper thread is joined before this step returns.
+    struct JoinNext {
+        std::future<HostBatch> &f;
+        Impl &impl;
+        int index;
+        ~JoinNext() {
+            if (!f.valid()) return;
+            try {
+                impl.prefetched = f.get();
+                impl.prefetchedFor = index;
+            } catch (...) {
+                impl.prefetchedFor = -1;  // rebuilt (and its error raised) on the next step
+            }
+        }
+    } join{next, *this, batchIndex + 1};
     const torch::Tensor x = prepareInput(imagesU8, device, config.channelsLast, normalisation);
     const torch::Tensor y = masksU8.to(device).to(torch::kLong);
 
     const double lr = scheduledLr();
     applyLr(lr);
     optimizer->zero_grad();
-    const torch::Tensor logits = model->forward(x);
-    const torch::Tensor loss = computeLoss(config.loss, logits, y, classWeights);
+    torch::Tensor logits;
+    {
+        AutocastScope autocast(config.precision, device);  // bf16/fp16 plans; fp32: nothing
+        logits = model->forward(x);
+    }
+    // The loss in fp32 whatever the plan: softmax and log of bf16 logits lose too much.
+    const torch::Tensor loss = computeLoss(config.loss, logits.to(torch::kFloat), y, classWeights);
     const double lossValue = loss.item<double>();
     if (!std::isfinite(lossValue)) {
         restore(goodState);
@@ -292,8 +352,8 @@ StepResult Trainer::Impl::trainBatch() {
                           " is likely too high; training stopped and the last good weights are kept",
                       true);
     }
-    loss.backward();
-    optimizer->step();
+    scaler->scale(loss).backward();
+    scaler->step(*optimizer);
 
     const double seconds = secondsSince(t0);
     epochTrainSeconds += seconds;

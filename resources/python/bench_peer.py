@@ -1,13 +1,17 @@
 """PyTorch peer of `unetlab-cli bench`: the same models (unetlab_models.py), the same
-shapes, threads and memory format, timed the same way (median after two warm-up runs),
-so the C++ engine's figures can be compared with PyTorch's Python API in one run.
+shapes and threads, timed the same way (median after two warm-up runs), so the C++
+engine's figures can be compared with PyTorch's Python API in one run. Each model is timed
+twice: as the chapter's recipe (fp32, contiguous tensors) and with the plan the engine
+chose (--precision, --memory-format: e.g. bf16 autocast with channels-last).
 
-    python3 bench_peer.py --threads 2 --size 256 --batch 4 --steps 10 --runs 20
+    python3 bench_peer.py --threads 2 --size 256 --batch 4 --steps 10 --runs 20 \
+        --precision bf16 --memory-format channels-last
 
 Prints one JSON object on the last line.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -31,28 +35,40 @@ def timed(fn, repeats):
     return statistics.median(times), min(times)
 
 
-def train_step_time(name, size, batch, steps):
+def autocast(precision):
+    if precision == "bf16":
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def prepare(model, x, channels_last):
+    if channels_last:
+        return model.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
+    return model, x
+
+
+def train_step_time(name, size, batch, steps, precision, channels_last):
     torch.manual_seed(1)
-    model = preset(name).to(memory_format=torch.channels_last).train()
+    model, x = prepare(preset(name).train(), torch.rand(batch, 3, size, size), channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    x = torch.rand(batch, 3, size, size).contiguous(memory_format=torch.channels_last)
     y = torch.randint(0, 3, (batch, size, size))
 
     def step():
         opt.zero_grad()
-        F.cross_entropy(model(x), y).backward()
+        with autocast(precision):
+            logits = model(x)
+        F.cross_entropy(logits.float(), y).backward()
         opt.step()
 
     return timed(step, steps)
 
 
-def inference_time(name, size, runs):
+def inference_time(name, size, runs, precision, channels_last):
     torch.manual_seed(1)
-    model = preset(name).to(memory_format=torch.channels_last).eval()
-    x = torch.rand(1, 3, size, size).contiguous(memory_format=torch.channels_last)
+    model, x = prepare(preset(name).eval(), torch.rand(1, 3, size, size), channels_last)
 
     def run():
-        with torch.inference_mode():
+        with torch.inference_mode(), autocast(precision):
             model(x).argmax(1)
 
     return timed(run, runs)
@@ -65,17 +81,25 @@ def main():
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                   help="the tuned plan's precision (the recipe is always fp32)")
+    p.add_argument("--memory-format", choices=["contiguous", "channels-last"], default="channels-last",
+                   help="the tuned plan's memory format (the recipe is always contiguous)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
+    plans = [("recipe", "fp32", False), ("tuned", a.precision, a.memory_format == "channels-last")]
     results = []
     for name in ("minimal", "small-unet"):
-        med, best = train_step_time(name, a.size, a.batch, a.steps)
-        results.append({"model": name, "task": "train_step", "batch": a.batch,
+        for plan, precision, cl in plans:
+            med, best = train_step_time(name, a.size, a.batch, a.steps, precision, cl)
+            results.append({"model": name, "task": "train_step", "plan": plan, "batch": a.batch,
+                            "seconds_median": med, "seconds_min": best})
+    for plan, precision, cl in plans:
+        med, best = inference_time("small-unet", a.size, a.runs, precision, cl)
+        results.append({"model": "small-unet", "task": "inference", "plan": plan, "batch": 1,
                         "seconds_median": med, "seconds_min": best})
-    med, best = inference_time("small-unet", a.size, a.runs)
-    results.append({"model": "small-unet", "task": "inference", "batch": 1,
-                    "seconds_median": med, "seconds_min": best})
     print(json.dumps({"torch_version": torch.__version__, "threads": torch.get_num_threads(),
+                      "tuned": {"precision": a.precision, "memory_format": a.memory_format},
                       "results": results}))
 
 

@@ -156,6 +156,9 @@ TEST_F(Cli, InfoNamesTheDeviceAndThreads) {
     EXPECT_EQ(j["threads"], 2);  // OMP_NUM_THREADS above
     EXPECT_TRUE(j["device"] == "cpu" || j["device"].get<std::string>().rfind("cuda", 0) == 0);
     EXPECT_FALSE(j["libtorch_version"].get<std::string>().empty());
+    EXPECT_TRUE(j.contains("native_bf16"));
+    EXPECT_GE(j["physical_cores"].get<int>(), 1);
+    EXPECT_FALSE(j["plan_cache"].get<std::string>().empty());
 }
 
 TEST_F(Cli, AskingForCudaWithoutAGpuIsAOneLineError) {
@@ -167,25 +170,68 @@ TEST_F(Cli, AskingForCudaWithoutAGpuIsAOneLineError) {
     EXPECT_NE(r.err.find("CUDA was requested"), std::string::npos) << r.err;
 }
 
-TEST_F(Cli, BenchPrintsFiguresForBothModels) {
+TEST_F(Cli, BenchPrintsRecipeAndTunedFiguresWithThePeerAndTheTargets) {
     const Result r = run("bench --steps 1 --runs 1 --size 64 --json");
     ASSERT_EQ(r.exitCode, 0) << r.err;
     const auto j = lastJsonLine(r.out);
-    ASSERT_EQ(j["results"].size(), 3u);
+    // minimal and small-unet training, small-unet inference: each as the recipe and tuned.
+    ASSERT_EQ(j["results"].size(), 6u);
     for (const auto &row : j["results"]) EXPECT_GT(row["seconds_median"].get<double>(), 0);
-    EXPECT_EQ(j["results"][2]["task"], "inference");
-    // The PyTorch peer ran the same three measurements and the ratios are reported.
+    EXPECT_EQ(j["results"][0]["plan"], "recipe");
+    EXPECT_EQ(j["results"][1]["plan"], "tuned");
+    EXPECT_EQ(j["results"][4]["task"], "inference");
+    EXPECT_TRUE(j["plans"].contains("small-unet"));
+    EXPECT_GT(j["peak_rss_mb"].get<double>(), 50);  // a fresh process training small-unet at batch 8
+    // The PyTorch peer ran the same six measurements in this invocation.
     ASSERT_TRUE(j["pytorch_peer"].is_object()) << r.out;
-    ASSERT_EQ(j["pytorch_peer"]["results"].size(), 3u);
-    for (const auto &row : j["pytorch_peer"]["results"]) EXPECT_GT(row["engine_time_ratio"].get<double>(), 0);
-    EXPECT_NE(r.out.find("engine / PyTorch"), std::string::npos);
+    ASSERT_EQ(j["pytorch_peer"]["results"].size(), 6u);
+    for (const auto &row : j["pytorch_peer"]["results"]) EXPECT_GT(row["engine_tuned_speedup"].get<double>(), 0);
+    EXPECT_GE(j["targets"].size(), 4u);
+    EXPECT_NE(r.out.find("Targets (issue #8"), std::string::npos);
+}
+
+TEST_F(Cli, TrainReportsItsExecutionPlanAndMeasuresAutoOnce) {
+    // Forced: used as given.
+    Result r = run("train --model minimal --data synthetic:12 --size 32 --epochs 1 --precision fp32 "
+                   "--memory-format contiguous --threads 1 --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    auto j = lastJsonLine(r.out);
+    EXPECT_EQ(j["plan"]["precision"], "fp32");
+    EXPECT_EQ(j["plan"]["memory_format"], "contiguous");
+    EXPECT_EQ(j["plan"]["threads"], 1);
+    EXPECT_EQ(j["plan"]["origin"], "forced");
+    EXPECT_NE(r.err.find("plan: fp32, contiguous, 1 thread"), std::string::npos) << r.err;
+    // Auto (without the test suite's UNETLAB_PLAN): measured the first time, then cached.
+    const std::string env = "env -u UNETLAB_PLAN UNETLAB_CACHE_DIR='" + (dir / "cache").string() + "' ";
+    const std::string train = "'" + std::string(UNETLAB_CLI) + "' train --model minimal --data synthetic:12 "
+                              "--size 32 --epochs 1 --threads 1 --json";
+    auto runAuto = [&] {
+        const std::string cmd = env + train + " >'" + (dir / "o").string() + "' 2>'" + (dir / "e").string() + "'";
+        EXPECT_EQ(std::system(cmd.c_str()), 0);
+        return std::make_pair(lastJsonLine(slurp(dir / "o")), slurp(dir / "e"));
+    };
+    const auto [first, firstErr] = runAuto();
+    EXPECT_EQ(first["plan"]["origin"], "measured");
+    EXPECT_NE(firstErr.find("Choosing the fastest execution plan"), std::string::npos) << firstErr;
+    EXPECT_GE(first["plan"]["candidates"].size(), 2u);
+    EXPECT_TRUE(fs::exists(dir / "cache" / "plans.json"));
+    const auto [second, secondErr] = runAuto();
+    EXPECT_EQ(second["plan"]["origin"].get<std::string>().rfind("cached", 0), 0u);
+    EXPECT_EQ(second["plan"]["precision"], first["plan"]["precision"]);
+    EXPECT_EQ(secondErr.find("Choosing the fastest"), std::string::npos);
+    // fp16 needs CUDA: a one-line usage error.
+    r = run("train --model minimal --data synthetic:12 --size 32 --epochs 1 --precision fp16 --device cpu");
+    EXPECT_EQ(r.exitCode, 2) << r.err;
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("fp16"), std::string::npos);
 }
 
 TEST_F(Cli, HelpListsEveryTrainFlag) {
     const Result r = run("train --help");
     ASSERT_EQ(r.exitCode, 0);
     for (const char *flag : {"--model", "--data", "--size", "--epochs", "--batch", "--lr", "--optimizer", "--loss",
-                             "--seed", "--device", "--out", "--log", "--json"})
+                             "--seed", "--device", "--precision", "--memory-format", "--threads", "--out", "--log",
+                             "--json"})
         EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
 }
 

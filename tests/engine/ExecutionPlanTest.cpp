@@ -1,0 +1,204 @@
+// Execution plans (issue #8): forced plans are used as given, "auto" is measured once and
+// cached, autocast runs the convolutions in bf16 and leaves the thread as it found it, and
+// training with bf16 lands within a Dice point of fp32 with the same seed.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <ATen/autocast_mode.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "core/Device.h"
+#include "data/SyntheticCells.h"
+#include "train/Autocast.h"
+#include "train/ExecutionPlan.h"
+#include "train/Trainer.h"
+
+using namespace unetlab;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Points the plan cache at a fresh folder for the test's lifetime.
+class CacheDir {
+public:
+    CacheDir() : m_path(fs::temp_directory_path() / ("unetlab-plans-" + std::to_string(::getpid()))) {
+        fs::remove_all(m_path);
+        ::setenv("UNETLAB_CACHE_DIR", m_path.c_str(), 1);
+        if (const char *plan = std::getenv("UNETLAB_PLAN")) m_plan = plan;
+        ::unsetenv("UNETLAB_PLAN");  // these tests are about "auto"
+    }
+    ~CacheDir() {
+        ::unsetenv("UNETLAB_CACHE_DIR");
+        if (!m_plan.empty()) ::setenv("UNETLAB_PLAN", m_plan.c_str(), 1);
+        fs::remove_all(m_path);
+    }
+    fs::path file() const { return m_path / "plans.json"; }
+
+private:
+    fs::path m_path;
+    std::string m_plan;
+};
+
+ModelConfig minimalRgb() {
+    ModelConfig m = presetConfig("minimal");
+    m.inChannels = 3;
+    m.numClasses = 3;
+    return m;
+}
+
+}  // namespace
+
+TEST(ExecutionPlan, ChoicesHaveNamesBothWays) {
+    for (const Precision p : {Precision::Auto, Precision::FP32, Precision::BF16, Precision::FP16})
+        EXPECT_EQ(precisionFromString(toString(p)), p);
+    for (const auto m : {MemoryFormatChoice::Auto, MemoryFormatChoice::Contiguous, MemoryFormatChoice::ChannelsLast})
+        EXPECT_EQ(memoryFormatFromString(toString(m)), m);
+    EXPECT_THROW(precisionFromString("fp8"), std::invalid_argument);
+    EXPECT_THROW(memoryFormatFromString("nhwc"), std::invalid_argument);
+}
+
+TEST(ExecutionPlan, AForcedPlanIsUsedAsGivenWithoutMeasuring) {
+    CacheDir cache;
+    PlanRequest r;
+    r.precision = Precision::FP32;
+    r.memoryFormat = MemoryFormatChoice::Contiguous;
+    r.threads = 1;
+    const ExecutionPlan p = choosePlan(r, minimalRgb(), 32, 32, 2, "cpu");
+    EXPECT_EQ(p.origin, "forced");
+    EXPECT_EQ(p.precision, Precision::FP32);
+    EXPECT_FALSE(p.channelsLast);
+    EXPECT_EQ(p.threads, 1);
+    EXPECT_EQ(currentThreads(), 1);
+    EXPECT_TRUE(p.candidates.empty());
+    EXPECT_FALSE(fs::exists(cache.file()));
+    EXPECT_EQ(p.describe(), "fp32, contiguous, 1 thread");
+    r.precision = Precision::FP16;  // fp16 needs CUDA
+    EXPECT_THROW(choosePlan(r, minimalRgb(), 32, 32, 2, "cpu"), std::invalid_argument);
+    configureThreads(0);
+}
+
+TEST(ExecutionPlan, AutoIsMeasuredOnceThenReadFromTheCache) {
+    CacheDir cache;
+    PlanRequest r;  // precision and memory format auto
+    r.threads = 1;  // one thread choice keeps the test short
+    const ExecutionPlan first = choosePlan(r, minimalRgb(), 32, 32, 2, "cpu");
+    EXPECT_EQ(first.origin, "measured");
+    // fp32 and (on CPUs with native bf16) bf16, each channels-last and contiguous.
+    EXPECT_EQ(first.candidates.size(), cpuHasFastBf16() ? 4u : 2u);
+    double fastest = 0;
+    for (const auto &c : first.candidates)
+        if (c.stepSeconds > 0 && (fastest == 0 || c.stepSeconds < fastest)) fastest = c.stepSeconds;
+    EXPECT_DOUBLE_EQ(first.stepSeconds, fastest);  // the winner is the fastest measured
+    ASSERT_TRUE(fs::exists(cache.file()));
+    const nlohmann::json file = nlohmann::json::parse(std::ifstream(cache.file()));
+    EXPECT_EQ(file["plans"].size(), 1u);
+
+    const ExecutionPlan second = choosePlan(r, minimalRgb(), 32, 32, 2, "cpu");
+    EXPECT_EQ(second.origin.rfind("cached", 0), 0u) << second.origin;
+    EXPECT_EQ(second.precision, first.precision);
+    EXPECT_EQ(second.channelsLast, first.channelsLast);
+    EXPECT_TRUE(second.candidates.empty());
+    EXPECT_EQ(cachedPlans().size(), 1u);
+
+    r.useCache = false;  // --replan
+    EXPECT_EQ(choosePlan(r, minimalRgb(), 32, 32, 2, "cpu").origin, "measured");
+    // A different model is another entry.
+    ModelConfig other = minimalRgb();
+    other.widths = {8, 8};
+    r.useCache = true;
+    EXPECT_EQ(choosePlan(r, other, 32, 32, 2, "cpu").origin, "measured");
+    EXPECT_EQ(cachedPlans().size(), 2u);
+    configureThreads(0);
+}
+
+TEST(ExecutionPlan, ADamagedCacheIsMeasuredAgain) {
+    CacheDir cache;
+    fs::create_directories(cache.file().parent_path());
+    std::ofstream(cache.file()) << "{ not json";
+    PlanRequest r;
+    r.threads = 1;
+    r.memoryFormat = MemoryFormatChoice::ChannelsLast;
+    EXPECT_EQ(choosePlan(r, minimalRgb(), 32, 32, 2, "cpu").origin, "measured");
+    EXPECT_NO_THROW(nlohmann::json::parse(std::ifstream(cache.file())));
+    configureThreads(0);
+}
+
+TEST(ExecutionPlan, UnetlabPlanSettlesAutoWithoutMeasuring) {
+    CacheDir cache;
+    ::setenv("UNETLAB_PLAN", "bf16,contiguous", 1);
+    PlanRequest r;
+    const ExecutionPlan p = choosePlan(r, minimalRgb(), 32, 32, 2, "cpu");
+    EXPECT_EQ(p.origin, "forced by UNETLAB_PLAN");
+    EXPECT_EQ(p.precision, Precision::BF16);
+    EXPECT_FALSE(p.channelsLast);
+    r.precision = Precision::FP32;  // an explicit choice wins over the environment
+    EXPECT_EQ(choosePlan(r, minimalRgb(), 32, 32, 2, "cpu").precision, Precision::FP32);
+    ::setenv("UNETLAB_PLAN", "fast", 1);
+    EXPECT_THROW(choosePlan(PlanRequest{}, minimalRgb(), 32, 32, 2, "cpu"), std::invalid_argument);
+    ::unsetenv("UNETLAB_PLAN");
+    EXPECT_FALSE(fs::exists(cache.file()));
+    configureThreads(0);
+}
+
+TEST(Autocast, ConvolutionsRunInBf16InsideTheScopeOnly) {
+    const torch::Tensor x = torch::rand({1, 3, 8, 8});
+    const torch::Tensor w = torch::rand({4, 3, 3, 3});
+    EXPECT_FALSE(at::autocast::is_cpu_enabled());
+    {
+        AutocastScope scope(Precision::BF16, torch::Device(torch::kCPU));
+        EXPECT_TRUE(at::autocast::is_cpu_enabled());
+        EXPECT_EQ(torch::conv2d(x, w).scalar_type(), torch::kBFloat16);
+        {
+            AutocastScope fp32(Precision::FP32, torch::Device(torch::kCPU));  // fp32: changes nothing
+            EXPECT_TRUE(at::autocast::is_cpu_enabled());
+        }
+    }
+    EXPECT_FALSE(at::autocast::is_cpu_enabled());
+    EXPECT_EQ(torch::conv2d(x, w).scalar_type(), torch::kFloat);
+    EXPECT_THROW(AutocastScope(Precision::FP16, torch::Device(torch::kCPU)), std::invalid_argument);
+}
+
+// The accuracy guard: the reduced-precision plan trains to the same quality as fp32 (same
+// seed, same data), within one point of validation Dice; validation itself runs in fp32.
+TEST(ExecutionPlan, Bf16TrainingReachesTheDiceOfFp32WithinOnePoint) {
+    SyntheticOptions o;
+    o.count = 60;
+    o.size = 64;
+    o.seed = 1;
+    const auto data = std::make_shared<SyntheticCells>(o);
+    TrainConfig c;
+    c.model = presetConfig("minimal");
+    c.epochs = 5;
+    c.batchSize = 8;
+    c.learningRate = 1e-2;
+    c.device = DeviceChoice::CPU;
+    double dice[2] = {0, 0};
+    for (int i = 0; i < 2; ++i) {
+        c.precision = i == 0 ? Precision::FP32 : Precision::BF16;
+        Trainer t(c, data);
+        while (!t.finished()) t.step();
+        ASSERT_FALSE(t.history().empty());
+        dice[i] = t.history()[static_cast<std::size_t>(t.bestEpoch() - 1)].valDiceMean;
+    }
+    EXPECT_GT(dice[0], 0.7);  // it did learn
+    EXPECT_NEAR(dice[1], dice[0], 0.01) << "fp32 " << dice[0] << ", bf16 " << dice[1];
+}
+
+TEST(ExecutionPlan, Fp16TrainingOnACpuIsRefusedWithAPlainMessage) {
+    SyntheticOptions o;
+    o.count = 12;
+    o.size = 32;
+    TrainConfig c;
+    c.model = presetConfig("minimal");
+    c.precision = Precision::FP16;
+    c.device = DeviceChoice::CPU;
+    try {
+        Trainer t(c, std::make_shared<SyntheticCells>(o));
+        FAIL() << "fp16 on the CPU was accepted";
+    } catch (const std::invalid_argument &e) {
+        EXPECT_NE(std::string(e.what()).find("needs a CUDA GPU"), std::string::npos) << e.what();
+    }
+}
