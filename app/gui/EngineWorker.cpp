@@ -727,6 +727,7 @@ struct EngineWorker::InspectTarget {
     Normalisation normalisation;
     int downsampling = 1;
     std::string device;
+    Precision precision = Precision::FP32;  // the forward pass of the model's execution plan
 };
 
 EngineWorker::InspectTarget EngineWorker::inspectTarget(const InspectModelChoice &choice) {
@@ -739,6 +740,7 @@ EngineWorker::InspectTarget EngineWorker::inspectTarget(const InspectModelChoice
         t.normalisation = m_trainer->normalisation();
         t.downsampling = m_trainer->config().model.downsamplingFactor();
         t.device = m_trainer->device();
+        t.precision = m_trainer->config().precision;
         return t;
     }
     if (choice.checkpointPath.isEmpty()) throw std::runtime_error("no checkpoint is open: open one first");
@@ -756,6 +758,11 @@ EngineWorker::InspectTarget EngineWorker::inspectTarget(const InspectModelChoice
     t.normalisation = m_loaded->normalisation;
     t.downsampling = m_loaded->config.downsamplingFactor();
     t.device = resolveDevice(DeviceChoice::Auto);
+    // A checkpoint trained with a bf16 plan is inspected the same way (fp16 only on a GPU).
+    if (h.contains("train") && h["train"].contains("precision")) {
+        const Precision p = precisionFromString(h["train"]["precision"].get<std::string>());
+        if (p == Precision::BF16 || (p == Precision::FP16 && t.device != "cpu")) t.precision = p;
+    }
     return t;
 }
 
@@ -815,6 +822,7 @@ void EngineWorker::inspectFeatureMaps(const FeatureMapRequest &request) {
         options.ranking = request.ranking;
         options.classIndex = request.classIndex;
         options.stage = request.stage.toStdString();
+        options.precision = t.precision;
         ImageInspection result = inspectImage(*t.model, sample, hasTruth, t.normalisation, options, t.device);
         result.datasetIndex = index;
         result.note = note;

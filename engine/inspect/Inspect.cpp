@@ -10,6 +10,7 @@
 #include "inspect/ChannelStats.h"
 #include "inspect/Nuclei.h"
 #include "models/Networks.h"
+#include "train/Autocast.h"
 #include "train/Batch.h"
 
 namespace unetlab {
@@ -125,8 +126,13 @@ ImageInspection inspectImage(SegmentationModel &model, const Sample &sample, boo
     out.options = options;
     out.model = config.describe();
     const std::vector<Sample> batch{sample};
-    const StageActivations stages =
-        model.forwardStages(prepareInput(stackImages(batch), dev, /*channelsLast=*/true, normalisation));
+    StageActivations stages;
+    {
+        AutocastScope autocast(options.precision, dev);
+        stages = model.forwardStages(prepareInput(stackImages(batch), dev, /*channelsLast=*/true, normalisation));
+    }
+    if (options.precision != Precision::FP32)
+        for (auto &stage : stages) stage.second = stage.second.to(torch::kFloat);
     checkStage(options.stage, stages);
     const torch::Tensor predicted = stages.back().second.argmax(1);  // 1 x H x W
     const torch::Tensor predictedCpu = predicted.to(torch::kCPU, torch::kUInt8).contiguous();

@@ -24,6 +24,7 @@
 #include "data/Sample.h"
 #include "inspect/Analysis.h"
 #include "train/Metrics.h"
+#include "train/TrainConfig.h"
 
 namespace unetlab {
 
@@ -53,6 +54,9 @@ struct InspectOptions {
     ChannelRanking ranking = ChannelRanking::Variance;
     int classIndex = 2;  // Correlation: the class whose binary mask channels are compared with
     std::string stage;   // only this stage; empty: every stage
+    // The forward pass as the model's execution plan runs it (bf16 autocast is about twice as
+    // fast on CPUs with native bf16); the maps are converted to fp32 before any statistic.
+    Precision precision = Precision::FP32;
 };
 
 struct ImageInspection {

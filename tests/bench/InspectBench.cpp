@@ -22,6 +22,7 @@
 #include "inspect/Inspect.h"
 #include "train/Checkpoint.h"
 #include "train/Evaluate.h"
+#include "train/ExecutionPlan.h"
 #include "train/Trainer.h"
 
 namespace {
@@ -77,6 +78,11 @@ int main(int argc, char **argv) {
     }
 
     InspectOptions options;  // top 4 by spatial variance, every stage
+    // The forward pass as the execution plan for SmallUNet on this machine runs it (what the
+    // app uses for the model in training); UNETLAB_PLAN=fp32 shows the fp32 figures.
+    const ModelConfig planned = trainer ? trainer->config().model : loaded.config;
+    const ExecutionPlan plan = choosePlan(PlanRequest{}, planned, kSize, kSize, 8, "cpu");
+    options.precision = plan.precision;
     std::vector<double> total, capture;
     int stages = 0, tiles = 0;
     for (int run = 0; run < kWarmUp + kRuns; ++run) {
@@ -97,14 +103,15 @@ int main(int argc, char **argv) {
     }
     std::printf("Inspect capture: small-unet, one %dx%d image, %d stages, top %d by spatial variance\n", kSize, kSize,
                 stages, options.topK);
-    std::printf("%s, %s\n", describeDevice("cpu").c_str(), cpuModel().c_str());
+    std::printf("%s, %s; plan: %s\n", describeDevice("cpu").c_str(), cpuModel().c_str(), plan.summary().c_str());
     std::printf("  capture (forward + ranking + top-k maps)   median %6.1f ms   min %6.1f ms\n", median(capture),
                 *std::min_element(capture.begin(), capture.end()));
     std::printf("  end to end, %2d tiles + 3 pictures as QImage median %6.1f ms   min %6.1f ms   (%d runs)\n", tiles,
                 median(total), *std::min_element(total.begin(), total.end()), kRuns);
     // The same machine, now: the bare forward pass (no capture), so the cost of inspecting can
     // be read apart from how busy the machine is.
-    const InferenceBenchmark bare = benchmarkInference("small-unet", kSize, 1, kRuns, "cpu");
+    const InferenceBenchmark bare =
+        benchmarkInference("small-unet", kSize, 1, kRuns, "cpu", BenchPlan{plan.precision, plan.channelsLast});
     std::printf("  forward pass alone (benchmarkInference)     median %6.1f ms   min %6.1f ms\n",
                 bare.secondsMedian * 1000, bare.secondsMin * 1000);
     std::printf("  end to end / forward alone: %.2f\n", median(total) / (bare.secondsMedian * 1000));
