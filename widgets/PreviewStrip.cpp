@@ -47,10 +47,11 @@ PreviewStrip::PreviewStrip(QWidget *parent) : QWidget(parent) {
 
 QString PreviewStrip::caption() const { return m_caption->text(); }
 
-void PreviewStrip::setItems(const QVector<PreviewItem> &items, const QString &caption) {
+void PreviewStrip::setItems(const QVector<PreviewItem> &items, const QString &caption, const QStringList &classNames) {
     m_items = items;
     m_side = 0;  // new pictures: rebuild whatever the size
-    m_caption->setText(caption + tr(" — image, truth and prediction (overlays: cytoplasm green, nucleus magenta)"));
+    m_caption->setText(caption + tr(" — image, truth and prediction") +
+                       (classNames.size() > 1 ? tr(" (overlays: %1)").arg(classLegendHtml(classNames)) : QString()));
     rebuild();
 }
 

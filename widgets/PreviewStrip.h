@@ -14,7 +14,8 @@ class PreviewStrip : public QWidget {
     Q_OBJECT
 public:
     explicit PreviewStrip(QWidget *parent = nullptr);
-    void setItems(const QVector<PreviewItem> &items, const QString &caption);
+    // `classNames`: the data's classes, for the overlay legend (none: no legend).
+    void setItems(const QVector<PreviewItem> &items, const QString &caption, const QStringList &classNames = {});
     int itemCount() const { return m_items.size(); }
     QString caption() const;
 

@@ -281,8 +281,10 @@ void TrainingDashboard::onEpoch(const unetlab::EpochReport &epoch) {
 }
 
 void TrainingDashboard::onPreview(const QVector<PreviewItem> &items, int epoch) {
-    m_preview->setItems(items, epoch > 0 ? tr("<b>Validation preview</b> after epoch %1").arg(epoch)
-                                         : tr("<b>Validation preview</b> before training"));
+    m_preview->setItems(items,
+                        epoch > 0 ? tr("<b>Validation preview</b> after epoch %1").arg(epoch)
+                                  : tr("<b>Validation preview</b> before training"),
+                        m_info.classNames);
 }
 
 void TrainingDashboard::onRunFinished(const RunSummary &summary) {

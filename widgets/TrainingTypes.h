@@ -70,5 +70,9 @@ Q_DECLARE_METATYPE(RunSummary)
 Q_DECLARE_METATYPE(unetlab::BatchReport)
 Q_DECLARE_METATYPE(unetlab::EpochReport)
 
+// "■ cytoplasm ■ nucleus" as HTML, each square in the class's overlay colour (class 0, the
+// background, is not tinted and not listed): the legend of every mask overlay.
+QString classLegendHtml(const QStringList &classNames);
+
 // Registers the types above for queued connections; call once before connecting.
 void registerTrainingTypes();

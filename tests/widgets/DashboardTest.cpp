@@ -236,3 +236,13 @@ TEST(Dashboard, ChartsExportAsPngAndSvg) {
     ASSERT_TRUE(svg.open(QIODevice::ReadOnly));
     EXPECT_TRUE(svg.readAll().contains("<svg"));
 }
+
+// Every mask overlay's legend names the data's own classes in their overlay colours.
+TEST(ClassLegend, NamesTheDatasClassesInTheirColours) {
+    const QString legend = classLegendHtml({QStringLiteral("background"), QStringLiteral("cell"),
+                                            QStringLiteral("membrane <edge>")});
+    EXPECT_FALSE(legend.contains(QStringLiteral("background")));  // class 0 is not tinted
+    EXPECT_TRUE(legend.contains(QStringLiteral("#43b047'>■</span> cell"))) << legend.toStdString();
+    EXPECT_TRUE(legend.contains(QStringLiteral("#e91e63'>■</span> membrane &lt;edge&gt;"))) << legend.toStdString();
+    EXPECT_TRUE(classLegendHtml({QStringLiteral("background")}).isEmpty());
+}

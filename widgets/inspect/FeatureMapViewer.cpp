@@ -19,6 +19,7 @@
 #include <algorithm>
 
 #include "InspectImages.h"
+#include "TrainingTypes.h"
 #include "InspectStyle.h"
 #include "MapDetail.h"
 #include "TileGrid.h"
@@ -233,7 +234,7 @@ void FeatureMapViewer::showResult(const unetlab::ImageInspection &result, const 
         for (std::size_t c = 1; c < result.scores.dice.size() && static_cast<int>(c) < m_classes.size(); ++c)
             info += tr("<br>%1 %2").arg(m_classes[static_cast<int>(c)], inspectstyle::fixed(result.scores.dice[c], 3));
     }
-    info += tr("<br><span style='color:#43b047'>■</span> cytoplasm <span style='color:#e91e63'>■</span> nucleus");
+    if (m_classes.size() > 1) info += QStringLiteral("<br>") + classLegendHtml(m_classes);  // this data's classes
     if (!result.note.empty()) info += tr("<br><i>%1</i>").arg(QString::fromStdString(result.note));
     m_imageInfo->setText(info);
 

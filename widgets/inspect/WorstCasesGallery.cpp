@@ -14,6 +14,7 @@
 
 #include "InspectImages.h"
 #include "InspectStyle.h"
+#include "TrainingTypes.h"
 #include "inspect/Analysis.h"
 
 namespace {
@@ -203,13 +204,14 @@ void WorstCasesGallery::showReview(const unetlab::SplitReview &review) {
         m_cards.push_back(card);
     }
     m_summary->setText(tr("The %1 images with the lowest %2 in the %3 (%4 images, mean Dice %5) · overlays: "
-                          "cytoplasm green, nucleus magenta · click a case to open it in Feature maps · %6 s")
+                          "%7 · click a case to open it in Feature maps · %6 s")
                            .arg(review.worst.size())
                            .arg(by)
                            .arg(m_split->currentText())
                            .arg(review.metrics.images)
                            .arg(inspectstyle::fixed(review.metrics.diceMean, 3))
-                           .arg(review.seconds, 0, 'f', 1));
+                           .arg(review.seconds, 0, 'f', 1)
+                           .arg(classLegendHtml(m_classes)));
     if (review.worst.empty()) m_summary->setText(tr("No image of this split has a defined %1.").arg(by));
     setPending(false);
 }
