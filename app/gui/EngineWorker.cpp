@@ -356,7 +356,23 @@ void EngineWorker::startComparison(const CompareRequest &request) {
             c.channelsLast = plan.channelsLast;
             runs.push_back({request.names.value(static_cast<int>(i)).toStdString(), c});
         }
-        m_comparison = std::make_unique<Comparison>(runs, m_data);
+        // Interleaved unless asked for a queue, or the estimated interleaved peak does not fit.
+        Comparison::Mode mode = request.queue ? Comparison::Mode::Queue : Comparison::Mode::Interleaved;
+        std::vector<MemoryEstimate> estimates;
+        const DataSplit split = makeSplit(m_data->size(), request.shared.config.valFraction,
+                                          request.shared.config.testFraction, request.shared.config.seed);
+        for (const auto &run : runs) estimates.push_back(estimateRunMemory(run.config, *m_data, split.train.size()));
+        const std::uint64_t available = availableMemoryBytes();
+        const auto gb = [](std::uint64_t bytes) { return QString::number(static_cast<double>(bytes) / (1u << 30), 'f', 1); };
+        if (mode == Comparison::Mode::Interleaved && available > 0 &&
+            peakBytes(estimates, Comparison::Mode::Interleaved) > available) {
+            mode = Comparison::Mode::Queue;
+            Q_EMIT planProgress(tr("Comparison: one model at a time — interleaving needs about %1 GB, %2 GB are free "
+                                   "(a queue needs about %3 GB)")
+                                    .arg(gb(peakBytes(estimates, Comparison::Mode::Interleaved)), gb(available),
+                                         gb(peakBytes(estimates, Comparison::Mode::Queue))));
+        }
+        m_comparison = std::make_unique<Comparison>(runs, m_data, mode);
         ok = true;
     } catch (const std::exception &e) {
         std::string message = e.what();
@@ -367,6 +383,7 @@ void EngineWorker::startComparison(const CompareRequest &request) {
     m_trainer.reset();  // one job at a time on the engine
     m_compareNames = request.names;
     m_compareSettings = settingsSummary(request.shared.config);
+    if (m_comparison->mode() == Comparison::Mode::Queue) m_compareSettings += tr(", one model at a time");
     m_compareSeconds.assign(request.models.size(), 0.0);
     m_compareEnds.assign(request.models.size(), {QString(), false});
     m_comparePending = QVector<QVector<BatchReport>>(static_cast<int>(request.models.size()));

@@ -78,6 +78,14 @@ std::string describeDevice(const std::string &device) {
     return "CPU, " + std::to_string(t) + (t == 1 ? " thread" : " threads");
 }
 
+std::uint64_t availableMemoryBytes() {
+    std::ifstream in("/proc/meminfo");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("MemAvailable:", 0) == 0) return std::strtoull(line.c_str() + 13, nullptr, 10) * 1024;  // kB
+    return 0;
+}
+
 std::string torchVersion() { return TORCH_VERSION; }
 
 std::string cpuModel() {

@@ -1,6 +1,7 @@
 #pragma once
 // Compute device and thread set-up, and facts about the machine (no LibTorch in this header).
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ std::vector<std::string> cudaDeviceNames();  // empty without CUDA
 std::string resolveDevice(DeviceChoice choice);
 // For people: "CPU, 2 threads" or "CUDA 0: NVIDIA H100 80GB HBM3".
 std::string describeDevice(const std::string &device);
+
+// MemAvailable of /proc/meminfo in bytes (what can be allocated without swapping); 0 if unknown.
+std::uint64_t availableMemoryBytes();
 
 std::string torchVersion();
 std::string cpuModel();

@@ -4,10 +4,12 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "train/Evaluate.h"
+
 namespace unetlab {
 
-Comparison::Comparison(std::vector<Run> runs, std::shared_ptr<const Dataset> data)
-    : m_runs(std::move(runs)), m_data(std::move(data)) {
+Comparison::Comparison(std::vector<Run> runs, std::shared_ptr<const Dataset> data, Mode mode)
+    : m_runs(std::move(runs)), m_data(std::move(data)), m_mode(mode) {
     if (m_runs.size() < 2) throw std::invalid_argument("a comparison needs at least two runs");
     if (!m_data) throw std::invalid_argument("a comparison needs data");
     for (const Run &run : m_runs) {
@@ -28,11 +30,13 @@ bool Comparison::finished() const {
 Comparison::Step Comparison::step() {
     Step s;
     for (int tries = 0; tries < runCount(); ++tries) {
-        const int i = m_next;
-        m_next = (m_next + 1) % runCount();
-        if (!m_trainers[static_cast<std::size_t>(i)]->finished()) {
+        const int i = m_mode == Mode::Queue ? tries : m_next;
+        if (m_mode == Mode::Interleaved) m_next = (m_next + 1) % runCount();
+        Trainer &t = *m_trainers[static_cast<std::size_t>(i)];
+        if (!t.finished()) {
             s.run = i;
-            s.result = m_trainers[static_cast<std::size_t>(i)]->step();
+            s.result = t.step();
+            if (t.finished()) t.releaseTrainingState();
             return s;
         }
     }
@@ -42,7 +46,45 @@ Comparison::Step Comparison::step() {
 }
 
 void Comparison::stop(const std::string &reason) {
-    for (auto &t : m_trainers) t->stop(reason);
+    for (auto &t : m_trainers) {
+        t->stop(reason);
+        t->releaseTrainingState();
+    }
+}
+
+std::string toString(Comparison::Mode mode) { return mode == Comparison::Mode::Queue ? "queue" : "interleaved"; }
+
+MemoryEstimate estimateRunMemory(const TrainConfig &config, const Dataset &data, std::size_t trainImages) {
+    const auto params = static_cast<std::uint64_t>(countParameters(config.model));
+    const std::uint64_t pixels = static_cast<std::uint64_t>(data.width()) * static_cast<std::uint64_t>(data.height());
+    MemoryEstimate m;
+    // Weights (fp32) and the uint8 copy of the training images and masks.
+    m.state = 4 * params + trainImages * pixels * static_cast<std::uint64_t>(data.inChannels() + 1);
+    // Activations: every level of the network keeps about six tensors (convolutions, their
+    // normalisation and activation, the skip copy) for the backward pass, in the encoder and
+    // the decoder; each level has `width` channels at (side / 2^level)^2 pixels.
+    std::uint64_t perPixelChannels = 0;
+    const ModelConfig &mc = config.model;
+    if (mc.arch == Architecture::UNet) {
+        for (int level = 0; level <= mc.levels; ++level)
+            perPixelChannels += static_cast<std::uint64_t>(mc.base) * (1ULL << level) / (1ULL << (2 * level)) * 2;
+    } else {
+        for (const int w : mc.widths) perPixelChannels += static_cast<std::uint64_t>(w);
+    }
+    const std::uint64_t activations =
+        6 * 4 * static_cast<std::uint64_t>(config.batchSize) * pixels * std::max<std::uint64_t>(1, perPixelChannels);
+    m.training = 3 * 4 * params + activations;  // gradients and Adam's two moments, fp32
+    return m;
+}
+
+std::uint64_t peakBytes(const std::vector<MemoryEstimate> &runs, Comparison::Mode mode) {
+    std::uint64_t state = 0, training = 0, largest = 0;
+    for (const MemoryEstimate &r : runs) {
+        state += r.state;
+        training += r.training;
+        largest = std::max(largest, r.training);
+    }
+    return state + (mode == Comparison::Mode::Queue ? largest : training);
 }
 
 std::vector<ImageComparison> compareImages(const SplitMetrics &a, const SplitMetrics &b,

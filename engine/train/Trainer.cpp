@@ -481,6 +481,20 @@ void Trainer::setLearningRate(double lr) {
     d->baseLr = lr;
 }
 
+void Trainer::releaseTrainingState() {
+    if (!d->done) return;
+    for (auto &p : d->model->parameters(true)) p.mutable_grad() = torch::Tensor();
+    d->optimizer = makeOptimizer(d->config, d->model->parameters(true));  // fresh: no moments held
+    d->trainImages = torch::Tensor();
+    d->trainMasks = torch::Tensor();
+    d->trainSamples.clear();
+    d->trainSamples.shrink_to_fit();
+    d->prefetched = {};
+    d->prefetchedFor = -1;
+    d->goodState.clear();
+    d->bestState.clear();
+}
+
 double Trainer::learningRate() const { return d->baseLr; }
 const TrainConfig &Trainer::config() const { return d->config; }
 const Dataset &Trainer::dataset() const { return *d->data; }

@@ -33,6 +33,10 @@ public:
     bool finished() const;
     // Ends the run at once: the best weights so far are kept, finished() becomes true.
     void stop(const std::string &reason = "stopped by the user");
+    // Once finished: frees what only training needs (gradients, the optimiser's state, the
+    // copy of the training images), keeping the model, its history and its data. Does nothing
+    // while the run is going.
+    void releaseTrainingState();
 
     // Changes the base learning rate from the next batch on (schedules scale it).
     void setLearningRate(double lr);

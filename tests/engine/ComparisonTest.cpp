@@ -59,6 +59,50 @@ TEST(Comparison, InterleavedRunsMatchRunsTrainedAlone) {
     EXPECT_NE(c.trainer(0).parameterCount(), c.trainer(1).parameterCount());
 }
 
+TEST(Comparison, QueuedRunsGoOneAfterTheOtherWithTheSameFigures) {
+    const auto d = data();
+    const TrainConfig a = config("small-unet", 0.2), b = config("small-unet-noskip", 0.2);
+    Comparison c({{"skip", a}, {"noskip", b}}, d, Comparison::Mode::Queue);
+    EXPECT_EQ(c.mode(), Comparison::Mode::Queue);
+    std::vector<int> order;
+    while (!c.finished()) {
+        const auto s = c.step();
+        ASSERT_GE(s.run, 0);
+        if (order.empty() || order.back() != s.run) order.push_back(s.run);
+    }
+    EXPECT_EQ(order, (std::vector<int>{0, 1}));  // all of run 0, then all of run 1
+    Trainer aloneA(a, d), aloneB(b, d);
+    runAlone(aloneA);
+    runAlone(aloneB);
+    for (int e = 0; e < 2; ++e) {
+        EXPECT_DOUBLE_EQ(c.trainer(0).history()[e].valDiceMean, aloneA.history()[e].valDiceMean) << e;
+        EXPECT_DOUBLE_EQ(c.trainer(1).history()[e].valDiceMean, aloneB.history()[e].valDiceMean) << e;
+    }
+    // A finished run released its training state but still evaluates and predicts.
+    const SplitMetrics m = c.trainer(0).evaluate(c.trainer(0).split().test);
+    EXPECT_DOUBLE_EQ(m.diceMean, aloneA.evaluate(aloneA.split().test).diceMean);
+    EXPECT_EQ(c.trainer(0).predict({d->get(0)}).size(), 1u);
+}
+
+TEST(Comparison, TheMemoryEstimateFavoursAQueueForBigModels) {
+    const auto d = data();
+    TrainConfig big = config("unet", 0);
+    big.model.base = 64;  // the classic U-Net: 31 M parameters
+    big.model.inChannels = 3;
+    big.model.numClasses = 3;
+    TrainConfig small = config("minimal", 0);
+    small.model.inChannels = 3;
+    small.model.numClasses = 3;
+    const MemoryEstimate b = estimateRunMemory(big, *d, 16), s = estimateRunMemory(small, *d, 16);
+    // Weights: 4 bytes per parameter; training: gradients and two Adam moments on top.
+    EXPECT_GE(b.state, 4u * 31'000'000u);
+    EXPECT_GE(b.training, 12u * 31'000'000u);
+    EXPECT_LT(10 * s.training, b.training);
+    const std::vector<MemoryEstimate> two{b, b};
+    EXPECT_EQ(peakBytes(two, Comparison::Mode::Interleaved), 2 * b.state + 2 * b.training);
+    EXPECT_EQ(peakBytes(two, Comparison::Mode::Queue), 2 * b.state + b.training);
+}
+
 TEST(Comparison, StopEndsEveryRunAndOneRunIsNotAComparison) {
     const auto d = data();
     Comparison c({{"a", config("minimal", 0)}, {"b", config("minimal", 0)}}, d);

@@ -46,6 +46,15 @@ CompareRequest tinyRequest() {
     return r;
 }
 
+// The area and the engine thread, wired as the main window wires them.
+void wire(CompareArea &area, EngineWorker *w) {
+    QObject::connect(&area, &CompareArea::startRequested, w, &EngineWorker::startComparison);
+    QObject::connect(w, &EngineWorker::comparisonStarted, &area, &CompareArea::onStarted);
+    QObject::connect(w, &EngineWorker::comparisonBatches, &area, &CompareArea::onBatches);
+    QObject::connect(w, &EngineWorker::comparisonEpoch, &area, &CompareArea::onEpoch);
+    QObject::connect(w, &EngineWorker::comparisonFinished, &area, &CompareArea::onFinished);
+}
+
 }  // namespace
 
 TEST(CompareSetup, DefaultsToSkipVersusNoSkipWithExactParameterCounts) {
@@ -68,11 +77,7 @@ TEST(CompareEngine, TrainsRunsSideBySideAndReportsBoth) {
     EngineWorker *w = engine.worker();
     CompareArea area;
     area.resize(1600, 950);
-    QObject::connect(&area, &CompareArea::startRequested, w, &EngineWorker::startComparison);
-    QObject::connect(w, &EngineWorker::comparisonStarted, &area, &CompareArea::onStarted);
-    QObject::connect(w, &EngineWorker::comparisonBatches, &area, &CompareArea::onBatches);
-    QObject::connect(w, &EngineWorker::comparisonEpoch, &area, &CompareArea::onEpoch);
-    QObject::connect(w, &EngineWorker::comparisonFinished, &area, &CompareArea::onFinished);
+    wire(area, w);
     QSignalSpy epochs(w, &EngineWorker::comparisonEpoch);
     QSignalSpy finished(w, &EngineWorker::comparisonFinished);
     const CompareRequest request = tinyRequest();
@@ -107,6 +112,36 @@ TEST(CompareEngine, TrainsRunsSideBySideAndReportsBoth) {
     EXPECT_DOUBLE_EQ(area.leaderboard()->rows()[0].valDiceMean, result.runs[0].valDiceMean);
     EXPECT_DOUBLE_EQ(area.leaderboard()->rows()[0].boundaryF1, result.runs[0].valBoundaryF1);
     EXPECT_TRUE(area.leaderboard()->csv().contains(QStringLiteral("small-unet-noskip")));
+    engine.shutdown();
+}
+
+// "One model at a time": the same figures, run 0's epochs first, and the leaderboard says so.
+TEST(CompareEngine, AQueueTrainsOneModelAfterTheOther) {
+    QTemporaryDir dir;
+    EngineThread engine(dir.path());
+    engine.start();
+    EngineWorker *w = engine.worker();
+    CompareArea area;
+    wire(area, w);
+    QSignalSpy epochs(w, &EngineWorker::comparisonEpoch);
+    QSignalSpy started(w, &EngineWorker::comparisonStarted);
+    QSignalSpy finished(w, &EngineWorker::comparisonFinished);
+    CompareRequest request = tinyRequest();
+    request.queue = true;
+    Q_EMIT area.startRequested(request);
+    ASSERT_TRUE(waitFor(finished, 1, 120000));
+    QTest::qWait(50);
+    ASSERT_EQ(epochs.count(), 4);
+    const QVector<int> runs{epochs.at(0).at(0).toInt(), epochs.at(1).at(0).toInt(), epochs.at(2).at(0).toInt(),
+                            epochs.at(3).at(0).toInt()};
+    EXPECT_EQ(runs, (QVector<int>{0, 0, 1, 1}));
+    const auto infos = started.at(0).at(0).value<QVector<RunInfo>>();
+    ASSERT_EQ(infos.size(), 2);
+    EXPECT_TRUE(infos[0].settings.contains(QStringLiteral("one model at a time"))) << infos[0].settings.toStdString();
+    const auto result = finished.at(0).at(0).value<CompareResult>();
+    ASSERT_EQ(result.runs.size(), 2);
+    EXPECT_EQ(result.runs[1].epochsRun, 2);
+    EXPECT_EQ(area.state(), CompareArea::State::Finished);
     engine.shutdown();
 }
 

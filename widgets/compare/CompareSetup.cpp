@@ -32,6 +32,12 @@ CompareSetup::CompareSetup(QWidget *parent) : QWidget(parent) {
     buttons->addWidget(m_add);
     buttons->addWidget(m_remove);
     v->addLayout(buttons);
+    m_queue = new QCheckBox(tr("One model at a time (less memory)"));
+    m_queue->setToolTip(tr("Train each model to its end, then the next, instead of one batch of each in turn: "
+                           "only one model's gradients and optimiser state are held at a time. The curves then "
+                           "grow one after the other. The engine also does this by itself when interleaving "
+                           "would not fit in the memory available."));
+    v->addWidget(m_queue);
     layout->addWidget(models);
 
     auto *sharedLabel = new QLabel(tr("<b>Shared by every model</b>: data, split, seed, epochs, loss and optimiser."));
@@ -134,6 +140,7 @@ void CompareSetup::refresh() {
 CompareRequest CompareSetup::request() const {
     CompareRequest r;
     r.shared = m_shared->request();
+    r.queue = m_queue->isChecked();
     for (const Row &row : m_rows) {
         const ModelConfig c = configOf(row);
         QString name = row.preset->currentText();
@@ -148,6 +155,7 @@ CompareRequest CompareSetup::request() const {
 
 void CompareSetup::setLocked(bool locked) {
     for (const Row &row : m_rows) row.box->setEnabled(!locked);
+    m_queue->setEnabled(!locked);
     m_add->setEnabled(!locked && m_rows.size() < kMaxModels);
     m_remove->setEnabled(!locked && m_rows.size() > kMinModels);
     m_shared->setLocked(locked);

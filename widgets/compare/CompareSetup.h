@@ -23,6 +23,7 @@ public:
     // Replaces the models, e.g. {"small-unet", "small-unet-noskip"} (2 to 4 presets).
     void setModels(const QStringList &presets);
     TrainingSettings *shared() const { return m_shared; }
+    QCheckBox *queueBox() const { return m_queue; }
     void setLocked(bool locked);
 
 Q_SIGNALS:
@@ -43,5 +44,6 @@ private:
     QVector<Row> m_rows;
     QVBoxLayout *m_rowsLayout = nullptr;
     QPushButton *m_add = nullptr, *m_remove = nullptr;
+    QCheckBox *m_queue = nullptr;
     TrainingSettings *m_shared = nullptr;
 };

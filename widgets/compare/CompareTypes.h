@@ -17,6 +17,10 @@ struct CompareRequest {
     RunRequest shared;
     QStringList names;                         // e.g. {"small-unet", "small-unet-noskip"}
     std::vector<unetlab::ModelConfig> models;  // one per name
+    // One model after the other instead of interleaved batches (less memory at once). The
+    // engine also queues on its own when its estimate of the interleaved peak does not fit
+    // in the memory available.
+    bool queue = false;
 };
 
 // One test image seen by every run: the pictures and the raw masks (for the zoom).
