@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <stdexcept>
 
 #ifdef __linux__
@@ -15,6 +14,7 @@
 #include <unistd.h>
 #endif
 
+#include "InspectImages.h"
 #include "SampleGallery.h"
 #include "core/AtomicFile.h"
 #include "core/Device.h"
@@ -916,15 +916,8 @@ void EngineWorker::inspectLargeImage(const LargeImageRequest &request) {
         r.imagePath = request.imagePath;
         r.width = p.width;
         r.height = p.height;
-        const auto toImage = [](const RgbImage &rgb) {
-            QImage out(rgb.width, rgb.height, QImage::Format_RGB888);
-            for (int y = 0; y < rgb.height; ++y)
-                std::memcpy(out.scanLine(y), rgb.pixels.data() + static_cast<std::size_t>(y) * rgb.width * 3,
-                            static_cast<std::size_t>(rgb.width) * 3);
-            return out;
-        };
-        r.image = toImage(sampleRgb(image));
-        r.overlay = toImage(maskOverlay(image, p.mask.data()));
+        r.image = inspect::toQImage(sampleRgb(image));
+        r.overlay = inspect::toQImage(maskOverlay(image, p.mask.data()));
         r.mask = QByteArray(reinterpret_cast<const char *>(p.mask.data()), static_cast<qsizetype>(p.mask.size()));
         r.tileWidth = p.tileWidth;
         r.tileHeight = p.tileHeight;
