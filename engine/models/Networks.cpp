@@ -203,4 +203,10 @@ std::int64_t countParameters(const nn::Module &module, bool trainableOnly) {
     return total;
 }
 
+void useChannelsLast(torch::nn::Module &module) {
+    torch::NoGradGuard noGrad;
+    for (auto &p : module.parameters(true))
+        if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
 }  // namespace unetlab

@@ -44,6 +44,9 @@ std::shared_ptr<SegmentationModel> buildModel(const ModelConfig &config);
 
 std::int64_t countParameters(const torch::nn::Module &module, bool trainableOnly = true);
 
+// Stores every 4-D weight channels-last (NHWC), as oneDNN and tensor cores prefer.
+void useChannelsLast(torch::nn::Module &module);
+
 // Eval mode for a scope (BatchNorm on its running statistics, no dropout); the model's
 // previous mode comes back however the scope ends, so looking at the model being trained
 // does not disturb its training.

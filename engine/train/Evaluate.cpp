@@ -36,10 +36,7 @@ std::shared_ptr<SegmentationModel> benchModel(const std::string &preset, torch::
     torch::manual_seed(1);
     auto model = buildModel(presetConfig(preset));
     model->to(device);
-    if (!channelsLast) return model;
-    torch::NoGradGuard noGrad;
-    for (auto &p : model->parameters(true))
-        if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
+    if (channelsLast) useChannelsLast(*model);
     return model;
 }
 

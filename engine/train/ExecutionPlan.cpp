@@ -63,11 +63,7 @@ Bench makeBench(const ModelConfig &config, bool channelsLast, int width, int hei
     Bench b;
     b.model = buildModel(config);
     b.model->to(device);
-    if (channelsLast) {
-        torch::NoGradGuard noGrad;
-        for (auto &p : b.model->parameters(true))
-            if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
-    }
+    if (channelsLast) useChannelsLast(*b.model);
     b.model->train();
     b.optimizer = std::make_unique<torch::optim::Adam>(b.model->parameters(true), torch::optim::AdamOptions(1e-3));
     b.x = torch::rand({batch, config.inChannels, height, width}).to(device);

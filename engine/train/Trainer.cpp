@@ -223,11 +223,7 @@ Trainer::Trainer(TrainConfig config, std::shared_ptr<const Dataset> data) : d(st
     // it, so runs stepped in turn (Compare) give the same results as runs trained alone.
     d->randomState = at::detail::getDefaultCPUGenerator().get_state();
     d->model->to(d->device);
-    if (config.channelsLast) {
-        torch::NoGradGuard noGrad;
-        for (auto &p : d->model->parameters(true))
-            if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));
-    }
+    if (config.channelsLast) useChannelsLast(*d->model);
     d->model->train();
     d->optimizer = makeOptimizer(config, d->model->parameters(true));
 
