@@ -12,6 +12,8 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
+
+#include <functional>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QToolBar>
@@ -19,6 +21,8 @@
 #include "CompareArea.h"
 #include "CompareTables.h"
 #include "InspectArea.h"
+#include "core/Device.h"
+#include "data/ImageDecode.h"
 #include "LearnArea.h"
 #include "ReceptiveFieldPanel.h"
 #include "TrainingDashboard.h"
@@ -241,6 +245,8 @@ void MainWindow::buildMenus() {
     full->setShortcut(QKeySequence::FullScreen);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    QAction *keys = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
+    keys->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("&About UNet Lab"), this, &MainWindow::about);
 
     QToolBar *toolbar = addToolBar(tr("Main"));
@@ -276,11 +282,67 @@ void MainWindow::saveScreenshot() {
 void MainWindow::about() {
     QMessageBox::about(this, tr("About UNet Lab"),
                        tr("<h3>UNet Lab %1</h3><p>Learn how convolutional networks and U-Net segment images, "
-                          "by touching every piece.</p><p>Qt %2 · %3</p>")
-                           .arg(QStringLiteral(UNETLAB_VERSION), QString::fromLatin1(qVersion()), m_deviceLabel->text()));
+                          "by touching every piece.</p>"
+                          "<table><tr><td>Qt</td><td>%2</td></tr><tr><td>LibTorch</td><td>%3</td></tr>"
+                          "<tr><td>OpenCV</td><td>%4</td></tr><tr><td>Device</td><td>%5</td></tr></table>"
+                          "<p>Sample data: 2018 Data Science Bowl nuclei (CC0).</p>")
+                           .arg(QStringLiteral(UNETLAB_VERSION), QString::fromLatin1(qVersion()),
+                                QString::fromStdString(torchVersion()), QString::fromStdString(opencvVersion()),
+                                m_deviceLabel->text().section(QStringLiteral(": "), 1).toHtmlEscaped()));
+}
+
+QString MainWindow::shortcutsText() const {
+    // Every menu action that has a shortcut, read from the menus themselves.
+    QString rows;
+    for (QAction *menu : menuBar()->actions()) {
+        if (!menu->menu()) continue;
+        std::function<void(QMenu *, const QString &)> walk = [&](QMenu *m, const QString &path) {
+            for (QAction *a : m->actions()) {
+                if (a->menu()) {
+                    walk(a->menu(), path + a->text().remove(QLatin1Char('&')) + QStringLiteral(" › "));
+                    continue;
+                }
+                if (a->shortcut().isEmpty()) continue;
+                rows += QStringLiteral("<tr><td><b>%1</b></td><td>%2%3</td></tr>")
+                            .arg(a->shortcut().toString(QKeySequence::NativeText).toHtmlEscaped(), path.toHtmlEscaped(),
+                                 a->text().remove(QLatin1Char('&')).toHtmlEscaped());
+            }
+        };
+        walk(menu->menu(), menu->text().remove(QLatin1Char('&')) + QStringLiteral(" › "));
+    }
+    return QStringLiteral("<table cellspacing='6'>%1</table>").arg(rows);
+}
+
+void MainWindow::showShortcuts() {
+    QMessageBox box(QMessageBox::NoIcon, tr("Keyboard Shortcuts"), shortcutsText(), QMessageBox::Close, this);
+    box.setTextFormat(Qt::RichText);
+    box.exec();
+}
+
+bool MainWindow::runGoing() const {
+    const auto d = m_dashboard->state();
+    const auto c = m_compare->state();
+    return d == TrainingDashboard::State::Running || d == TrainingDashboard::State::Paused ||
+           d == TrainingDashboard::State::Preparing || c == CompareArea::State::Running ||
+           c == CompareArea::State::Paused || c == CompareArea::State::Preparing;
 }
 
 void MainWindow::closeEvent(QCloseEvent *event) {
+    // Closing mid-run asks first: an instructor's click must not end a 20-minute run.
+    if (runGoing()) {
+        const QMessageBox::StandardButton answer =
+            m_closeAnswer ? m_closeAnswer()
+                          : QMessageBox::question(
+                                this, tr("Training is running"),
+                                tr("A run is still training. Stop it and quit? The finished epochs are saved "
+                                   "(last.ckpt, best.ckpt and metrics.csv in the run's autosave folder)."),
+                                QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+        if (answer != QMessageBox::Yes) {
+            event->ignore();
+            statusBar()->showMessage(tr("Still training: the window stays open."), 5000);
+            return;
+        }
+    }
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());

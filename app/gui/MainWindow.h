@@ -1,10 +1,14 @@
 #pragma once
-// The main window: one tab per working area (Data, Train; Learn, Inspect and Compare come
-// with their issues), menus with standard shortcuts, a toolbar, and a status bar with the
-// device, the model and the dataset. Owns the engine thread.
+// The main window: one tab per working area (Learn, Data, Train, Inspect, Compare), menus
+// with standard shortcuts (listed by Help › Keyboard Shortcuts), a toolbar, and a status bar
+// with the device and execution plan, the model and the dataset. Owns the engine thread;
+// closing it while a run is going asks first.
 
 #include <QMainWindow>
+#include <QMessageBox>
 #include <QString>
+
+#include <functional>
 
 class QLabel;
 class QTabWidget;
@@ -36,6 +40,12 @@ public:
     // Shows an area by name ("learn", "data", "train", "compare"); false when there is none.
     bool showArea(const QString &name);
     QStringList areaNames() const;
+    // A run or a comparison is going (preparing, running or paused).
+    bool runGoing() const;
+    // Every menu shortcut as an HTML table (Help › Keyboard Shortcuts).
+    QString shortcutsText() const;
+    // Answers the "stop training and quit?" question instead of a dialog (tests).
+    void setCloseAnswer(std::function<QMessageBox::StandardButton()> answer) { m_closeAnswer = std::move(answer); }
 
 private:
     void buildMenus();
@@ -43,6 +53,7 @@ private:
     void openCheckpoint();
     void saveScreenshot();
     void about();
+    void showShortcuts();
     void closeEvent(QCloseEvent *event) override;
 
     QTabWidget *m_tabs = nullptr;
@@ -55,6 +66,7 @@ private:
     QLabel *m_deviceLabel = nullptr;
     QLabel *m_modelLabel = nullptr;
     QLabel *m_dataLabel = nullptr;
+    std::function<QMessageBox::StandardButton()> m_closeAnswer;
 };
 
 }  // namespace unetlab::gui

@@ -347,4 +347,6 @@ std::vector<DecodedMask> readMaskPages(const std::string &path, bool stack) {
     return out;
 }
 
+std::string opencvVersion() { return CV_VERSION; }
+
 }  // namespace unetlab

@@ -52,6 +52,8 @@ struct DecodedMask {
 // Probes, then decodes. `stack`: every page of a (TIFF) stack; otherwise the first page.
 // Throws std::runtime_error with a one-line reason.
 std::vector<DecodedImage> readImagePages(const std::string &path, bool stack);
+// The version of OpenCV the codecs come from, e.g. "4.6.0" (for About boxes and `info`).
+std::string opencvVersion();
 std::vector<DecodedMask> readMaskPages(const std::string &path, bool stack);
 
 }  // namespace unetlab

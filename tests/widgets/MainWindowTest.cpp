@@ -1,4 +1,6 @@
+#include <QKeySequence>
 #include <QLabel>
+#include <QMessageBox>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -48,14 +50,45 @@ TEST(MainWindow, TrainsFromTheDashboardAndClosesMidRunWithoutHanging) {
     ASSERT_TRUE(finished.wait(60000));
     EXPECT_EQ(d->history()->runCount(), 1);
 
-    // A long run, closed while it trains.
+    // A long run. Closing while it trains asks first: "No" keeps the window and the run.
     d->settings()->setEpochs(500);
     QSignalSpy epochs(d, &TrainingDashboard::epochFinished);
     d->start();
     ASSERT_TRUE(epochs.wait(30000));
+    EXPECT_TRUE(w->runGoing());
+    int asked = 0;
+    w->setCloseAnswer([&asked] {
+        ++asked;
+        return QMessageBox::No;
+    });
+    EXPECT_FALSE(w->close());
+    EXPECT_EQ(asked, 1);
+    EXPECT_TRUE(w->isVisible());
+    EXPECT_EQ(d->state(), TrainingDashboard::State::Running);
+    // "Yes" stops it and closes, promptly.
+    w->setCloseAnswer([] { return QMessageBox::Yes; });
     QElapsedTimer t;
     t.start();
-    w->close();
+    EXPECT_TRUE(w->close());
     delete w;
     EXPECT_LT(t.elapsed(), 10000);
+}
+
+TEST(MainWindow, HelpListsEveryMenuShortcutAndAboutNamesTheVersions) {
+    MainWindow w;
+    EXPECT_FALSE(w.runGoing());
+    const QString keys = w.shortcutsText();
+    for (const char *expected : {"Training › Start", "Training › Stop", "File › Open Checkpoint", "View › Inspect",
+                                 "Help › Keyboard Shortcuts"})
+        EXPECT_TRUE(keys.contains(QString::fromUtf8(expected))) << expected << "\n" << keys.toStdString();
+    EXPECT_TRUE(keys.contains(QKeySequence(QStringLiteral("Ctrl+R")).toString(QKeySequence::NativeText)));
+    // With nothing training, closing does not ask.
+    int asked = 0;
+    w.setCloseAnswer([&asked] {
+        ++asked;
+        return QMessageBox::No;
+    });
+    w.show();
+    EXPECT_TRUE(w.close());
+    EXPECT_EQ(asked, 0);
 }
