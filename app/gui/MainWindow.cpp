@@ -242,7 +242,7 @@ void MainWindow::buildMenus() {
         a->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + i)));
     }
     QAction *full = view->addAction(tr("&Full Screen"), this, [this] { isFullScreen() ? showNormal() : showFullScreen(); });
-    full->setShortcut(QKeySequence::FullScreen);
+    full->setShortcut(QKeySequence(Qt::Key_F11));  // QKeySequence::FullScreen is empty on some desktops
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *keys = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);

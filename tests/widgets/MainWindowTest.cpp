@@ -78,7 +78,7 @@ TEST(MainWindow, HelpListsEveryMenuShortcutAndAboutNamesTheVersions) {
     MainWindow w;
     EXPECT_FALSE(w.runGoing());
     const QString keys = w.shortcutsText();
-    for (const char *expected : {"Training › Start", "Training › Stop", "File › Open Checkpoint", "View › Inspect",
+    for (const char *expected : {"Training › Start", "Training › Stop", "File › Open Checkpoint", "View › Inspect", "View › Full Screen",
                                  "Help › Keyboard Shortcuts"})
         EXPECT_TRUE(keys.contains(QString::fromUtf8(expected))) << expected << "\n" << keys.toStdString();
     EXPECT_TRUE(keys.contains(QKeySequence(QStringLiteral("Ctrl+R")).toString(QKeySequence::NativeText)));
