@@ -287,6 +287,8 @@ void TrainingDashboard::onPreview(const QVector<PreviewItem> &items, int epoch) 
                         m_info.classNames);
 }
 
+void TrainingDashboard::setDataClasses(const QStringList &classNames) { m_info.classNames = classNames; }
+
 void TrainingDashboard::onRunFinished(const RunSummary &summary) {
     m_history->addRun(summary);
     m_info = summary.info;

@@ -56,6 +56,9 @@ public Q_SLOTS:
     void onValidationProgress(int done, int total);
     void onEpoch(const unetlab::EpochReport &epoch);
     void onPreview(const QVector<PreviewItem> &items, int epoch);
+    // The classes of the data the engine now holds (a run's, or an opened checkpoint's): the
+    // validation preview's legend names them.
+    void setDataClasses(const QStringList &classNames);
     void onRunFinished(const RunSummary &summary);
     void onPaused(bool paused);
     void onError(const QString &message);

@@ -141,6 +141,8 @@ void MainWindow::connectEngine() {
     connect(w, &EngineWorker::largeImageReady, in, &InspectArea::showLargeImage);
     connect(w, &EngineWorker::inspectError, in, &InspectArea::showError);
     connect(w, &EngineWorker::inspectDataset, in, &InspectArea::setDataset);
+    connect(w, &EngineWorker::inspectDataset, m_dashboard,
+            [this](const QString &, int, const QStringList &classes) { m_dashboard->setDataClasses(classes); });
     connect(w, &EngineWorker::checkpointOpened, in, &InspectArea::setCheckpointModel);
     // A checkpoint that cannot be opened from the Inspect area is reported there too.
     connect(w, &EngineWorker::errorOccurred, in, [this](const QString &message) {

@@ -4,6 +4,7 @@
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QSpinBox>
 #include <QComboBox>
@@ -14,7 +15,13 @@
 #include "TrainingDashboard.h"
 #include "TrainingSettings.h"
 #include "gui/DatasetPage.h"
+#include "PreviewStrip.h"
+#include "data/DataSpec.h"
+#include "gui/EngineThread.h"
+#include "gui/EngineWorker.h"
 #include "gui/MainWindow.h"
+#include "interop/StateDict.h"
+#include "models/Networks.h"
 
 using unetlab::gui::MainWindow;
 
@@ -91,4 +98,25 @@ TEST(MainWindow, HelpListsEveryMenuShortcutAndAboutNamesTheVersions) {
     w.show();
     EXPECT_TRUE(w.close());
     EXPECT_EQ(asked, 0);
+}
+
+// A PyTorch state dict of a two-class model opens with the nuclei sample chosen in the
+// settings, and the validation preview's legend names that data's class, not the synthetic ones.
+TEST(MainWindow, AnOpenedStateDictPreviewNamesItsDatasClasses) {
+    QTemporaryDir dir;
+    unetlab::ModelConfig config = unetlab::presetConfig("minimal");
+    config.inChannels = 3;
+    config.numClasses = 2;
+    const QString path = dir.filePath(QStringLiteral("nuclei.pt"));
+    unetlab::saveStateDict(*unetlab::buildModel(config), path.toStdString());
+    MainWindow w;
+    w.dashboard()->settings()->setDataSpec(unetlab::parseDataSpec("sample:nuclei;size=64"));
+    QSignalSpy opened(w.engine()->worker(), &unetlab::gui::EngineWorker::checkpointOpened);
+    w.openCheckpointFile(path);
+    ASSERT_TRUE(opened.wait(60000));
+    for (int i = 0; i < 100 && !w.dashboard()->preview()->caption().contains(QStringLiteral("nucleus")); ++i)
+        QTest::qWait(50);
+    const QString caption = w.dashboard()->preview()->caption();
+    EXPECT_TRUE(caption.contains(QStringLiteral("nucleus"))) << caption.toStdString();
+    EXPECT_FALSE(caption.contains(QStringLiteral("cytoplasm"))) << caption.toStdString();
 }
