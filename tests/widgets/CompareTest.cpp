@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 
+#include "WaitFor.h"
+
 #include "CompareArea.h"
 #include "CompareCharts.h"
 #include "ComparePredictions.h"
@@ -20,13 +22,6 @@ using unetlab::gui::EngineThread;
 using unetlab::gui::EngineWorker;
 
 namespace {
-
-bool waitFor(QSignalSpy &spy, int n, int ms) {
-    QElapsedTimer t;
-    t.start();
-    while (spy.count() < n && t.elapsed() < ms) QTest::qWait(20);
-    return spy.count() >= n;
-}
 
 CompareRequest tinyRequest() {
     CompareRequest r;

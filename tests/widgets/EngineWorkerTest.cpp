@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "WaitFor.h"
+
 #include "gui/EngineThread.h"
 #include "gui/EngineWorker.h"
 
@@ -28,14 +30,6 @@ RunRequest smallRun(int epochs = 2) {
     r.data.count = 24;
     r.data.size = 64;
     return r;
-}
-
-// Waits until `spy` has seen at least `n` signals (they may already have arrived).
-bool waitFor(QSignalSpy &spy, int n, int ms) {
-    QElapsedTimer t;
-    t.start();
-    while (spy.count() < n && t.elapsed() < ms) QTest::qWait(20);
-    return spy.count() >= n;
 }
 
 void send(EngineWorker *w, void (EngineWorker::*slot)()) { QMetaObject::invokeMethod(w, slot, Qt::QueuedConnection); }

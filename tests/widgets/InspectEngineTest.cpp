@@ -12,6 +12,8 @@
 
 #include <gtest/gtest.h>
 
+#include "WaitFor.h"
+
 #include "ChannelRankingPanel.h"
 #include "FeatureMapViewer.h"
 #include "InspectArea.h"
@@ -31,13 +33,6 @@ using unetlab::gui::EngineWorker;
 using unetlab::gui::MainWindow;
 
 namespace {
-
-bool waitFor(QSignalSpy &spy, int n, int ms) {
-    QElapsedTimer t;
-    t.start();
-    while (spy.count() < n && t.elapsed() < ms) QTest::qWait(20);
-    return spy.count() >= n;
-}
 
 // A quick MinimalCNN run through the real knobs: 24 images of 64 x 64.
 void smallRun(TrainingDashboard *d, int epochs) {
