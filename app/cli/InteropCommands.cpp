@@ -18,6 +18,7 @@
 #include "core/Device.h"
 #include "data/ImageDecode.h"
 #include "inspect/Render.h"
+#include "inspect/ImageFile.h"
 #include "interop/MaskFile.h"
 #include "interop/StateDict.h"
 #include "train/Checkpoint.h"
@@ -163,35 +164,6 @@ std::vector<std::string> classNamesOf(const LoadedCheckpoint &ckpt) {
     return names;
 }
 
-// The image file as the network takes it, read exactly as training data are (deeper than 8
-// bits stretched per image): grey repeated into RGB, or RGB turned to its luma (as OpenCV's
-// RGB2GRAY weighs it), when the network's input channels ask for it.
-Sample readImageFor(const std::string &path, int channels) {
-    if (channels != 1 && channels != 3)
-        throw std::runtime_error("the network takes " + std::to_string(channels) +
-                                 " input channels; an image file gives 1 (grey) or 3 (RGB)");
-    DecodedImage decoded = readImagePages(path, /*stack=*/false).front();
-    Sample s;
-    s.id = path;
-    s.width = decoded.width;
-    s.height = decoded.height;
-    s.channels = channels;
-    const std::size_t n = s.pixelCount();
-    if (decoded.channels == channels) {
-        s.image = std::move(decoded.pixels);
-    } else if (channels == 3) {
-        s.image.resize(3 * n);
-        for (std::size_t i = 0; i < 3 * n; ++i) s.image[i] = decoded.pixels[i / 3];
-    } else {
-        s.image.resize(n);
-        const std::vector<std::uint8_t> &p = decoded.pixels;
-        for (std::size_t i = 0; i < n; ++i)
-            s.image[i] =
-                static_cast<std::uint8_t>((299 * p[3 * i] + 587 * p[3 * i + 1] + 114 * p[3 * i + 2] + 500) / 1000);
-    }
-    return s;
-}
-
 std::string percent(double fraction) {
     std::ostringstream s;
     s << std::fixed << std::setprecision(1) << 100 * fraction << " %";
@@ -240,7 +212,7 @@ int cmdPredict(const std::vector<std::string> &argv) {
         throw UsageError("--tile must be a multiple of " + std::to_string(factor) +
                          " for this network (its downsampling factor), got " + std::to_string(window.tile));
 
-    const Sample image = readImageFor(*imagePath, ckpt.config.inChannels);
+    const Sample image = readImageForNetwork(*imagePath, ckpt.config.inChannels);
     const auto t0 = std::chrono::steady_clock::now();
     const LargePrediction p = predictLarge(*ckpt.model, image, normalisation, device, window);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -889,18 +889,8 @@ void EngineWorker::inspectLargeImage(const LargeImageRequest &request) {
     inspectGuard([&] {
         const InspectTarget t = inspectTarget(request.model);
         if (request.imagePath.isEmpty()) throw std::invalid_argument("no image was given");
-        Sample image = readImageFile(request.imagePath.toStdString());  // 8-bit RGB
-        const int channels = t.data->inChannels();
-        if (channels == 1 && image.channels == 3) {  // a grey model reads the mean of R, G and B
-            std::vector<std::uint8_t> grey(image.pixelCount());
-            for (std::size_t i = 0; i < grey.size(); ++i)
-                grey[i] = static_cast<std::uint8_t>(
-                    (image.image[3 * i] + image.image[3 * i + 1] + image.image[3 * i + 2] + 1) / 3);
-            image.image = std::move(grey);
-            image.channels = 1;
-        } else if (channels != image.channels) {
-            throw std::invalid_argument("the model reads " + std::to_string(channels) + " channel(s)");
-        }
+        // Read as `unetlab-cli predict` reads it, so both segment the same pixels.
+        const Sample image = readImageForNetwork(request.imagePath.toStdString(), t.data->inChannels());
         SlidingWindowOptions options;
         options.tile = request.tile > 0 ? request.tile : std::min(t.data->width(), t.data->height());
         if (options.tile % t.downsampling)

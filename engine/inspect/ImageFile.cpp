@@ -112,4 +112,30 @@ FittedSample fitToMultiple(const Sample &sample, int factor, FitMode mode) {
     return out;
 }
 
+Sample readImageForNetwork(const std::string &path, int channels) {
+    if (channels != 1 && channels != 3)
+        throw std::runtime_error("the network takes " + std::to_string(channels) +
+                                 " input channels; an image file gives 1 (grey) or 3 (RGB)");
+    DecodedImage decoded = readImagePages(path, /*stack=*/false).front();
+    Sample s;
+    s.id = path;
+    s.width = decoded.width;
+    s.height = decoded.height;
+    s.channels = channels;
+    const std::size_t n = s.pixelCount();
+    if (decoded.channels == channels) {
+        s.image = std::move(decoded.pixels);
+    } else if (channels == 3) {
+        s.image.resize(3 * n);
+        for (std::size_t i = 0; i < 3 * n; ++i) s.image[i] = decoded.pixels[i / 3];
+    } else {
+        s.image.resize(n);
+        const std::vector<std::uint8_t> &p = decoded.pixels;
+        for (std::size_t i = 0; i < n; ++i)
+            s.image[i] =
+                static_cast<std::uint8_t>((299 * p[3 * i] + 587 * p[3 * i + 1] + 114 * p[3 * i + 2] + 500) / 1000);
+    }
+    return s;
+}
+
 }  // namespace unetlab

@@ -14,6 +14,13 @@ namespace unetlab {
 // std::runtime_error with a one-line reason when the file is missing or unreadable.
 Sample readImageFile(const std::string &path);
 
+// The image file as a network with `channels` inputs takes it, read exactly as training data
+// are (deeper than 8 bits stretched per image): grey repeated into RGB, or RGB turned to its
+// luma (as OpenCV's RGB2GRAY weighs it). Used by `unetlab-cli predict` and the Inspect
+// area's large-image view, so both see the same pixels. Throws std::runtime_error for
+// channels other than 1 or 3 and for unreadable files.
+Sample readImageForNetwork(const std::string &path, int channels);
+
 // How an image whose sides are not multiples of a U-Net's downsampling factor is made to fit.
 enum class FitMode {
     Pad,     // centre it on the next multiples, repeating the border pixels (no new structure)
