@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the Debian 12 packages that UNet Lab needs to build, run and test, and to build
-# and check its .deb (dpkg-dev: dpkg-shlibdeps; desktop-file-utils, appstream: validators).
+# and check its .deb (dpkg-dev: dpkg-shlibdeps; desktop-file-utils, appstream: validators),
+# and to run the checkers (clang, libclang-rt-14-dev: libFuzzer and clang's sanitizer runtimes).
 # Idempotent: packages already installed are skipped; nothing is downloaded
 # except from the configured Debian mirrors.
 set -eu
@@ -28,6 +29,8 @@ python3-numpy
 dpkg-dev
 desktop-file-utils
 appstream
+clang
+libclang-rt-14-dev
 "
 
 missing=""

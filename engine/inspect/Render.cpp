@@ -186,10 +186,11 @@ RgbImage errorOverlay(const Sample &s, const std::vector<std::uint8_t> &errors) 
 
 RgbImage kernelRgbTile(const float *w, int in, int kh, int kw) {
     const std::size_t plane = static_cast<std::size_t>(kh) * kw;
-    const auto [lo, hi] = std::minmax_element(w, w + plane * in);
-    const double span = *hi - *lo;
+    const auto range = std::minmax_element(w, w + plane * in);
+    const float lo = *range.first;  // not a structured binding: C++17 lambdas cannot capture those (clang)
+    const double span = *range.second - lo;
     auto unit = [&](float v) {
-        return static_cast<std::uint8_t>(std::lround(span > 0 ? (v - *lo) / span * 255 : 128));
+        return static_cast<std::uint8_t>(std::lround(span > 0 ? (v - lo) / span * 255 : 128));
     };
     RgbImage img{kw, kh, std::vector<std::uint8_t>(plane * 3)};
     for (std::size_t p = 0; p < plane; ++p) {

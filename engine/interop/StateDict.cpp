@@ -176,6 +176,17 @@ LoadedStateDict loadStateDictFromBytes(const std::string &bytes, const std::stri
         }
         out.config = *guess;
         out.guessed = true;
+        // A guess rests on shapes alone, and a tensor with a zero-sized dimension holds no
+        // values: a 3 KB file can describe a U-Net of a billion parameters (enc1 256 wide,
+        // six levels), which would be built, gigabytes of it, before any weight is compared.
+        std::int64_t values = 0;
+        for (const auto &t : saved) values += static_cast<std::int64_t>(t.value.defined() ? t.value.numel() : 0);
+        if (out.config.parameterCount() > values) {
+            const std::string reason = "its shapes describe " + out.config.describe() + " with " +
+                                       std::to_string(out.config.parameterCount()) + " parameters, but it holds only " +
+                                       std::to_string(values) + " values";
+            throw StateDictError(Kind::Mismatch, "'" + path + "': " + reason, reason);
+        }
     }
     out.model = buildModel(out.config);
 

@@ -175,6 +175,16 @@ LoadedCheckpoint loadCheckpoint(const std::string &path, const std::optional<Mod
     if (std::to_string(fnv1a64(bytes.data() + p.payloadOffset, payloadBytes)) != hash)
         throw CheckpointError("'" + path + "' is corrupt (the weights do not match their checksum)");
 
+    // The checksum covers the weights, not the header: a damaged or edited header can describe
+    // a network far larger than the file (levels 6, base 256: 1.2 billion parameters from a
+    // 16 KB file), and building that first would take gigabytes and minutes before the shapes
+    // disagree. A parameter takes at least 2 bytes in the weights; the bound allows 1, which
+    // leaves small lies to the shape check below and caps what gets built at a few times the
+    // file's size.
+    const std::int64_t parameters = out.config.parameterCount();
+    if (static_cast<std::uint64_t>(parameters) > payloadBytes)
+        throw CheckpointError("'" + path + "' is corrupt (its header describes " + std::to_string(parameters) +
+                              " parameters, more than its " + std::to_string(payloadBytes) + " weight bytes hold)");
     out.model = buildModel(out.config);
     torch::serialize::InputArchive archive;
     try {
