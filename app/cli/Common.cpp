@@ -7,6 +7,12 @@
 #include <iostream>
 
 namespace unetlab::cli {
+namespace {
+
+// Skipped files named one per line; more are counted.
+constexpr std::size_t kProblemsListed = 20;
+
+}  // namespace
 
 bool wantsHelp(const std::vector<std::string> &args) {
     for (const auto &a : args)
@@ -61,7 +67,22 @@ std::shared_ptr<const Dataset> openData(const std::string &specText, int size, s
         throw UsageError(e.what());
     }
     if (canonical) *canonical = spec.toString();
-    return openDataset(spec);
+    auto data = openDataset(spec);
+    // Too large for memory: said once, as it makes every epoch read the files again.
+    if (data->streamed())
+        std::cerr << "unetlab-cli: " << data->name() << ": " << data->summary().storage << std::endl;
+    // The valid part is used; every file left out is named on stderr (the Data area lists them too).
+    const std::vector<DataProblem> problems = data->problems();
+    if (!problems.empty()) {
+        std::cerr << "unetlab-cli: warning: " << data->name() << ": " << problems.size()
+                  << " file(s) skipped, " << data->size() << " image(s) used\n";
+        for (std::size_t i = 0; i < problems.size() && i < kProblemsListed; ++i)
+            std::cerr << "unetlab-cli: warning: " << problems[i].file << " " << problems[i].reason << " (skipped)\n";
+        if (problems.size() > kProblemsListed)
+            std::cerr << "unetlab-cli: warning: ... and " << problems.size() - kProblemsListed << " more\n";
+        std::cerr << std::flush;
+    }
+    return data;
 }
 
 nlohmann::json perClass(const std::vector<std::string> &classes, const std::vector<double> &values) {

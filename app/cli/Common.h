@@ -26,7 +26,8 @@ PlanRequest planRequestFrom(const Args &args);
 // stderr unless `quiet`) and writes its precision and memory format into `config`.
 ExecutionPlan applyPlan(const Args &args, TrainConfig &config, int width, int height, bool quiet);
 // Opens a --data spec; a malformed spec is a UsageError. `canonical` gets the spec's
-// canonical text (stored in checkpoints).
+// canonical text (stored in checkpoints). Files the data had to skip are named on stderr,
+// one "unetlab-cli: warning: FILE REASON (skipped)" line each.
 std::shared_ptr<const Dataset> openData(const std::string &specText, int size, std::string *canonical);
 // {"class name": value, ...}, NaN as null.
 nlohmann::json perClass(const std::vector<std::string> &classes, const std::vector<double> &values);

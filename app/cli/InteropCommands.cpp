@@ -17,8 +17,8 @@
 #include "cli/Format.h"
 #include "core/Device.h"
 #include "data/ImageDecode.h"
-#include "inspect/Render.h"
 #include "inspect/ImageFile.h"
+#include "inspect/Render.h"
 #include "interop/MaskFile.h"
 #include "interop/StateDict.h"
 #include "train/Checkpoint.h"
@@ -212,6 +212,7 @@ int cmdPredict(const std::vector<std::string> &argv) {
         throw UsageError("--tile must be a multiple of " + std::to_string(factor) +
                          " for this network (its downsampling factor), got " + std::to_string(window.tile));
 
+    // Its errors name the file ("cannot read image 'a.png': it is empty (0 bytes)").
     const Sample image = readImageForNetwork(*imagePath, ckpt.config.inChannels);
     const auto t0 = std::chrono::steady_clock::now();
     const LargePrediction p = predictLarge(*ckpt.model, image, normalisation, device, window);

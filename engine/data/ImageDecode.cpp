@@ -7,10 +7,17 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <limits>
+#include <mutex>
 #include <set>
 #include <stdexcept>
+#include <utility>
+
+#ifdef __unix__
+#include <unistd.h>
+#endif
 
 namespace unetlab {
 namespace {
@@ -153,10 +160,16 @@ std::vector<ImageHeader> probeTiff(ByteReader &in, bool little, std::size_t maxP
                                  static_cast<std::size_t>(entries * entryBytes + nextBytes));
         if (table.empty()) fail("truncated TIFF (page " + std::to_string(pages.size() + 1) + " is cut short)");
         std::uint64_t width = 0, height = 0;
+        bool widthSeen = false, heightSeen = false;
         for (std::uint64_t e = 0; e < entries; ++e) {
             const std::uint8_t *entry = &table[e * entryBytes];
             const std::uint64_t tag = number(entry, 2), type = number(entry + 2, 2);
             if (tag != 256 && tag != 257) continue;
+            // libtiff keeps the first of duplicated tags: a second width or height here would
+            // let a page pass this check with one size and be decoded with another.
+            if (std::exchange(tag == 256 ? widthSeen : heightSeen, true))
+                fail("malformed TIFF (page " + std::to_string(pages.size() + 1) + " states its " +
+                     (tag == 256 ? "width" : "height") + " twice)");
             const std::uint8_t *value = entry + (big ? 12 : 8);
             // SHORT (3), LONG (4) or LONG8 (16): the value sits in the entry itself.
             const std::uint64_t v = type == 3    ? number(value, 2)
@@ -175,6 +188,138 @@ std::vector<ImageHeader> probeTiff(ByteReader &in, bool little, std::size_t maxP
     if (pages.empty()) fail("malformed TIFF (no pages)");
     return pages;
 }
+
+// BMP: "BM", a 14-byte file header, then an info header whose first field is its own size:
+// 12 bytes (OS/2 1.x: 16-bit width and height) or 40 and more (32-bit, height negative for
+// rows stored top-down).
+ImageHeader probeBmp(ByteReader &in) {
+    const auto b = in.at(0, 26);
+    if (b.empty()) fail("truncated BMP header");
+    const std::uint64_t infoSize = littleEndian(&b[14], 4);
+    std::int64_t w = 0, h = 0;
+    if (infoSize == 12) {
+        w = static_cast<std::int64_t>(littleEndian(&b[18], 2));
+        h = static_cast<std::int64_t>(littleEndian(&b[20], 2));
+    } else if (infoSize >= 40 && infoSize <= 256) {
+        const auto c = in.at(18, 8);
+        if (c.empty()) fail("truncated BMP header");
+        w = static_cast<std::int32_t>(static_cast<std::uint32_t>(littleEndian(&c[0], 4)));
+        h = static_cast<std::int32_t>(static_cast<std::uint32_t>(littleEndian(&c[4], 4)));
+    } else {
+        fail("malformed BMP (an info header of " + std::to_string(infoSize) + " bytes)");
+    }
+    if (w < 0) fail("malformed BMP (negative width " + std::to_string(w) + ")");
+    checkSize("BMP", static_cast<std::uint64_t>(w), static_cast<std::uint64_t>(h < 0 ? -h : h));
+    return {"BMP", static_cast<int>(w), static_cast<int>(h < 0 ? -h : h)};
+}
+
+// PNM (PBM, PGM, PPM): "P1".."P6", then width, height and (but for bitmaps) the largest value
+// as ASCII numbers separated by white space, with "#" comments to the end of a line.
+ImageHeader probePnm(ByteReader &in) {
+    const auto head = in.at(0, static_cast<std::size_t>(std::min<std::uint64_t>(in.size(), 4096)));
+    const char kind = static_cast<char>(head[1]);
+    const bool bitmap = kind == '1' || kind == '4';
+    std::uint64_t fields[3] = {0, 0, 0};
+    std::size_t pos = 2;
+    for (int f = 0; f < (bitmap ? 2 : 3); ++f) {
+        // White space and comments, then digits.
+        for (;;) {
+            if (pos >= head.size()) fail("truncated PNM header");
+            const char c = static_cast<char>(head[pos]);
+            if (c == '#') {
+                while (pos < head.size() && head[pos] != '\n' && head[pos] != '\r') ++pos;
+            } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f') {
+                ++pos;
+            } else {
+                break;
+            }
+        }
+        if (head[pos] < '0' || head[pos] > '9')
+            fail("malformed PNM header (a number expected at byte " + std::to_string(pos) + ")");
+        std::uint64_t v = 0;
+        for (; pos < head.size() && head[pos] >= '0' && head[pos] <= '9'; ++pos)
+            v = std::min<std::uint64_t>(v * 10 + (head[pos] - '0'), std::uint64_t{1} << 40);
+        if (pos >= head.size()) fail("truncated PNM header");
+        fields[f] = v;
+    }
+    if (!bitmap && (fields[2] == 0 || fields[2] > 65535))
+        fail("malformed PNM header (largest value " + std::to_string(fields[2]) + ", 1..65535 expected)");
+    checkSize("PNM", fields[0], fields[1]);
+    return {"PNM", static_cast<int>(fields[0]), static_cast<int>(fields[1])};
+}
+
+// libpng and libjpeg, as OpenCV drives them, print their complaints to stderr ("libpng
+// error: bad adaptive filter value", "Corrupt JPEG data: 147 extraneous bytes ...") and
+// libjpeg then decodes a damaged file anyway. While one decode runs, stderr goes to a
+// temporary file, so the complaint becomes part of the one-line reason rather than stray
+// lines on the user's terminal. The redirection is process-wide: decodes take turns.
+class CodecMessages {
+public:
+    CodecMessages() : m_lock(mutex()) {
+#ifdef __unix__
+        std::fflush(stderr);
+        m_file = std::tmpfile();
+        if (m_file) m_saved = ::dup(STDERR_FILENO);
+        if (m_saved >= 0 && ::dup2(::fileno(m_file), STDERR_FILENO) < 0) {
+            ::close(m_saved);
+            m_saved = -1;
+        }
+#endif
+    }
+    ~CodecMessages() {
+        restore();
+        if (m_file) std::fclose(m_file);
+    }
+    CodecMessages(const CodecMessages &) = delete;
+    CodecMessages &operator=(const CodecMessages &) = delete;
+
+    // Puts stderr back; what libpng and libjpeg printed, as one line ("" when nothing).
+    // OpenCV's own log lines ("[ WARN:...", "imread_(...)") only repeat that a read failed.
+    std::string finish() {
+        restore();
+        std::string text;
+        if (!m_file) return text;
+        std::rewind(m_file);
+        char buffer[512];
+        std::size_t n = 0;
+        while (text.size() < 4096 && (n = std::fread(buffer, 1, sizeof buffer, m_file)) > 0) text.append(buffer, n);
+        std::string joined, line;
+        auto take = [&] {
+            const bool opencv = line.rfind("[ WARN", 0) == 0 || line.rfind("[ERROR", 0) == 0 ||
+                                line.rfind("[ INFO", 0) == 0 || line.rfind("imread", 0) == 0;
+            if (!line.empty() && !opencv) joined += (joined.empty() ? "" : "; ") + line;
+            line.clear();
+        };
+        for (char c : text) {
+            if (c == '\n' || c == '\r')
+                take();
+            else if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f)
+                line += c;
+        }
+        take();
+        return joined.size() > 200 ? joined.substr(0, 200) + "..." : joined;
+    }
+
+private:
+    static std::mutex &mutex() {
+        static std::mutex m;
+        return m;
+    }
+    void restore() {
+#ifdef __unix__
+        if (m_saved >= 0) {
+            std::fflush(stderr);
+            ::dup2(m_saved, STDERR_FILENO);
+            ::close(m_saved);
+            m_saved = -1;
+        }
+#endif
+    }
+
+    std::lock_guard<std::mutex> m_lock;
+    std::FILE *m_file = nullptr;
+    int m_saved = -1;  // the real stderr while redirected
+};
 
 bool looksLikeText(const std::vector<std::uint8_t> &bytes) {
     if (bytes.empty()) return false;
@@ -199,6 +344,7 @@ cv::Mat to8Bit(const cv::Mat &m, bool *rescaled) {
                 hi = std::max(hi, p[x]);
             }
     }
+    if (lo > hi) fail("has no finite pixel value (every pixel is NaN or infinite)");
     cv::Mat out(m.rows, m.cols, CV_8UC(m.channels()));
     cv::Mat outFlat = out.reshape(1);
     const double scale = hi > lo ? 255.0 / (hi - lo) : 0.0;
@@ -299,29 +445,38 @@ DecodedMask toMask(const cv::Mat &m) {
     return m.depth() == CV_8U ? maskCodes<std::uint8_t>(m) : maskCodes<std::uint16_t>(m);
 }
 
-std::vector<cv::Mat> decodePages(const std::string &path, bool stack) {
-    const std::vector<ImageHeader> headers = probeImageFile(path, stack ? kMaxStackPages : 1);
+std::vector<cv::Mat> decodePages(const std::string &path, bool stack, const std::vector<ImageHeader> &headers) {
+    const std::string &format = headers.front().format;
     std::vector<cv::Mat> pages;
-    try {
-        if (stack && headers.front().format == "TIFF") {
-            if (!cv::imreadmulti(path, pages, cv::IMREAD_UNCHANGED)) pages.clear();
-        } else {
-            cv::Mat m = cv::imread(path, cv::IMREAD_UNCHANGED);
-            if (!m.empty()) pages.push_back(m);
+    std::string messages;
+    {
+        CodecMessages codec;
+        try {
+            if (stack && format == "TIFF") {
+                if (!cv::imreadmulti(path, pages, cv::IMREAD_UNCHANGED)) pages.clear();
+            } else {
+                cv::Mat m = cv::imread(path, cv::IMREAD_UNCHANGED);
+                if (!m.empty()) pages.push_back(m);
+            }
+        } catch (const cv::Exception &) {
+            pages.clear();
         }
-    } catch (const cv::Exception &) {
-        pages.clear();
+        messages = codec.finish();
     }
-    if (pages.empty()) fail("could not be decoded (truncated or corrupt " + headers.front().format + ")");
+    if (pages.empty())
+        fail("could not be decoded (truncated or corrupt " + format + (messages.empty() ? "" : ": " + messages) + ")");
+    // libjpeg fills what it cannot decode with grey and only warns: such an image is damaged.
+    if (format == "JPEG" && (messages.find("Corrupt JPEG data") != std::string::npos ||
+                             messages.find("Premature end of JPEG") != std::string::npos))
+        fail("is a corrupt JPEG (" + messages + ")");
     if (stack && pages.size() != headers.size())
         fail("could be decoded only partly (" + std::to_string(pages.size()) + " of " + std::to_string(headers.size()) +
              " pages)");
     return pages;
 }
 
-}  // namespace
-
-std::vector<ImageHeader> probeImageFile(const std::string &path, std::size_t maxPages) {
+// PNG, JPEG and TIFF; with `bmpAndPnm` also BMP and PNM.
+std::vector<ImageHeader> probeHeaders(const std::string &path, std::size_t maxPages, bool bmpAndPnm) {
     ByteReader in(path);
     if (in.size() == 0) fail("is empty (0 bytes)");
     const auto sig = in.at(0, std::min<std::uint64_t>(in.size(), 8));
@@ -330,20 +485,41 @@ std::vector<ImageHeader> probeImageFile(const std::string &path, std::size_t max
     if (sig.size() >= 3 && sig[0] == 0xFF && sig[1] == 0xD8 && sig[2] == 0xFF) return {probeJpeg(in)};
     if (sig.size() >= 4 && ((sig[0] == 'I' && sig[1] == 'I') || (sig[0] == 'M' && sig[1] == 'M')))
         return probeTiff(in, sig[0] == 'I', std::max<std::size_t>(1, maxPages));
-    const auto start = in.at(0, std::min<std::uint64_t>(in.size(), 512));
-    if (looksLikeText(start)) fail("is a text file, not an image");
-    fail("is not a PNG, JPEG or TIFF image");
+    const bool text = looksLikeText(in.at(0, std::min<std::uint64_t>(in.size(), 512)));
+    // A BMP header holds zero bytes (its reserved fields), so text starting "BM" is text.
+    if (bmpAndPnm && !text && sig.size() >= 2 && sig[0] == 'B' && sig[1] == 'M') return {probeBmp(in)};
+    // A PNM header is text itself ("P6 640 480 255", then the pixels; P1-P3 are text
+    // throughout): text starting "P1 " and so on is refused by the header's numbers or the decoder.
+    if (bmpAndPnm && sig.size() >= 3 && sig[0] == 'P' && sig[1] >= '1' && sig[1] <= '6' &&
+        (sig[2] == ' ' || sig[2] == '\t' || sig[2] == '\n' || sig[2] == '\r' || sig[2] == '#'))
+        return {probePnm(in)};
+    if (text) fail("is a text file, not an image");
+    fail(bmpAndPnm ? "is not a PNG, JPEG, TIFF, BMP or PNM image" : "is not a PNG, JPEG or TIFF image");
 }
+
+}  // namespace
+
+std::vector<ImageHeader> probeImageFile(const std::string &path, std::size_t maxPages) {
+    return probeHeaders(path, maxPages, false);
+}
+
+ImageHeader probeAnyImageFile(const std::string &path) { return probeHeaders(path, 1, true).front(); }
 
 std::vector<DecodedImage> readImagePages(const std::string &path, bool stack) {
     std::vector<DecodedImage> out;
-    for (const cv::Mat &m : decodePages(path, stack)) out.push_back(toImage(m));
+    for (const cv::Mat &m : decodePages(path, stack, probeImageFile(path, stack ? kMaxStackPages : 1)))
+        out.push_back(toImage(m));
     return out;
+}
+
+DecodedImage readAnyImage(const std::string &path) {
+    return toImage(decodePages(path, false, {probeAnyImageFile(path)}).front());
 }
 
 std::vector<DecodedMask> readMaskPages(const std::string &path, bool stack) {
     std::vector<DecodedMask> out;
-    for (const cv::Mat &m : decodePages(path, stack)) out.push_back(toMask(m));
+    for (const cv::Mat &m : decodePages(path, stack, probeImageFile(path, stack ? kMaxStackPages : 1)))
+        out.push_back(toMask(m));
     return out;
 }
 

@@ -1,9 +1,7 @@
 #include "inspect/ImageFile.h"
 
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 #include <opencv2/imgcodecs.hpp>
@@ -17,13 +15,24 @@ namespace {
 
 const EnumName<FitMode> kFitNames[] = {{FitMode::Pad, "pad"}, {FitMode::Resize, "resize"}};
 
-// PNG, JPEG or TIFF by their first bytes: the formats data/ImageDecode.h reads.
-bool isDatasetFormat(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    unsigned char b[4] = {0, 0, 0, 0};
-    in.read(reinterpret_cast<char *>(b), 4);
-    return (b[0] == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') || (b[0] == 0xFF && b[1] == 0xD8) ||
-           (b[0] == 'I' && b[1] == 'I') || (b[0] == 'M' && b[1] == 'M');
+// The file as readAnyImage decodes it; every reason names the file, e.g. "cannot read image
+// 'a.png': it is a text file, not an image" or "cannot read image 'b.png': PNG header claims ...".
+DecodedImage decodeNamed(const std::string &path) {
+    const std::string prefix = "cannot read image '" + path + "': ";
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (status.type() == std::filesystem::file_type::not_found) throw std::runtime_error(prefix + "no such file");
+    // A folder, a FIFO or a device (reading one could block); "permission denied" is the reader's.
+    if (!ec && !std::filesystem::is_regular_file(status)) throw std::runtime_error(prefix + "it is not a file");
+    try {
+        return readAnyImage(path);
+    } catch (const std::runtime_error &e) {
+        // The decoder's reasons are predicates ("is empty (0 bytes)") or names ("truncated PNG header").
+        const std::string why = e.what();
+        bool predicate = false;
+        for (const char *verb : {"is ", "has ", "could ", "cannot "}) predicate |= why.rfind(verb, 0) == 0;
+        throw std::runtime_error(prefix + (predicate ? "it " : "") + why);
+    }
 }
 
 std::string sizeText(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
@@ -44,40 +53,18 @@ std::string toString(FitMode m) { return enumToName(kFitNames, m); }
 FitMode fitModeFromString(const std::string &s) { return enumFromName(kFitNames, s, "fit mode"); }
 
 Sample readImageFile(const std::string &path) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec))
-        throw std::runtime_error("cannot read image '" + path + "': no such file");
+    const DecodedImage decoded = decodeNamed(path);
     Sample s;
     s.id = std::filesystem::path(path).stem().string();
     s.channels = 3;
+    const cv::Mat m(decoded.height, decoded.width, CV_8UC(decoded.channels),
+                    const_cast<std::uint8_t *>(decoded.pixels.data()));
     cv::Mat rgb;
-    if (isDatasetFormat(path)) {
-        // PNG, JPEG and TIFF are decoded as dataset images are (size checked before decoding,
-        // deep images stretched to 8 bits), so the model sees a file as it would see it in a folder.
-        DecodedImage decoded;
-        try {
-            decoded = readImagePages(path, false).front();
-        } catch (const std::runtime_error &e) {
-            throw std::runtime_error("cannot read image '" + path + "': it " + e.what());
-        }
-        const cv::Mat m(decoded.height, decoded.width, CV_8UC(decoded.channels), decoded.pixels.data());
-        if (decoded.channels == 1)
-            cv::cvtColor(m, rgb, cv::COLOR_GRAY2RGB);
-        else
-            rgb = m.clone();
-    } else {
-        // Anything else OpenCV reads (PPM, BMP, ...), as colour.
-        cv::Mat bgr;
-        try {
-            bgr = cv::imread(path, cv::IMREAD_COLOR);
-        } catch (const cv::Exception &) {
-            bgr.release();
-        }
-        if (bgr.empty())
-            throw std::runtime_error("cannot read image '" + path + "': not an image format OpenCV can decode");
-        cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-    }
-    storeImage(s, rgb);
+    if (decoded.channels == 1)
+        cv::cvtColor(m, rgb, cv::COLOR_GRAY2RGB);
+    else
+        rgb = m;
+    storeImage(s, rgb.isContinuous() ? rgb : rgb.clone());
     return s;
 }
 
@@ -116,7 +103,7 @@ Sample readImageForNetwork(const std::string &path, int channels) {
     if (channels != 1 && channels != 3)
         throw std::runtime_error("the network takes " + std::to_string(channels) +
                                  " input channels; an image file gives 1 (grey) or 3 (RGB)");
-    DecodedImage decoded = readImagePages(path, /*stack=*/false).front();
+    DecodedImage decoded = decodeNamed(path);
     Sample s;
     s.id = path;
     s.width = decoded.width;

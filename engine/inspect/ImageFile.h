@@ -8,17 +8,19 @@
 
 namespace unetlab {
 
-// Reads an image as 8-bit RGB without a mask: PNG, JPEG and TIFF exactly as dataset images
-// are decoded (data/ImageDecode.h: sizes checked first, deep images stretched, grey expanded),
-// anything else OpenCV reads (PPM, BMP, ...) with cv::imread as colour. Throws
-// std::runtime_error with a one-line reason when the file is missing or unreadable.
+// Reads an image as 8-bit RGB without a mask: PNG, JPEG, TIFF (first page), BMP and PNM
+// (PBM/PGM/PPM) exactly as dataset images are decoded (data/ImageDecode.h readAnyImage: the
+// header's size checked before decoding, deep images stretched, grey expanded). Other formats
+// are refused. Throws std::runtime_error with a one-line reason that names the file, e.g.
+// "cannot read image 'a.png': it is a text file, not an image".
 Sample readImageFile(const std::string &path);
 
 // The image file as a network with `channels` inputs takes it, read exactly as training data
-// are (deeper than 8 bits stretched per image): grey repeated into RGB, or RGB turned to its
-// luma (as OpenCV's RGB2GRAY weighs it). Used by `unetlab-cli predict` and the Inspect
-// area's large-image view, so both see the same pixels. Throws std::runtime_error for
-// channels other than 1 or 3 and for unreadable files.
+// are (same formats and checks as readImageFile; deeper than 8 bits stretched per image): grey
+// repeated into RGB, or RGB turned to its luma (as OpenCV's RGB2GRAY weighs it). Used by
+// `unetlab-cli predict` and the Inspect area's large-image view, so both see the same pixels.
+// Throws std::runtime_error for channels other than 1 or 3 and for unreadable files (naming
+// the file, as readImageFile).
 Sample readImageForNetwork(const std::string &path, int channels);
 
 // How an image whose sides are not multiples of a U-Net's downsampling factor is made to fit.
