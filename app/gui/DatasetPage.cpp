@@ -23,6 +23,7 @@
 
 #include "AugmentationPicker.h"
 #include "DataSourceForm.h"
+#include "PresentationMode.h"
 #include "gui/ImageConvert.h"
 #include "train/Metrics.h"
 
@@ -164,12 +165,14 @@ QVector<GalleryItem> makeVariants(Sample sample, AugmentationConfig config, int 
 }  // namespace
 
 DatasetPage::DatasetPage(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Data area"));
     auto *outer = new QHBoxLayout(this);
     outer->setContentsMargins(6, 6, 6, 6);
     auto *column = new QScrollArea;
+    column->setAccessibleName(tr("Data source and summary"));
     column->setWidget(buildSourceColumn());
     column->setWidgetResizable(true);
-    column->setFixedWidth(kColumnWidth);
+    PresentationMode::setFixedWidth(column, kColumnWidth);  // grows with presentation mode's fonts
     column->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     column->setFrameShape(QFrame::NoFrame);
     outer->addWidget(column);
@@ -183,6 +186,7 @@ DatasetPage::DatasetPage(QWidget *parent) : QWidget(parent) {
 
     auto *split = new QSplitter(Qt::Vertical);
     m_views = new QTabWidget;
+    m_views->setAccessibleName(tr("Data views"));
     m_views->addTab(buildSamplesView(), tr("Images and masks"));
     m_views->addTab(buildAugmentationView(), tr("Augmentation preview"));
     split->addWidget(m_views);
@@ -594,6 +598,8 @@ void DatasetPage::showSummary() {
     }
     row(tr("Sizing"), prose(s.sizePolicy));
     row(tr("Masks"), prose(s.mapping));
+    // Too large for memory: every epoch reads the files again, so training is slower.
+    if (!s.storage.empty()) row(tr("Memory"), prose(s.storage));
     QStringList classes, classesHtml;
     for (std::size_t c = 0; c < s.classNames.size(); ++c) {
         const double fraction = c < s.classFractions.size() ? 100.0 * s.classFractions[c] : 0.0;

@@ -39,6 +39,9 @@ struct DatasetSummary {
     std::vector<double> classFractions;      // classPixels / all pixels
     std::string mapping;                     // how mask values became classes, for people
     std::string sizePolicy;                  // how images were brought to one size, for people
+    // Empty when the samples are held in memory; else how they are read, for people, e.g.
+    // "streamed from disk: ~5200 MB decoded, over the memory budget of 3900 MB".
+    std::string storage;
 };
 
 // No usable sample at all: the message says why in one line; problems() lists every file.
@@ -81,6 +84,9 @@ public:
         return get(index);
     }
     virtual bool variesPerEpoch() const { return false; }
+    // True when get() decodes its sample from disk each time (a dataset too large to hold in
+    // memory) rather than copying it from memory: training then reads batches as it goes.
+    virtual bool streamed() const { return false; }
 };
 
 }  // namespace unetlab

@@ -12,9 +12,13 @@
 //   palette  each distinct grey level or colour is a class, in ascending order of the value
 //            (colours as 0xRRGGBB, so black comes first); with colours given, exactly those
 //            colours in that order, any other colour being a problem of that file
-//   auto     colour masks -> palette; grey masks holding only 0 and 255/65535 -> binary; values
-//            all below 32 -> index; at most 32 distinct grey levels -> palette; anything else
-//            is refused with a hint (instance labels: mapping=nonzero)
+//   auto     colour masks -> palette; grey masks holding only 0 and 255/65535 -> binary, and
+//            also when at least 3 in 4 masks hold only those and the other values cover under
+//            1 % of all mask pixels (a stray 128 from an anti-aliased edge or a JPEG artifact):
+//            the masks holding them are then a problem ("unexpected label value 128"), not a
+//            quiet third class; else values all below 32 -> index; at most 32 distinct grey
+//            levels -> palette; anything else is refused with a hint (instance labels:
+//            mapping=nonzero)
 // `invert` swaps the two classes of a two-class mapping, e.g. for the ISBI 2012 EM labels,
 // where the membranes (the class to find) are drawn dark.
 //
@@ -33,6 +37,7 @@
 // images repeated into three channels); `channels` forces 1 or 3.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -55,8 +60,17 @@ ClassColour classColourFromString(const std::string &s);
 
 // Auto mapping's limits: grey values below this are indices; more distinct values are refused.
 constexpr int kMaxAutoClasses = 32;
-// All source pixels of one dataset together: the data is held in memory.
+// All source pixels of one dataset together: the data is held in memory. A folder beyond
+// this, or beyond the memory budget, is streamed from disk instead (ImageFolder).
 constexpr std::uint64_t kMaxDatasetPixels = std::uint64_t{1} << 29;
+// Bytes one source pixel takes while a dataset is built in memory: up to 3 image bytes and a
+// 4-byte mask code; the estimate an ImageFolder compares with the memory budget.
+constexpr std::uint64_t kDecodedBytesPerPixel = 7;
+
+// How much decoded data a dataset may hold in memory: UNETLAB_DATA_MEMORY_MB (a whole number
+// of MiB) when set, else half of the memory available now (/proc/meminfo MemAvailable; 4 GiB
+// where that cannot be read).
+std::uint64_t dataMemoryBudgetBytes();
 
 struct ImageDatasetOptions {
     int size = 256;  // resize, crop, patch: the samples' side in pixels (32..4096)
@@ -77,7 +91,7 @@ struct ImageDatasetOptions {
 class ImageDataset : public Dataset {
 public:
     std::string name() const override { return m_name; }
-    std::size_t size() const override { return m_samples.size(); }
+    std::size_t size() const override;
     Sample get(std::size_t index) const override;
     int width() const override { return m_width; }
     int height() const override { return m_height; }
@@ -88,6 +102,7 @@ public:
     DatasetSummary summary() const override { return m_summary; }
     Sample trainingSample(std::size_t index, std::uint64_t epoch) const override;
     bool variesPerEpoch() const override { return m_options.policy == SizePolicy::Patch; }
+    bool streamed() const override { return m_stream != nullptr; }
 
     const ImageDatasetOptions &options() const { return m_options; }
 
@@ -107,15 +122,32 @@ protected:
     // masks cannot be mapped to classes at all.
     void build(std::vector<Source> sources, std::vector<DataProblem> problems);
 
+    // One image file with its mask file, not yet decoded (streaming).
+    struct SourceFile {
+        std::string id, imageName, maskName;
+        std::string imagePath, maskPath;  // as opened
+    };
+    // The same as build(), with the same samples, summary and problems, but holding no pixels:
+    // one pass decodes every pair to check it and take the census of mask values, a second
+    // reads the masks alone to count class pixels, and get() decodes its pair from disk.
+    // `decodedBytes` and `budgetBytes` are for the summary's storage line.
+    void buildStreamed(std::vector<SourceFile> files, std::vector<DataProblem> problems, std::uint64_t decodedBytes,
+                       std::uint64_t budgetBytes);
+
 private:
-    Sample patchAt(std::size_t index, int x, int y) const;
+    struct Stream;  // the files and the mask mapping of a streamed dataset
+    Sample patchAt(const Sample &whole, int x, int y) const;
+    // Streaming: sample `index` decoded from disk at its own size (throws std::runtime_error
+    // naming the file when it changed or became unreadable since opening).
+    Sample readStreamed(std::size_t index) const;
 
     ImageDatasetOptions m_options;
     std::string m_name;
     int m_width = 0, m_height = 0, m_channels = 0;
     std::vector<std::string> m_classNames;
     std::vector<ClassColour> m_classColours;
-    std::vector<Sample> m_samples;  // patch policy: the whole images
+    std::vector<Sample> m_samples;  // patch policy: the whole images; empty when streamed
+    std::shared_ptr<const Stream> m_stream;
     std::vector<DataProblem> m_problems;
     DatasetSummary m_summary;
 };

@@ -98,8 +98,7 @@ ImageFolder::ImageFolder(const std::string &folder, ImageDatasetOptions options)
         throw DataError("folder '" + m_layout.images + "' holds no PNG, JPEG or TIFF images",
                         {{imagesShown, "holds no PNG, JPEG or TIFF images"}});
 
-    std::vector<Source> sources;
-    std::uint64_t pixels = 0;
+    std::vector<SourceFile> files;
     for (const auto &[stem, imagePath] : images) {
         const std::string imageName = imagesShown + imagePath.filename().string();
         fs::path maskPath;
@@ -115,33 +114,56 @@ ImageFolder::ImageFolder(const std::string &folder, ImageDatasetOptions options)
             problems.push_back({imageName, "has no mask (looked for " + masksShown + stem + ".png, .tif, ...)"});
             continue;
         }
-        const std::string maskName = masksShown + maskPath.filename().string();
+        files.push_back(
+            {stem, imageName, masksShown + maskPath.filename().string(), imagePath.string(), maskPath.string()});
+    }
+    for (const auto &[stem, maskPath] : masks)
+        problems.push_back({masksShown + maskPath.filename().string(), "has no image"});
+
+    // The decoded size, from the headers alone: a folder that would not fit in the memory
+    // budget (or holds more than kMaxDatasetPixels) is streamed from disk.
+    std::uint64_t claimed = 0;
+    for (const SourceFile &f : files) {
+        try {
+            const ImageHeader h = probeImageFile(f.imagePath).front();
+            claimed += static_cast<std::uint64_t>(h.width) * static_cast<std::uint64_t>(h.height);
+        } catch (const std::exception &) {
+            // unreadable: a problem once decoded
+        }
+    }
+    const std::uint64_t budget = dataMemoryBudgetBytes();
+    if (claimed * kDecodedBytesPerPixel > budget || claimed > kMaxDatasetPixels) {
+        buildStreamed(std::move(files), std::move(problems), claimed * kDecodedBytesPerPixel, budget);
+        return;
+    }
+
+    std::vector<Source> sources;
+    std::uint64_t pixels = 0;
+    for (SourceFile &f : files) {
         if (pixels > kMaxDatasetPixels) {
-            problems.push_back({imageName, "was not read: the dataset already holds more than " +
-                                               std::to_string(kMaxDatasetPixels) + " pixels"});
+            problems.push_back({f.imageName, "was not read: the dataset already holds more than " +
+                                                 std::to_string(kMaxDatasetPixels) + " pixels"});
             continue;
         }
         Source s;
-        s.id = stem;
-        s.imageName = imageName;
-        s.maskName = maskName;
+        s.id = f.id;
+        s.imageName = f.imageName;
+        s.maskName = f.maskName;
         try {
-            s.image = readImagePages(imagePath.string(), false).front();
+            s.image = readImagePages(f.imagePath, false).front();
         } catch (const std::exception &e) {
-            problems.push_back({imageName, e.what()});
+            problems.push_back({f.imageName, e.what()});
             continue;
         }
         try {
-            s.mask = readMaskPages(maskPath.string(), false).front();
+            s.mask = readMaskPages(f.maskPath, false).front();
         } catch (const std::exception &e) {
-            problems.push_back({maskName, e.what()});
+            problems.push_back({f.maskName, e.what()});
             continue;
         }
         pixels += static_cast<std::uint64_t>(s.image.width) * static_cast<std::uint64_t>(s.image.height);
         sources.push_back(std::move(s));
     }
-    for (const auto &[stem, maskPath] : masks)
-        problems.push_back({masksShown + maskPath.filename().string(), "has no image"});
     build(std::move(sources), std::move(problems));
 }
 

@@ -30,8 +30,10 @@ FolderLayout findFolderLayout(const std::string &folder);
 
 class ImageFolder final : public ImageDataset {
 public:
-    // Reads and checks every pair (held in memory). Throws DataError when no pair is usable,
-    // std::invalid_argument on bad options.
+    // Reads and checks every pair. Held in memory when the decoded size the image headers
+    // claim (kDecodedBytesPerPixel per pixel) fits dataMemoryBudgetBytes(), else streamed from
+    // disk (streamed(), ImageDataset::buildStreamed) with the same samples and summary.
+    // Throws DataError when no pair is usable, std::invalid_argument on bad options.
     explicit ImageFolder(const std::string &folder, ImageDatasetOptions options = {});
 
     const FolderLayout &layout() const { return m_layout; }

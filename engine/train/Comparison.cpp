@@ -58,8 +58,10 @@ MemoryEstimate estimateRunMemory(const TrainConfig &config, const Dataset &data,
     const auto params = static_cast<std::uint64_t>(countParameters(config.model));
     const std::uint64_t pixels = static_cast<std::uint64_t>(data.width()) * static_cast<std::uint64_t>(data.height());
     MemoryEstimate m;
-    // Weights (fp32) and the uint8 copy of the training images and masks.
-    m.state = 4 * params + trainImages * pixels * static_cast<std::uint64_t>(data.inChannels() + 1);
+    // Weights (fp32) and the uint8 copy of the training images and masks (none for data
+    // streamed from disk).
+    m.state =
+        4 * params + (data.streamed() ? 0 : trainImages * pixels * static_cast<std::uint64_t>(data.inChannels() + 1));
     // Activations: every level of the network keeps about six tensors (convolutions, their
     // normalisation and activation, the skip copy) for the backward pass, in the encoder and
     // the decoder; each level has `width` channels at (side / 2^level)^2 pixels.

@@ -154,3 +154,54 @@ TEST(TrainerOnFolders, AugmentedPatchTrainingIsReproducibleFromTheSeed) {
     EXPECT_EQ(trainLosses(plain).size(), 2u * ((plain.split().train.size() + 3) / 4));
     fs::remove_all(root);
 }
+
+// Issue #9: a folder over the memory budget is streamed from disk; training on it reads every
+// batch from the files and gives exactly the history it gives in memory.
+TEST(TrainerOnFolders, StreamedFolderTrainsExactlyAsInMemory) {
+    const fs::path root = blobFolder(12, 40);
+    ImageDatasetOptions o;
+    o.size = 32;
+    auto memory = std::make_shared<ImageFolder>(root.string(), o);
+    ::setenv("UNETLAB_DATA_MEMORY_MB", "0", 1);
+    auto streamed = std::make_shared<ImageFolder>(root.string(), o);
+    ::unsetenv("UNETLAB_DATA_MEMORY_MB");
+    ASSERT_FALSE(memory->streamed());
+    ASSERT_TRUE(streamed->streamed());
+    for (const std::string augmentation : {"", "flip,rot90,intensity"}) {
+        SCOPED_TRACE(augmentation);
+        TrainConfig c = quickConfig();
+        c.epochs = 1;
+        if (!augmentation.empty()) c.augmentation = parseAugmentation(augmentation);
+        Trainer a(c, memory), b(c, streamed);
+        const std::vector<double> la = trainLosses(a), lb = trainLosses(b);
+        EXPECT_EQ(la, lb);
+        ASSERT_EQ(a.history().size(), 1u);
+        ASSERT_EQ(b.history().size(), 1u);
+        const EpochReport &x = a.history()[0], &y = b.history()[0];
+        EXPECT_EQ(x.trainLoss, y.trainLoss);
+        EXPECT_EQ(x.valLoss, y.valLoss);
+        EXPECT_EQ(x.valDice, y.valDice);
+        EXPECT_EQ(x.valDiceMean, y.valDiceMean);
+        EXPECT_EQ(x.valIoU, y.valIoU);
+        EXPECT_EQ(x.valPixelAccuracy, y.valPixelAccuracy);
+    }
+    // The weighted cross-entropy takes its class counts from the dataset's summary.
+    TrainConfig w = quickConfig();
+    w.epochs = 1;
+    w.loss.kind = LossKind::WeightedCrossEntropy;
+    Trainer weighted(w, streamed);
+    ASSERT_EQ(weighted.config().loss.classWeights.size(), 2u);
+    EXPECT_GT(weighted.config().loss.classWeights[1], weighted.config().loss.classWeights[0]);
+    trainLosses(weighted);
+    // A file gone during training: a one-line error naming it, no crash.
+    Trainer late(quickConfig(), streamed);
+    for (const auto &e : fs::directory_iterator(root / "images")) fs::remove(e.path());
+    try {
+        trainLosses(late);
+        ADD_FAILURE() << "training went on without its files";
+    } catch (const std::runtime_error &e) {
+        EXPECT_NE(std::string(e.what()).find("images/"), std::string::npos) << e.what();
+        EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    }
+    fs::remove_all(root);
+}

@@ -368,6 +368,59 @@ TEST_F(DataFiles, ResizeCropPadAndPatch) {
     EXPECT_NE(ImageFolder(root.string(), o).trainingSample(1, 1).image, e1.image);
 }
 
+// A 0/255 mask set in which a few masks hold a stray grey level (an anti-aliased edge, a JPEG
+// artifact) stays binary with mapping=auto: those masks are problems, not a quiet third class.
+// A grey level that is a real class (in many masks, or covering a real area) is still one.
+TEST_F(DataFiles, AutoMappingKeepsBinaryMasksBinaryDespiteStrayValues) {
+    for (int i = 0; i < 6; ++i) {
+        write(dir("images") / ("cell" + std::to_string(i) + ".png"), greyImage(32, 32, i));
+        write(dir("masks") / ("cell" + std::to_string(i) + ".png"), binaryMask(32, 32));
+    }
+    write(dir("images") / "edge.png", greyImage(32, 32, 9));
+    cv::Mat edge = binaryMask(32, 32);
+    edge.at<std::uint8_t>(8, 8) = 128;  // one anti-aliased pixel
+    write(dir("masks") / "edge.png", edge);
+    ImageDatasetOptions o;
+    o.size = 32;
+    const ImageFolder stray(root.string(), o);
+    EXPECT_EQ(stray.numClasses(), 2) << stray.summary().mapping;
+    EXPECT_EQ(stray.size(), 6u) << problemList(stray);
+    ASSERT_EQ(stray.problems().size(), 1u) << problemList(stray);
+    EXPECT_TRUE(hasProblem(stray, "masks/edge.png", "has unexpected label value 128 (binary masks"))
+        << problemList(stray);
+    EXPECT_TRUE(hasProblem(stray, "masks/edge.png", "say mapping=palette")) << problemList(stray);
+    EXPECT_NE(stray.summary().mapping.find("binary masks: 0 -> background, 255 -> foreground"), std::string::npos)
+        << stray.summary().mapping;
+    EXPECT_NE(stray.summary().mapping.find("6 of 7 masks hold only 0 and 255"), std::string::npos)
+        << stray.summary().mapping;
+    // Asked for, the palette keeps 128 as a class of its own.
+    o.mapping = MaskMapping::Palette;
+    EXPECT_EQ(ImageFolder(root.string(), o).numClasses(), 3);
+    o.mapping = MaskMapping::Auto;
+
+    // Fewer than 3 in 4 masks purely 0/255: 128 is a class (4 of 7 masks hold it).
+    for (int i = 0; i < 3; ++i) write(dir("masks") / ("cell" + std::to_string(i) + ".png"), edge);
+    const ImageFolder many(root.string(), o);
+    EXPECT_EQ(many.numClasses(), 3) << many.summary().mapping;
+    EXPECT_TRUE(many.problems().empty()) << problemList(many);
+
+    // In one mask only, but covering a real area (over 1 % of all mask pixels): a class too.
+    for (int i = 0; i < 3; ++i) write(dir("masks") / ("cell" + std::to_string(i) + ".png"), binaryMask(32, 32));
+    cv::Mat region = binaryMask(32, 32);
+    region(cv::Rect(0, 0, 12, 12)) = 128;  // 144 of 7 x 1024 pixels, 2 %
+    write(dir("masks") / "edge.png", region);
+    const ImageFolder area(root.string(), o);
+    EXPECT_EQ(area.numClasses(), 3) << area.summary().mapping;
+    EXPECT_EQ(area.size(), 7u) << problemList(area);
+
+    // Purely 0/255 masks are binary as before, with nothing more said.
+    write(dir("masks") / "edge.png", binaryMask(32, 32));
+    const ImageFolder pure(root.string(), o);
+    EXPECT_EQ(pure.numClasses(), 2);
+    EXPECT_EQ(pure.summary().mapping, "binary masks: 0 -> background, 255 -> foreground");
+    EXPECT_TRUE(pure.problems().empty()) << problemList(pure);
+}
+
 // ---------------------------------------------------------------------------- problems
 
 TEST_F(DataFiles, ProblemsAreListedAndTheValidPairsStayUsable) {
@@ -586,4 +639,173 @@ TEST(BundledSample, NucleiOpensWith201PairsAndTwoClasses) {
     ::setenv("UNETLAB_SAMPLES_DIR", "/nonexistent", 1);
     EXPECT_NO_THROW(bundledSampleFolder("nuclei"));  // falls through to the next place
     ::unsetenv("UNETLAB_SAMPLES_DIR");
+}
+
+// Issue #9: a folder too large for the memory budget is streamed from disk, with exactly the
+// samples, summary, problems and classes it has in memory.
+namespace {
+
+// Sets UNETLAB_DATA_MEMORY_MB for one scope.
+struct MemoryBudget {
+    explicit MemoryBudget(const char *mb) { ::setenv("UNETLAB_DATA_MEMORY_MB", mb, 1); }
+    ~MemoryBudget() { ::unsetenv("UNETLAB_DATA_MEMORY_MB"); }
+};
+
+std::shared_ptr<ImageFolder> openWithBudget(const std::string &folder, const ImageDatasetOptions &o, const char *mb) {
+    MemoryBudget budget(mb);
+    return std::make_shared<ImageFolder>(folder, o);
+}
+
+void expectSameDataset(const ImageFolder &memory, const ImageFolder &streamed, const std::string &what) {
+    SCOPED_TRACE(what);
+    EXPECT_FALSE(memory.streamed());
+    EXPECT_TRUE(streamed.streamed());
+    ASSERT_EQ(memory.size(), streamed.size());
+    EXPECT_EQ(memory.width(), streamed.width());
+    EXPECT_EQ(memory.height(), streamed.height());
+    EXPECT_EQ(memory.inChannels(), streamed.inChannels());
+    EXPECT_EQ(memory.classNames(), streamed.classNames());
+    EXPECT_EQ(memory.classColours(), streamed.classColours());
+    const auto pa = memory.problems(), pb = streamed.problems();
+    ASSERT_EQ(pa.size(), pb.size());
+    for (std::size_t i = 0; i < pa.size(); ++i) {
+        EXPECT_EQ(pa[i].file, pb[i].file);
+        EXPECT_EQ(pa[i].reason, pb[i].reason);
+    }
+    const DatasetSummary a = memory.summary(), b = streamed.summary();
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.count, b.count);
+    EXPECT_EQ(a.width, b.width);
+    EXPECT_EQ(a.height, b.height);
+    EXPECT_EQ(a.channels, b.channels);
+    ASSERT_EQ(a.sourceSizes.size(), b.sourceSizes.size());
+    for (std::size_t i = 0; i < a.sourceSizes.size(); ++i) {
+        EXPECT_EQ(a.sourceSizes[i].width, b.sourceSizes[i].width);
+        EXPECT_EQ(a.sourceSizes[i].height, b.sourceSizes[i].height);
+        EXPECT_EQ(a.sourceSizes[i].count, b.sourceSizes[i].count);
+    }
+    EXPECT_EQ(a.classNames, b.classNames);
+    EXPECT_EQ(a.classPixels, b.classPixels);
+    EXPECT_EQ(a.classFractions, b.classFractions);
+    EXPECT_EQ(a.mapping, b.mapping);
+    EXPECT_EQ(a.sizePolicy, b.sizePolicy);
+    EXPECT_TRUE(a.storage.empty());
+    EXPECT_NE(b.storage.find("streamed from disk"), std::string::npos) << b.storage;
+    auto same = [](const Sample &x, const Sample &y) {
+        return x.id == y.id && x.width == y.width && x.height == y.height && x.channels == y.channels &&
+               x.image == y.image && x.mask == y.mask;
+    };
+    for (std::size_t i = 0; i < memory.size(); ++i) {
+        EXPECT_TRUE(same(memory.get(i), streamed.get(i))) << "sample " << i;
+        for (std::uint64_t epoch = 0; epoch < 2; ++epoch)
+            EXPECT_TRUE(same(memory.trainingSample(i, epoch), streamed.trainingSample(i, epoch)))
+                << "sample " << i << " epoch " << epoch;
+    }
+}
+
+}  // namespace
+
+TEST_F(DataFiles, FolderOverTheMemoryBudgetIsStreamedWithTheSameSamples) {
+    // Mixed sizes, grey and RGB images, and problem files of every kind the build checks.
+    const fs::path images = dir("set/images"), masks = dir("set/masks");
+    const int sizes[][2] = {{40, 36}, {64, 48}, {48, 64}, {40, 36}, {80, 80}, {36, 52}};
+    for (int i = 0; i < 6; ++i) {
+        const int w = sizes[i][0], h = sizes[i][1];
+        write(images / ("p" + std::to_string(i) + ".png"), i % 2 ? rgbImage(w, h, i) : greyImage(w, h, i));
+        cv::Mat m = binaryMask(w, h);
+        cv::circle(m, cv::Point(w / 3, h / 3), 4 + i, cv::Scalar(0), cv::FILLED);
+        write(masks / ("p" + std::to_string(i) + ".png"), m);
+    }
+    write(images / "small.png", greyImage(20, 20));  // too small for crop and patch
+    write(masks / "small.png", binaryMask(20, 20));
+    write(images / "other.png", greyImage(40, 40));  // mask of another size
+    write(masks / "other.png", binaryMask(30, 40));
+    write(images / "odd.png", greyImage(40, 40));  // a stray value: binary refuses it
+    cv::Mat odd = binaryMask(40, 40);
+    odd.at<std::uint8_t>(1, 1) = 7;
+    write(masks / "odd.png", odd);
+    writeBytes(images / "broken.png", "not a png at all");
+    write(masks / "broken.png", binaryMask(40, 40));
+    write(images / "lonely.png", greyImage(40, 40));  // no mask
+
+    const std::string folder = (root / "set").string();
+    for (SizePolicy policy : {SizePolicy::Resize, SizePolicy::Crop, SizePolicy::Pad, SizePolicy::Patch}) {
+        ImageDatasetOptions o;
+        o.size = 32;
+        o.policy = policy;
+        o.mapping = MaskMapping::Binary;
+        const auto memory = openWithBudget(folder, o, "4096");
+        const auto streamed = openWithBudget(folder, o, "0");
+        expectSameDataset(*memory, *streamed, toString(policy));
+        EXPECT_TRUE(hasProblem(*streamed, "masks/odd.png", "unexpected label value 7")) << problemList(*streamed);
+        EXPECT_TRUE(hasProblem(*streamed, "masks/other.png", "mask is 30x40")) << problemList(*streamed);
+    }
+    // Other mappings: index (invert), channels forced, palette with colour masks.
+    ImageDatasetOptions o;
+    o.size = 32;
+    o.mapping = MaskMapping::NonZero;
+    o.invert = true;
+    o.channels = 3;
+    expectSameDataset(*openWithBudget(folder, o, "1000"), *openWithBudget(folder, o, "0"), "nonzero inverted");
+
+    const fs::path ci = dir("colour/images"), cm = dir("colour/masks");
+    for (int i = 0; i < 4; ++i) {
+        write(ci / ("c" + std::to_string(i) + ".png"), rgbImage(40 + 8 * i, 40));
+        cv::Mat m(40, 40 + 8 * i, CV_8UC3, cv::Scalar(0, 0, 0));
+        cv::rectangle(m, cv::Rect(2, 2, 10, 10), cv::Scalar(0, 0, 255), cv::FILLED);
+        cv::rectangle(m, cv::Rect(20, 5, 10 + i, 20), cv::Scalar(0, 255, 0), cv::FILLED);
+        write(cm / ("c" + std::to_string(i) + ".png"), m);
+    }
+    write(ci / "grey.png", greyImage(40, 40));  // a grey mask among colour ones
+    write(cm / "grey.png", binaryMask(40, 40));
+    ImageDatasetOptions auto_;
+    auto_.size = 32;
+    auto_.policy = SizePolicy::Pad;
+    expectSameDataset(*openWithBudget((root / "colour").string(), auto_, "1000"),
+                      *openWithBudget((root / "colour").string(), auto_, "0"), "auto palette");
+}
+
+TEST_F(DataFiles, StreamedBundledSampleMatchesMemoryAndAFileGoneIsAOneLineError) {
+    // Twelve real DSB2018 pairs, copied so that one can be removed.
+    const fs::path sample(bundledSampleFolder("nuclei"));
+    const FolderLayout layout = findFolderLayout(sample.string());
+    const fs::path images = dir("dsb/images"), masks = dir("dsb/masks");
+    std::vector<fs::path> files;
+    for (const auto &e : fs::directory_iterator(layout.images)) files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    files.resize(std::min<std::size_t>(files.size(), 12));
+    for (const fs::path &f : files) {
+        fs::copy_file(f, images / f.filename());
+        for (const auto &m : fs::directory_iterator(layout.masks))
+            if (m.path().stem().string().rfind(f.stem().string(), 0) == 0)
+                fs::copy_file(m.path(), masks / m.path().filename());
+    }
+    ImageDatasetOptions o;
+    o.size = 128;
+    const auto memory = openWithBudget((root / "dsb").string(), o, "1024");
+    const auto streamed = openWithBudget((root / "dsb").string(), o, "1");
+    EXPECT_EQ(streamed->size(), 12u);
+    expectSameDataset(*memory, *streamed, "dsb2018");
+    // The budget comes from the environment; without it, half of the memory available.
+    {
+        MemoryBudget budget("3");
+        EXPECT_EQ(dataMemoryBudgetBytes(), 3u << 20);
+    }
+    EXPECT_GT(dataMemoryBudgetBytes(), 0u);
+
+    // A file removed (or rewritten) after opening: a one-line error naming it, from get() only.
+    const std::string gone = streamed->get(3).id;
+    fs::remove(images / files[3].filename());
+    try {
+        streamed->get(3);
+        ADD_FAILURE() << "no error for a removed file";
+    } catch (const std::runtime_error &e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("images/" + files[3].filename().string()), std::string::npos) << what;
+        EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+    EXPECT_NO_THROW(streamed->get(2));
+    write(images / files[3].filename(), rgbImage(64, 64));
+    EXPECT_THROW(streamed->get(3), std::runtime_error);
+    EXPECT_EQ(memory->get(3).id, gone);  // in memory nothing is read again
 }
