@@ -4,6 +4,8 @@
 #include <QGridLayout>
 
 AugmentationPicker::AugmentationPicker(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Augmentation"));
+    setAccessibleDescription(tr("Random changes each training image gets"));
     auto *grid = new QGridLayout(this);
     grid->setContentsMargins(0, 0, 0, 0);
     grid->setHorizontalSpacing(12);

@@ -62,6 +62,7 @@ void selectData(QComboBox *combo, const QString &data) {
 }  // namespace
 
 DataSourceForm::DataSourceForm(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Data source"));
     m_form = new QFormLayout(this);
     m_form->setContentsMargins(0, 0, 0, 0);
     m_form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);

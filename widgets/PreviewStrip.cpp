@@ -31,6 +31,8 @@ QLabel *picture(const QImage &image, int side, qreal dpr, const QString &name) {
 }  // namespace
 
 PreviewStrip::PreviewStrip(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Validation preview"));
+    setAccessibleDescription(tr("Validation images with their truth and the current prediction, each with its Dice"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     m_caption = new QLabel(tr("<b>Validation preview</b> — image, truth and prediction of fixed validation images"));

@@ -26,6 +26,7 @@ QString duration(double s) {
 }  // namespace
 
 RunHistory::RunHistory(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Run history"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     m_table = new QTableWidget(0, static_cast<int>(kColumns.size()));

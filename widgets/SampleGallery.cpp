@@ -34,6 +34,8 @@ QLabel *imageLabel(const QImage &image, const QString &accessibleName, int side,
 }  // namespace
 
 SampleGallery::SampleGallery(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Image gallery"));
+    setAccessibleDescription(tr("The dataset's images with their masks overlaid"));
     auto *layout = new QVBoxLayout(this);
     auto *bar = new QHBoxLayout;
     m_legend = new QWidget;
@@ -54,6 +56,7 @@ SampleGallery::SampleGallery(QWidget *parent) : QWidget(parent) {
     layout->addLayout(bar);
 
     m_scroll = new QScrollArea;
+    m_scroll->setAccessibleName(tr("Images"));
     m_scroll->setWidgetResizable(true);
     m_grid = new QWidget;
     m_gridLayout = new QGridLayout(m_grid);

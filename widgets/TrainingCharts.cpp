@@ -1,5 +1,7 @@
 #include "TrainingCharts.h"
 
+#include "AtomicSave.h"
+
 #include <QChart>
 #include <QFileInfo>
 #include <QLegend>
@@ -10,6 +12,8 @@
 #include <QScatterSeries>
 #include <QSvgGenerator>
 #include <QValueAxis>
+
+#include "PresentationMode.h"
 
 #include <algorithm>
 #include <cmath>
@@ -29,6 +33,8 @@ double batchX(const unetlab::BatchReport &b) {
 
 LiveChart::LiveChart(const QString &title, const QString &yTitle, bool logY, QWidget *parent)
     : QChartView(parent) {
+    setAccessibleName(tr("%1 chart").arg(title));
+    setAccessibleDescription(tr("%1 against epoch").arg(yTitle));
     auto *chart = new QChart;
     chart->setTitle(title);
     QFont titleFont = chart->titleFont();
@@ -41,6 +47,7 @@ LiveChart::LiveChart(const QString &title, const QString &yTitle, bool logY, QWi
     m_x = new QValueAxis;
     m_x->setTitleText(tr("epoch"));
     m_x->setRange(0, 1);
+    m_x->setTickCount(2);  // whole epochs only: "0 0 1 1 1" with the default five ticks
     m_x->setLabelFormat(QStringLiteral("%.0f"));
     chart->addAxis(m_x, Qt::AlignBottom);
     if (logY) {
@@ -57,6 +64,7 @@ LiveChart::LiveChart(const QString &title, const QString &yTitle, bool logY, QWi
         chart->addAxis(m_y, Qt::AlignLeft);
     }
     setChart(chart);
+    PresentationMode::styleChart(chart);
     setRenderHint(QPainter::Antialiasing);
     setMinimumSize(320, 220);
 }
@@ -71,6 +79,7 @@ QLineSeries *LiveChart::addLine(const QString &name, const QColor &colour, qreal
     s->attachAxis(m_x);
     s->attachAxis(m_logY ? static_cast<QAbstractAxis *>(m_logY) : m_y);
     m_series.push_back(s);
+    PresentationMode::styleChart(chart());
     return s;
 }
 
@@ -85,6 +94,7 @@ QScatterSeries *LiveChart::addMarkers(const QString &name, const QColor &colour,
     s->attachAxis(m_x);
     s->attachAxis(m_logY ? static_cast<QAbstractAxis *>(m_logY) : m_y);
     m_series.push_back(s);
+    PresentationMode::styleChart(chart());
     return s;
 }
 
@@ -139,17 +149,19 @@ QVector<int> LiveChart::pointCounts() const {
 
 bool LiveChart::exportTo(const QString &path) {
     if (QFileInfo(path).suffix().compare(QStringLiteral("svg"), Qt::CaseInsensitive) == 0) {
+        QSaveFile file(path);
+        if (!file.open(QIODevice::WriteOnly)) return false;
         QSvgGenerator svg;
-        svg.setFileName(path);
+        svg.setOutputDevice(&file);
         svg.setSize(size());
         svg.setViewBox(rect());
         svg.setTitle(chart()->title());
         QPainter painter;
         if (!painter.begin(&svg)) return false;
         render(&painter);
-        return painter.end();
+        return painter.end() && file.commit();
     }
-    return grab().save(path);
+    return saveImageAtomically(grab().toImage(), path);
 }
 
 // ------------------------------------------------------------------------------ loss

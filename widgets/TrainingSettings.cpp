@@ -48,6 +48,7 @@ QStringList names(std::initializer_list<const char *> list) {
 }  // namespace
 
 TrainingSettings::TrainingSettings(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Training settings"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     m_presetRow = new QWidget;

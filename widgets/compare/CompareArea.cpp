@@ -14,15 +14,18 @@
 #include "ComparePredictions.h"
 #include "CompareSetup.h"
 #include "CompareTables.h"
+#include "PresentationMode.h"
 
 CompareArea::CompareArea(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Compare area"));
     auto *outer = new QHBoxLayout(this);
     outer->setContentsMargins(6, 6, 6, 6);
     m_setup = new CompareSetup;
     auto *scroll = new QScrollArea;
+    scroll->setAccessibleName(tr("Models to compare"));
     scroll->setWidget(m_setup);
     scroll->setWidgetResizable(true);
-    scroll->setFixedWidth(370);
+    PresentationMode::setFixedWidth(scroll, 370);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     outer->addWidget(scroll);
 
@@ -52,10 +55,12 @@ CompareArea::CompareArea(QWidget *parent) : QWidget(parent) {
     chartRow->addWidget(m_dice);
 
     m_results = new QTabWidget;
+    m_results->setAccessibleName(tr("Comparison results"));
     m_predictions = new ComparePredictions;
     m_numbers = new CompareNumbers;
     m_leaderboard = new Leaderboard;
     auto *predictionsScroll = new QScrollArea;
+    predictionsScroll->setAccessibleName(tr("Predictions side by side"));
     predictionsScroll->setWidget(m_predictions);
     predictionsScroll->setWidgetResizable(true);
     m_results->addTab(predictionsScroll, tr("Same images, every model"));

@@ -10,8 +10,10 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <cmath>
 
 #include "CompareCharts.h"
+#include "PresentationMode.h"
 
 namespace {
 
@@ -58,7 +60,7 @@ void BoundaryZoom::paintEvent(QPaintEvent *) {
     // colours for the first two predictions (offset so coincident edges stay visible).
     auto outline = [&](const std::vector<std::uint8_t> &mask, const QColor &colour, int offset, Qt::PenStyle style) {
         if (mask.size() != static_cast<std::size_t>(m_preview.width) * m_preview.height) return;
-        p.setPen(QPen(colour, 2.5, style));
+        p.setPen(QPen(colour, 2.5 * std::sqrt(PresentationMode::penScale()), style));
         auto at = [&](int x, int y) { return mask[static_cast<std::size_t>(y) * m_preview.width + x]; };
         for (int y = crop.top(); y <= crop.bottom(); ++y)
             for (int x = crop.left(); x <= crop.right(); ++x) {
@@ -76,6 +78,7 @@ void BoundaryZoom::paintEvent(QPaintEvent *) {
 }
 
 ComparePredictions::ComparePredictions(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Predictions side by side"));
     auto *outer = new QHBoxLayout(this);
     auto *left = new QVBoxLayout;
     auto *flipRow = new QHBoxLayout;

@@ -10,6 +10,7 @@
 #include <QVBoxLayout>
 
 #include "CompareCharts.h"
+#include "PresentationMode.h"
 #include "TrainingSettings.h"
 
 using namespace unetlab;
@@ -20,6 +21,7 @@ constexpr int kMaxModels = 4;
 }  // namespace
 
 CompareSetup::CompareSetup(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Models to compare"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     auto *models = new QGroupBox(tr("Models compared"));
@@ -70,7 +72,9 @@ void CompareSetup::addRow(const QString &preset) {
     auto *h = new QHBoxLayout(row.box);
     h->setContentsMargins(0, 0, 0, 0);
     auto *swatch = new QLabel(QStringLiteral("■"));
-    swatch->setStyleSheet(QStringLiteral("color:%1; font-size:18px;").arg(RunsChart::runColour(m_rows.size()).name()));
+    // Its colour in the charts; sized from the font (not in pixels), so it follows scaling.
+    swatch->setStyleSheet(QStringLiteral("color:%1;").arg(RunsChart::runColour(m_rows.size()).name()));
+    PresentationMode::setRelativeFont(swatch, 1.6);
     row.preset = new QComboBox;
     for (const auto &n : presetNames()) row.preset->addItem(QString::fromStdString(n));
     row.preset->setCurrentText(preset);

@@ -50,6 +50,7 @@ QTableWidget *table(const QStringList &headers) {
 }  // namespace
 
 CompareNumbers::CompareNumbers(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Comparison numbers"));
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(new QLabel(tr("<b>Test split</b>: every model on the same held-out images")));
     m_runs = table({});
@@ -106,6 +107,7 @@ void CompareNumbers::setResult(const CompareResult &r) {
 }
 
 Leaderboard::Leaderboard(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Leaderboard"));
     auto *layout = new QVBoxLayout(this);
     auto *top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("<b>Leaderboard</b>: every run finished in this session (Train and Compare)")));

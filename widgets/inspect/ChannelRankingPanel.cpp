@@ -22,6 +22,7 @@
 #include <cmath>
 
 #include "InspectStyle.h"
+#include "PresentationMode.h"
 
 namespace {
 
@@ -112,6 +113,7 @@ void thresholdLine(QChart *chart, QValueAxis *y, int bars, double value, const Q
 
 void replaceChart(QChartView *view, QChart *chart) {
     QChart *old = view->chart();
+    PresentationMode::styleChart(chart);
     view->setChart(chart);
     delete old;
 }
@@ -119,19 +121,23 @@ void replaceChart(QChartView *view, QChart *chart) {
 }  // namespace
 
 ChannelRankingPanel::ChannelRankingPanel(QWidget *parent) : InspectView(parent) {
+    setAccessibleName(tr("Channel ranking"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     auto *bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Correlate with")));
     m_class = new QComboBox;
+    m_class->setAccessibleName(tr("Correlate with"));
     bar->addWidget(m_class);
     bar->addWidget(new QLabel(tr("over")));
     m_split = new QComboBox;
+    m_split->setAccessibleName(tr("Images"));
     m_split->addItem(tr("validation images"), QStringLiteral("val"));
     m_split->addItem(tr("test images"), QStringLiteral("test"));
     bar->addWidget(m_split);
     bar->addWidget(new QLabel(tr("at")));
     m_stageChoice = new QComboBox;
+    m_stageChoice->setAccessibleName(tr("Stage to rank"));
     m_stageChoice->addItem(tr("every stage"), QString());
     m_stageChoice->setMinimumContentsLength(12);
     bar->addWidget(m_stageChoice);
@@ -148,6 +154,7 @@ ChannelRankingPanel::ChannelRankingPanel(QWidget *parent) : InspectView(parent) 
     auto *showRow = new QHBoxLayout;
     showRow->addWidget(new QLabel(tr("Sorted channels of")));
     m_shownStage = new QComboBox;
+    m_shownStage->setAccessibleName(tr("Sorted channels of"));
     m_shownStage->setMinimumContentsLength(12);
     showRow->addWidget(m_shownStage);
     showRow->addStretch(1);
@@ -155,8 +162,11 @@ ChannelRankingPanel::ChannelRankingPanel(QWidget *parent) : InspectView(parent) 
     connect(m_shownStage, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { drawStageCharts(); });
     auto *charts = new QHBoxLayout;
     m_stages = newView();
+    m_stages->setAccessibleName(tr("Stages chart"));
     m_magnitude = newView();
+    m_magnitude->setAccessibleName(tr("Channel magnitude chart"));
     m_correlation = newView();
+    m_correlation->setAccessibleName(tr("Channel correlation chart"));
     charts->addWidget(m_stages, 3);
     charts->addWidget(m_magnitude, 4);
     charts->addWidget(m_correlation, 4);

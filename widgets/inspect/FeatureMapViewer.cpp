@@ -50,6 +50,7 @@ const unetlab::ChannelRanking kRankings[] = {unetlab::ChannelRanking::Variance, 
 }  // namespace
 
 FeatureMapViewer::FeatureMapViewer(QWidget *parent) : InspectView(parent) {
+    setAccessibleName(tr("Feature maps"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(buildControls());
@@ -63,6 +64,7 @@ FeatureMapViewer::FeatureMapViewer(QWidget *parent) : InspectView(parent) {
     auto *left = new QVBoxLayout;
     left->addWidget(inspectstyle::titleLabel(tr("Image")));
     m_pictures = new TileGrid;
+    m_pictures->setAccessibleName(tr("Image, truth and prediction"));
     m_pictures->setColumns(1);
     m_pictures->setSmooth(true);
     // Sized from the room the stages get (layoutTiles), never the other way round.
@@ -75,6 +77,7 @@ FeatureMapViewer::FeatureMapViewer(QWidget *parent) : InspectView(parent) {
 
     // Middle: one column per stage, in forward order, so the U of the network reads left to right.
     m_scroll = new QScrollArea;
+    m_scroll->setAccessibleName(tr("Stages"));
     m_scroll->setWidgetResizable(true);
     m_scroll->setFrameShape(QFrame::NoFrame);
     m_stagesHost = new QWidget;
@@ -115,12 +118,15 @@ QWidget *FeatureMapViewer::buildControls() {
     m_openImage = new QPushButton(tr("Open image…"));
     m_fileName = new QLabel;
     m_topK = new QSpinBox;
+    m_topK->setAccessibleName(tr("Channels per stage"));
     m_topK->setRange(1, 16);
     m_topK->setValue(4);
     m_topK->setToolTip(tr("How many channels of each stage to show"));
     m_ranking = new QComboBox;
+    m_ranking->setAccessibleName(tr("Channels ranked by"));
     for (auto r : kRankings) m_ranking->addItem(QString::fromStdString(unetlab::describe(r)));
     m_class = new QComboBox;
+    m_class->setAccessibleName(tr("Class to correlate with"));
     m_class->setEnabled(false);
     m_follow = new QCheckBox(tr("Follow training"));
     m_follow->setToolTip(tr("Refresh at the end of every epoch while the model in training is shown"));
@@ -315,6 +321,7 @@ void FeatureMapViewer::rebuildStages() {
                 selectTile = static_cast<int>(t);
             }
         }
+        m_stageGrids[i]->setAccessibleName(tr("%1 feature maps").arg(name));
         m_stageGrids[i]->setTiles(tiles);
         m_stageGrids[i]->setSelected(-1);
     }

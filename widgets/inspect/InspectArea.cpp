@@ -19,12 +19,14 @@
 #include "WorstCasesGallery.h"
 
 InspectArea::InspectArea(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Inspect area"));
     registerInspectTypes();
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(buildModelBar());
 
     m_tabs = new QTabWidget;
+    m_tabs->setAccessibleName(tr("Inspect views"));
     m_featureMaps = new FeatureMapViewer;
     m_kernels = new KernelViewer;
     m_ranking = new ChannelRankingPanel;

@@ -6,6 +6,8 @@
 
 #include <cmath>
 
+#include "PresentationMode.h"
+
 namespace inspectstyle {
 namespace {
 
@@ -26,10 +28,8 @@ QString fixed(double value, int decimals) {
 }
 
 void scaleFont(QWidget *widget, double factor, bool bold) {
-    QFont f = widget->font();
-    f.setPointSizeF(f.pointSizeF() * factor);
-    f.setBold(bold);
-    widget->setFont(f);
+    // Relative to the application font, so it follows presentation mode.
+    PresentationMode::setRelativeFont(widget, factor, bold);
 }
 
 void fillClassChoice(QComboBox *combo, const QStringList &classNames, const QString &format) {

@@ -2,6 +2,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QGuiApplication>
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -33,7 +34,10 @@ constexpr int kMosaicLimit = 64;  // channels of a later layer drawn (each way)
 
 // A hand-designed kernel on its own diverging scale, each weight printed in its cell (a
 // kernel with fractional weights is printed as integers over their common denominator).
+// Rendered at the screen's device pixel ratio, so the digits stay sharp at 150 % and 200 %.
 QImage handKernelImage(const unetlab::NamedKernel &k, int *denominator) {
+    const qreal dpr = qApp->devicePixelRatio();
+    const int side = static_cast<int>(std::lround(kHandTile * dpr));
     float limit = 0, smallest = 1e9f;
     for (float w : k.weights) {
         limit = std::max(limit, std::abs(w));
@@ -41,7 +45,8 @@ QImage handKernelImage(const unetlab::NamedKernel &k, int *denominator) {
     }
     *denominator = smallest < 1 ? static_cast<int>(std::lround(1 / smallest)) : 1;
     QImage image = inspect::kernelWeightsImage(k.weights.data(), 3, 3, limit)
-                       .scaled(kHandTile, kHandTile, Qt::IgnoreAspectRatio, Qt::FastTransformation);
+                       .scaled(side, side, Qt::IgnoreAspectRatio, Qt::FastTransformation);
+    image.setDevicePixelRatio(dpr);
     QPainter p(&image);
     QFont f = p.font();
     f.setPixelSize(kHandTile / 6);
@@ -65,11 +70,13 @@ QString channelName(int c, int channels) {
 }  // namespace
 
 KernelViewer::KernelViewer(QWidget *parent) : InspectView(parent) {
+    setAccessibleName(tr("Kernels"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     auto *bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Layer")));
     m_layer = new QComboBox;
+    m_layer->setAccessibleName(tr("Layer"));
     m_layer->addItem(tr("first convolution"), QString());
     m_layer->setMinimumContentsLength(18);
     bar->addWidget(m_layer);
@@ -88,6 +95,7 @@ KernelViewer::KernelViewer(QWidget *parent) : InspectView(parent) {
     auto *row = new QHBoxLayout(content);
     row->setContentsMargins(0, 0, 0, 0);
     m_scroll = new QScrollArea;
+    m_scroll->setAccessibleName(tr("Learned kernels"));
     auto *scroll = m_scroll;
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
@@ -102,6 +110,7 @@ KernelViewer::KernelViewer(QWidget *parent) : InspectView(parent) {
     m_rgbIndent->setFixedWidth(kRowLabel);
     rgbRow->addWidget(m_rgbIndent, 0, Qt::AlignTop);
     m_rgb = new TileGrid;
+    m_rgb->setAccessibleName(tr("Learned kernels as colours"));
     m_rgb->setCaptionLines(1);
     rgbRow->addWidget(m_rgb, 1);
     left->addLayout(rgbRow);
@@ -117,6 +126,7 @@ KernelViewer::KernelViewer(QWidget *parent) : InspectView(parent) {
     auto *right = new QVBoxLayout;
     right->addWidget(inspectstyle::titleLabel(tr("Hand-designed kernels")));
     m_hand = new TileGrid;
+    m_hand->setAccessibleName(tr("Hand-designed kernels"));
     m_hand->setColumns(2);
     m_hand->setTileSize(kHandTile);
     m_hand->setCaptionLines(2);
@@ -243,6 +253,7 @@ void KernelViewer::showKernels(const unetlab::KernelSet &k, const QString &stamp
             name->setFixedWidth(kRowLabel);
             h->addWidget(name, 0, Qt::AlignTop);
             auto *grid = new TileGrid;
+            grid->setAccessibleName(tr("Kernels on input %1").arg(channelName(i, k.inChannels)));
             grid->setCaptionLines(0);
             QVector<TileGrid::Tile> weights;
             for (int o = 0; o < k.outChannels; ++o)
@@ -275,6 +286,8 @@ void KernelViewer::showKernels(const unetlab::KernelSet &k, const QString &stamp
         const int cell = std::clamp((m_scroll->viewport()->width() - 40) / std::max(1, ins) - 2, kMinMosaicCell,
                                     kMaxMosaicCell);
         auto *mosaic = new QLabel;
+        mosaic->setAccessibleName(tr("%1: all kernels").arg(current));
+        mosaic->setAccessibleDescription(m_weightsTitle->text());
         mosaic->setPixmap(QPixmap::fromImage(inspect::toQImage(unetlab::kernelMosaic(k, outs, ins, limit, cell))));
         mosaic->setAlignment(Qt::AlignLeft | Qt::AlignTop);
         m_weightsLayout->addWidget(mosaic);

@@ -18,6 +18,7 @@
 
 #include "InspectStyle.h"
 #include "interop/MaskFile.h"
+#include "PresentationMode.h"
 
 // The image and its prediction side by side, each scaled to fit with its aspect ratio kept,
 // the tiles outlined on the prediction.
@@ -61,7 +62,7 @@ protected:
                 for (const QRect &t : m_result->tiles) {
                     const QColor c = ((k / std::max(1, m_result->tilesX) + k) % 2) ? QColor(255, 235, 59, 220)
                                                                                  : QColor(0, 229, 255, 220);
-                    p.setPen(QPen(c, 1.5, Qt::DashLine));
+                    p.setPen(QPen(c, 1.5 * PresentationMode::penScale(), Qt::DashLine));
                     p.setBrush(Qt::NoBrush);
                     p.drawRect(QRectF(r.x() + t.x() * scale, r.y() + t.y() * scale, t.width() * scale,
                                       t.height() * scale)
@@ -78,6 +79,7 @@ private:
 };
 
 LargeImagePanel::LargeImagePanel(QWidget *parent) : InspectView(parent) {
+    setAccessibleName(tr("Large image"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     auto *bar = new QHBoxLayout;

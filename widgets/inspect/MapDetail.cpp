@@ -10,6 +10,7 @@
 
 #include "InspectImages.h"
 #include "InspectStyle.h"
+#include "PresentationMode.h"
 
 namespace {
 
@@ -24,6 +25,7 @@ constexpr double kOverlayOpacity = 0.65;
 class MapCanvas : public QWidget {
 public:
     explicit MapCanvas(MapDetail *owner) : QWidget(owner), m_owner(owner) {
+        setAccessibleName(QObject::tr("Enlarged feature map"));
         setMouseTracking(true);
         setMinimumSize(200, 200);
         setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
@@ -42,6 +44,7 @@ private:
 };
 
 MapDetail::MapDetail(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Feature map detail"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     m_title = inspectstyle::titleLabel(QString());
@@ -50,6 +53,7 @@ MapDetail::MapDetail(QWidget *parent) : QWidget(parent) {
     m_canvas = new MapCanvas(this);
     m_readout = new QLabel;
     inspectstyle::scaleFont(m_readout, 1.15, true);
+    m_readout->setWordWrap(true);  // the hint must not be cut at larger fonts
     m_overlay = new QCheckBox(tr("Lay the map over the image"));
     connect(m_overlay, &QCheckBox::toggled, this, [this] { m_canvas->update(); });
     layout->addWidget(m_title);
@@ -79,6 +83,12 @@ void MapDetail::setMap(const QString &title, const unetlab::ActivationMap &map, 
     m_cell = {-1, -1};
     m_hint = tr("Point at the map to read its values.");
     m_readout->setText(m_hint);
+    // Stage and channel, its rank and its range, for a screen reader.
+    m_canvas->setAccessibleName(tr("Enlarged map: %1").arg(title));
+    m_canvas->setAccessibleDescription(tr("%1 × %2 cells, values %3 … %4. %5")
+                                           .arg(map.width)
+                                           .arg(map.height)
+                                           .arg(inspectstyle::number(map.min), inspectstyle::number(map.max), scoreText));
     m_canvas->update();
 }
 
@@ -89,6 +99,8 @@ void MapDetail::clear(const QString &hint) {
     m_hint = hint;
     m_title->setText(tr("Enlarged map"));
     m_score->clear();
+    m_canvas->setAccessibleName(tr("Enlarged feature map"));
+    m_canvas->setAccessibleDescription(hint);
     m_readout->setText(hint);
     m_overlay->setEnabled(false);
     m_canvas->update();
@@ -154,9 +166,10 @@ void MapDetail::paintCanvas(QPainter &p) {
         const double cw = static_cast<double>(r.width()) / m_map.width,
                      ch = static_cast<double>(r.height()) / m_map.height;
         const QRectF cellRect(r.x() + m_cell.x() * cw, r.y() + m_cell.y() * ch, cw, ch);
-        p.setPen(QPen(Qt::white, 2));
+        const double pen = PresentationMode::penScale();
+        p.setPen(QPen(Qt::white, 2 * pen));
         p.drawRect(cellRect.adjusted(-2, -2, 2, 2));
-        p.setPen(QPen(Qt::black, 1));
+        p.setPen(QPen(Qt::black, pen));
         p.drawRect(cellRect.adjusted(-3, -3, 3, 3));
     }
     // Colour bar: the map's own range, high at the top.

@@ -20,6 +20,7 @@
 
 #include "InspectImages.h"
 #include "InspectStyle.h"
+#include "PresentationMode.h"
 
 namespace {
 
@@ -40,11 +41,13 @@ QString countText(const unetlab::InstanceSeparation &s) {
 }  // namespace
 
 NcPanel::NcPanel(QWidget *parent) : InspectView(parent) {
+    setAccessibleName(tr("N/C ratio"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     auto *bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("N/C ratio over the")));
     m_split = new QComboBox;
+    m_split->setAccessibleName(tr("N/C ratio over"));
     m_split->addItem(tr("test split"), QStringLiteral("test"));
     m_split->addItem(tr("validation split"), QStringLiteral("val"));
     m_split->addItem(tr("whole dataset"), QStringLiteral("all"));
@@ -60,6 +63,8 @@ NcPanel::NcPanel(QWidget *parent) : InspectView(parent) {
     // Left: the scatter of every image.
     auto *left = new QVBoxLayout;
     m_chart = new QChartView(new QChart);
+    m_chart->setAccessibleName(tr("Predicted against true N/C ratio"));
+    m_chart->setAccessibleDescription(tr("One point per image; click a point to show that image"));
     m_chart->setRenderHint(QPainter::Antialiasing);
     m_chart->setMinimumSize(360, 320);
     left->addWidget(createStack(m_chart,
@@ -95,6 +100,7 @@ NcPanel::NcPanel(QWidget *parent) : InspectView(parent) {
     pictures->addStretch(1);
     right->addLayout(pictures);
     m_table = new QTableWidget(0, 4);
+    m_table->setAccessibleName(tr("Predicted cells of the image shown"));
     m_table->setHorizontalHeaderLabels({tr("predicted cell"), tr("nucleus px"), tr("cytoplasm px"), tr("N/C")});
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_table->verticalHeader()->hide();
@@ -213,6 +219,7 @@ void NcPanel::drawScatter() {
         if (best >= 0) choosePoint(static_cast<int>(m_review.nc[static_cast<std::size_t>(best)].index));
     });
     QChart *old = m_chart->chart();
+    PresentationMode::styleChart(chart);
     m_chart->setChart(chart);
     delete old;
     if (m_shownIndex >= 0) markSelected(m_shownIndex);  // the image on the right stays marked

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "PresentationMode.h"
+
 namespace {
 
 constexpr int kGap = 8;     // between tiles
@@ -15,6 +17,7 @@ const QColor kHover(25, 95, 230, 110);
 }  // namespace
 
 TileGrid::TileGrid(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Pictures"));
     setMouseTracking(true);
     setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
 }
@@ -23,6 +26,7 @@ void TileGrid::setTiles(const QVector<Tile> &tiles) {
     m_tiles = tiles;
     if (m_selected >= m_tiles.size()) m_selected = -1;
     m_hover = -1;
+    describe();
     updateGeometry();
     update();
 }
@@ -58,7 +62,24 @@ void TileGrid::setSmooth(bool smooth) {
 
 void TileGrid::setSelected(int index) {
     m_selected = index >= 0 && index < m_tiles.size() ? index : -1;
+    describe();
     update();
+}
+
+QString TileGrid::tileText(int index) const {
+    const Tile &t = m_tiles[index];
+    return t.toolTip.isEmpty() ? QString(t.caption).replace(QLatin1Char('\n'), QStringLiteral(", ")) : t.toolTip;
+}
+
+void TileGrid::describe() {
+    // What a screen reader says after the grid's name: every tile (stage and channel, score,
+    // value range), then the selected one.
+    QStringList tiles;
+    for (int i = 0; i < m_tiles.size(); ++i) tiles << tileText(i);
+    QString text = m_tiles.isEmpty() ? tr("empty") : tr("%n picture(s): %1", nullptr, static_cast<int>(m_tiles.size()))
+                                                        .arg(tiles.join(QStringLiteral("; ")));
+    if (m_selected >= 0) text += tr(". Selected: %1").arg(tileText(m_selected));
+    setAccessibleDescription(text);
 }
 
 int TileGrid::columnsFor(int width) const {
@@ -121,7 +142,7 @@ void TileGrid::paintEvent(QPaintEvent *) {
         }
         p.drawImage(r, t.image);
         if (m_selectable && (i == m_selected || i == m_hover)) {
-            p.setPen(QPen(i == m_selected ? kSelection : kHover, i == m_selected ? 4 : 3));
+            p.setPen(QPen(i == m_selected ? kSelection : kHover, (i == m_selected ? 4 : 3) * PresentationMode::penScale()));
             p.setBrush(Qt::NoBrush);
             p.drawRect(r.adjusted(-2, -2, 1, 1));
         }
@@ -143,6 +164,7 @@ void TileGrid::mousePressEvent(QMouseEvent *event) {
     const int i = indexAt(event->position().toPoint());
     if (!m_selectable || i < 0 || m_tiles[i].image.isNull()) return;
     m_selected = i;
+    describe();
     update();
     Q_EMIT tileClicked(i);
 }

@@ -50,6 +50,8 @@ private:
     int columnsFor(int width) const;
     int cellHeight() const;
     int indexAt(const QPoint &pos) const;
+    QString tileText(int index) const;
+    void describe();  // the accessible description: every tile, then the selected one
 
     QVector<Tile> m_tiles;
     int m_side = 96;

@@ -16,6 +16,7 @@
 #include "InspectStyle.h"
 #include "TrainingTypes.h"
 #include "inspect/Analysis.h"
+#include "PresentationMode.h"
 
 namespace {
 
@@ -74,7 +75,7 @@ protected:
                            fontMetrics().elidedText(lines[l], Qt::ElideRight, side));
         }
         if (underMouse()) {
-            p.setPen(QPen(kHoverFrame, 3));
+            p.setPen(QPen(kHoverFrame, 3 * PresentationMode::penScale()));
             p.setBrush(Qt::NoBrush);
             p.drawRect(rect().adjusted(1, 1, -2, -2));
         }
@@ -100,15 +101,18 @@ QLabel *swatch(const QColor &colour, const QString &text) {
 }  // namespace
 
 WorstCasesGallery::WorstCasesGallery(QWidget *parent) : InspectView(parent) {
+    setAccessibleName(tr("Worst cases"));
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     auto *bar = new QHBoxLayout;
     bar->addWidget(new QLabel(tr("Lowest")));
     m_rankBy = new QComboBox;
+    m_rankBy->setAccessibleName(tr("Lowest score"));
     m_rankBy->setSizeAdjustPolicy(QComboBox::AdjustToContents);  // "cytoplasm Dice" fits
     bar->addWidget(m_rankBy);
     bar->addWidget(new QLabel(tr("in the")));
     m_split = new QComboBox;
+    m_split->setAccessibleName(tr("Images from"));
     m_split->addItem(tr("test split"), QStringLiteral("test"));
     m_split->addItem(tr("validation split"), QStringLiteral("val"));
     m_split->addItem(tr("whole dataset"), QStringLiteral("all"));

@@ -21,6 +21,7 @@ constexpr int kFastest = 30;
 
 AnimationBar::AnimationBar(StepAnimator *animator, const QString &runText, QWidget *parent)
     : QWidget(parent), m_animator(animator) {
+    setAccessibleName(tr("Animation controls"));
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     m_run = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), runText);

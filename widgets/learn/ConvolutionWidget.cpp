@@ -47,6 +47,7 @@ double roundTo(double value, double unit) { return std::round(value / unit) * un
 }  // namespace
 
 ConvolutionWidget::ConvolutionWidget(QWidget *parent) : LessonWidget(tr("Run Convolution"), 4, parent) {
+    setAccessibleName(tr("Convolution lesson"));
     m_input = makeInputGrid(tr("Input image"));
 
     m_truth = new GridEditor;

@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "LearnStyle.h"
+#include "PresentationMode.h"
 
 using unetlab::ops::Cell;
 using unetlab::ops::Grid;
@@ -51,6 +52,7 @@ qreal snap(qreal x, qreal dpr) { return std::round(x * dpr) / dpr; }
 
 GridEditor::GridEditor(QWidget *parent) : QWidget(parent) {
     setFocusPolicy(Qt::StrongFocus);
+    setAccessibleName(tr("Grid"));  // until the lesson names it (setGridName)
     QSizePolicy policy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     policy.setHeightForWidth(true);
     setSizePolicy(policy);
@@ -66,6 +68,7 @@ void GridEditor::setGrid(const Grid &grid) {
         updateGeometry();
         relayout();
     }
+    announceCurrentCell();
     update();
 }
 
@@ -206,7 +209,7 @@ void GridEditor::relayout() {
     cell = std::clamp<qreal>(cell, m_minCell, m_maxCell);
     m_cell = std::floor(cell * dpr) / dpr;
     // The last grid line lies one line width beyond the last cell.
-    const qreal line = std::max<qreal>(1.0, std::round(dpr)) / dpr;
+    const qreal line = std::max<qreal>(1.0, std::round(dpr * PresentationMode::penScale())) / dpr;
     const qreal spareX = width() - (m_cell * cols + margin + line);
     const qreal spareY = height() - (m_cell * rows + margin + line);
     const qreal x = m_alignment & Qt::AlignLeft ? 0 : m_alignment & Qt::AlignRight ? spareX : spareX / 2;
@@ -379,9 +382,23 @@ void GridEditor::announceCurrentCell() {
     if (!m_grid.contains(m_current.row, m_current.col)) return;
     const double v = m_grid.at(m_current.row, m_current.col);
     const QString value = std::isnan(v) ? tr("not computed yet") : cellText(v);
-    setAccessibleDescription(tr("%1 by %2 grid; row %3, column %4: %5")
+    // What the whole grid holds, so a listener knows the kernel or map without visiting every cell.
+    double low = 0, high = 0;
+    int known = 0;
+    for (double x : m_grid.values()) {
+        if (std::isnan(x)) continue;
+        low = known == 0 ? x : std::min(low, x);
+        high = known == 0 ? x : std::max(high, x);
+        ++known;
+    }
+    const int cells = m_grid.rows() * m_grid.cols();
+    QString summary = known == 0 ? tr("nothing computed yet")
+                                 : tr("values %1 to %2").arg(cellText(low), cellText(high));
+    if (known > 0 && known < cells) summary += tr(", %1 of %2 cells computed").arg(known).arg(cells);
+    setAccessibleDescription(tr("%1 by %2 grid, %3; row %4, column %5: %6")
                                  .arg(m_grid.rows())
                                  .arg(m_grid.cols())
+                                 .arg(summary)
                                  .arg(m_current.row)
                                  .arg(m_current.col)
                                  .arg(value));
@@ -391,7 +408,7 @@ void GridEditor::announceCurrentCell() {
 
 void GridEditor::paintCell(QPainter &p, int row, int col, double value, bool inRing, bool raised) const {
     const qreal dpr = devicePixelRatioF();
-    const qreal line = std::max<qreal>(1.0, std::round(dpr)) / dpr;
+    const qreal line = std::max<qreal>(1.0, std::round(dpr * PresentationMode::penScale())) / dpr;
     const QRectF r = cellRect(row, col);
     const QRectF fill(r.x() + line, r.y() + line, r.width() - line, r.height() - line);
     QColor colour = cellColour(value);
@@ -409,9 +426,10 @@ void GridEditor::paintCell(QPainter &p, int row, int col, double value, bool inR
 void GridEditor::paintHighlight(QPainter &p, const Highlight &h) const {
     const QRectF first = cellRect(h.row, h.col);
     const QRectF last = cellRect(h.row + h.rows - 1, h.col + h.cols - 1);
-    const qreal half = h.width / 2;
+    const qreal lineWidth = h.width * PresentationMode::penScale();
+    const qreal half = lineWidth / 2;
     const QRectF box = QRectF(first.topLeft(), last.bottomRight()).adjusted(half, half, -half + 1, -half + 1);
-    QPen pen(h.colour, h.width);
+    QPen pen(h.colour, lineWidth);
     pen.setJoinStyle(Qt::MiterJoin);
     if (h.dashed) pen.setStyle(Qt::DashLine);
     p.setPen(pen);
@@ -433,8 +451,8 @@ void GridEditor::paintHighlight(QPainter &p, const Highlight &h) const {
     font.setPixelSize(std::max(10, static_cast<int>(m_cell * 0.18)));
     p.setFont(font);
     const QFontMetricsF metrics(font);
-    const qreal width = std::min(first.width() - 2 * h.width, metrics.horizontalAdvance(h.badge) + 6);
-    const QRectF tab(first.center().x() - width / 2, first.bottom() - h.width - metrics.height(), width,
+    const qreal width = std::min(first.width() - 2 * lineWidth, metrics.horizontalAdvance(h.badge) + 6);
+    const QRectF tab(first.center().x() - width / 2, first.bottom() - lineWidth - metrics.height(), width,
                      metrics.height());
     p.fillRect(tab, h.colour);
     p.setPen(inkOn(h.colour));
@@ -461,7 +479,7 @@ void GridEditor::paintIndices(QPainter &p) const {
 
 void GridEditor::paintBlocks(QPainter &p) const {
     const qreal dpr = devicePixelRatioF();
-    const qreal width = std::max<qreal>(3.0, std::round(3 * dpr)) / dpr;
+    const qreal width = std::max<qreal>(3.0, std::round(3 * PresentationMode::penScale() * dpr)) / dpr;
     const QRectF first = cellRect(0, 0), last = cellRect(m_grid.rows() - 1, m_grid.cols() - 1);
     for (int r = m_blockSize; r < m_grid.rows(); r += m_blockSize) {
         const qreal y = cellRect(r, 0).top();
@@ -478,7 +496,7 @@ void GridEditor::paintEvent(QPaintEvent *) {
     if (m_cell <= 0) return;
     QPainter p(this);
     const qreal dpr = devicePixelRatioF();
-    const qreal line = std::max<qreal>(1.0, std::round(dpr)) / dpr;
+    const qreal line = std::max<qreal>(1.0, std::round(dpr * PresentationMode::penScale())) / dpr;
     // Grid lines: the background shows between cells inset by one device line.
     const QRectF all(m_origin, QSizeF(m_cell * shownCols() + line, m_cell * shownRows() + line));
     p.fillRect(all, kGridLine);
@@ -509,7 +527,7 @@ void GridEditor::paintEvent(QPaintEvent *) {
         }
     if (ring() > 0) {
         // The edge of the real image, dashed, so the ring reads as "outside".
-        QPen edge(QColor(40, 40, 40), 2, Qt::DashLine);
+        QPen edge(QColor(40, 40, 40), 2 * PresentationMode::penScale(), Qt::DashLine);
         p.setPen(edge);
         p.setBrush(Qt::NoBrush);
         const QRectF first = cellRect(0, 0), last = cellRect(m_grid.rows() - 1, m_grid.cols() - 1);
@@ -519,7 +537,7 @@ void GridEditor::paintEvent(QPaintEvent *) {
     if (m_showIndices) paintIndices(p);
     for (const Highlight &h : m_highlights) paintHighlight(p, h);
     if (hasFocus() && m_grid.contains(m_current.row, m_current.col)) {
-        QPen focus(palette().color(QPalette::Highlight), 2, Qt::DotLine);
+        QPen focus(palette().color(QPalette::Highlight), 2 * PresentationMode::penScale(), Qt::DotLine);
         p.setPen(focus);
         p.setBrush(Qt::NoBrush);
         p.drawRect(cellRect(m_current.row, m_current.col).adjusted(3, 3, -2, -2));

@@ -11,7 +11,9 @@
 #include "UpsamplingWidget.h"
 
 LearnArea::LearnArea(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Learn area"));
     m_tabs = new QTabWidget;
+    m_tabs->setAccessibleName(tr("Lessons"));
     m_tabs->setDocumentMode(true);
     learn::scaleFont(m_tabs->tabBar(), 1.2, true);
     m_convolution = new ConvolutionWidget;

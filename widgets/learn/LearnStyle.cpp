@@ -2,7 +2,7 @@
 
 #include <QLabel>
 
-#include <cmath>
+#include "PresentationMode.h"
 
 namespace learn {
 namespace {
@@ -24,13 +24,8 @@ QString formatNumber(double value, int decimals) {
 }
 
 void scaleFont(QWidget *widget, double factor, bool bold) {
-    QFont font = widget->font();
-    if (font.pointSizeF() > 0)
-        font.setPointSizeF(font.pointSizeF() * factor);
-    else
-        font.setPixelSize(static_cast<int>(std::lround(font.pixelSize() * factor)));
-    font.setBold(bold);
-    widget->setFont(font);
+    // Relative to the application font, so it follows presentation mode.
+    PresentationMode::setRelativeFont(widget, factor, bold);
 }
 
 QLabel *titleLabel(const QString &text, QWidget *parent) {

@@ -25,6 +25,7 @@ QStringList values(const TraceStep &step) {
 }  // namespace
 
 PoolingWidget::PoolingWidget(QWidget *parent) : LessonWidget(tr("Run Pooling"), 2, parent) {
+    setAccessibleName(tr("Pooling lesson"));
     m_input = makeInputGrid(tr("Pooling input"));
     m_input->setCellSizeLimits(30, 80);
     m_input->setBlockSize(2);  // the pooling windows

@@ -39,6 +39,7 @@ QTableWidgetItem *cell(const QString &text, bool bold, Qt::Alignment alignment =
 }  // namespace
 
 ReceptiveFieldPanel::ReceptiveFieldPanel(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Receptive field lesson"));
     qRegisterMetaType<ReceptiveFieldRequest>();
     qRegisterMetaType<ReceptiveFieldResult>();
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "PresentationMode.h"
+
 namespace {
 
 // Decades of gradient magnitude the log scale spans below the maximum.
@@ -148,20 +150,20 @@ void ReceptiveFieldView::paintEvent(QPaintEvent *) {
         p.drawRect(toWidget(square).adjusted(-1.5, -1.5, 1.5, 1.5));
     }
     if (!m_box.isNull()) {
-        p.setPen(QPen(kMeasured, 2));
+        p.setPen(QPen(kMeasured, 2 * PresentationMode::penScale()));
         p.drawRect(toWidget(QRectF(m_box.x(), m_box.y(), m_box.width(), m_box.height())));
     }
     const QRectF chosen = toWidget(QRectF(m_pixel, QSizeF(1, 1)));
     if (zoom >= 4) {  // large pixels: outline the chosen one itself
-        p.setPen(QPen(Qt::black, 4));
+        p.setPen(QPen(Qt::black, 4 * PresentationMode::penScale()));
         p.drawRect(chosen);
-        p.setPen(QPen(kCrossHair, 2));
+        p.setPen(QPen(kCrossHair, 2 * PresentationMode::penScale()));
         p.drawRect(chosen);
     }
     const QPointF centre = chosen.center();
     const double arm = std::max(8.0, zoom * 3);
     for (const auto &[colour, width] : {std::pair{QColor(Qt::black), 4.0}, std::pair{kCrossHair, 2.0}}) {
-        p.setPen(QPen(colour, width));
+        p.setPen(QPen(colour, width * PresentationMode::penScale()));
         p.drawLine(QPointF(centre.x() - arm, centre.y()), QPointF(centre.x() - zoom, centre.y()));
         p.drawLine(QPointF(centre.x() + zoom, centre.y()), QPointF(centre.x() + arm, centre.y()));
         p.drawLine(QPointF(centre.x(), centre.y() - arm), QPointF(centre.x(), centre.y() - zoom));

@@ -49,6 +49,7 @@ QSpinBox *spinBox(int lo, int hi, int value, const QString &name) {
 }  // namespace
 
 UpsamplingWidget::UpsamplingWidget(QWidget *parent) : LessonWidget(tr("Run Upsampling"), 3, parent) {
+    setAccessibleName(tr("Upsampling lesson"));
     m_input = makeInputGrid(tr("Upsampling input"));
     m_input->setCellSizeLimits(30, 80);
     m_kernel = makeKernelGrid(tr("Transposed-convolution kernel"));
