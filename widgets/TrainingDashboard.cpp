@@ -11,6 +11,8 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+
+#include "AtomicSave.h"
 #include <QScrollArea>
 #include <QSplitter>
 #include <QStyle>
@@ -20,6 +22,7 @@
 #include <cmath>
 
 #include "DataSourceForm.h"
+#include "PresentationMode.h"
 #include "PreviewStrip.h"
 #include "RunHistory.h"
 #include "TrainingCharts.h"
@@ -54,14 +57,16 @@ bool writeText(const QString &path, const QString &text) {
 }  // namespace
 
 TrainingDashboard::TrainingDashboard(QWidget *parent) : QWidget(parent) {
+    setAccessibleName(tr("Train area"));
     auto *outer = new QHBoxLayout(this);
     outer->setContentsMargins(6, 6, 6, 6);
 
     m_settings = new TrainingSettings;
     auto *scroll = new QScrollArea;
+    scroll->setAccessibleName(tr("Training settings"));
     scroll->setWidget(m_settings);
     scroll->setWidgetResizable(true);
-    scroll->setFixedWidth(350);
+    PresentationMode::setFixedWidth(scroll, 350);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     outer->addWidget(scroll);
 
@@ -240,6 +245,26 @@ void TrainingDashboard::onRunStarted(const RunInfo &info) {
     m_runLabel->setToolTip(info.settings + QStringLiteral("\n") + tr("Autosaved to %1").arg(info.autosaveDir));
     m_clock.start();
     m_engineElapsed = 0;
+    if (info.restoredEpochs > 0) {
+        // A run restored from its autosave: its settings and, from the engine next, its
+        // curves up to the saved epoch; it waits paused.
+        m_settings->setRequest(info.restoredRequest);
+        m_loss->clear();
+        m_rate->clear();
+        m_epochs.clear();
+        m_bestLabel->clear();
+        m_loss->setEpochs(info.epochs);
+        m_dice->setEpochs(info.epochs);
+        m_rate->setEpochs(info.epochs);
+        m_liveRate->setValue(info.restoredRequest.config.learningRate);
+        m_batchesDone = info.restoredEpochs * info.batchesPerEpoch;
+        showMessage(tr("Restored %1 after epoch %2 of %3 from its autosave. Press Resume to continue training, "
+                       "or Stop to keep it as it is.")
+                        .arg(info.modelName)
+                        .arg(info.restoredEpochs)
+                        .arg(info.epochs));
+        m_restoredNote = true;
+    }
     setState(State::Running);
     updateProgress();
 }
@@ -314,6 +339,10 @@ void TrainingDashboard::onRunFinished(const RunSummary &summary) {
 
 void TrainingDashboard::onPaused(bool paused) {
     if (m_state != State::Running && m_state != State::Paused) return;
+    if (!paused && m_restoredNote) {  // the restored run goes on: its "press Resume" note is done
+        m_banner->setVisible(false);
+        m_restoredNote = false;
+    }
     setState(paused ? State::Paused : State::Running);
     updateProgress();
 }
@@ -324,6 +353,7 @@ void TrainingDashboard::onError(const QString &message) {
 }
 
 void TrainingDashboard::showMessage(const QString &message, bool warning) {
+    m_restoredNote = false;
     m_banner->setText(message);
     m_banner->setStyleSheet(warning ? QStringLiteral("background:#fdecea; color:#b71c1c; padding:6px; font-weight:bold;")
                                     : QStringLiteral("background:#e8f5e9; color:#1b5e20; padding:6px;"));
@@ -371,14 +401,16 @@ bool TrainingDashboard::exportCharts(const QString &path) {
         }
     };
     if (path.endsWith(QStringLiteral(".svg"), Qt::CaseInsensitive)) {
+        QSaveFile file(path);
+        if (!file.open(QIODevice::WriteOnly)) return false;
         QSvgGenerator svg;
-        svg.setFileName(path);
+        svg.setOutputDevice(&file);
         svg.setSize(size);
         svg.setViewBox(QRect(QPoint(0, 0), size));
         QPainter p;
         if (!p.begin(&svg)) return false;
         paint(p);
-        return p.end();
+        return p.end() && file.commit();
     }
     QImage image(size * devicePixelRatioF(), QImage::Format_ARGB32_Premultiplied);
     image.setDevicePixelRatio(devicePixelRatioF());
@@ -386,7 +418,7 @@ bool TrainingDashboard::exportCharts(const QString &path) {
     QPainter p(&image);
     paint(p);
     p.end();
-    return image.save(path);
+    return saveImageAtomically(image, path);
 }
 
 void TrainingDashboard::exportMenu() {

@@ -99,4 +99,5 @@ private:
     double m_lastImagesPerSecond = 0;
     double m_engineElapsed = 0;
     QElapsedTimer m_clock;  // wall time since start, for elapsed/ETA between reports
+    bool m_restoredNote = false;  // the banner says a restored run waits for Resume
 };

@@ -37,6 +37,8 @@ struct RunInfo {
     QStringList classNames;
     QString autosaveDir;   // where last.ckpt, best.ckpt and metrics.csv are kept
     QString settings;      // one-line summary of the training settings
+    int restoredEpochs = 0;  // a run restored from its autosave: the epochs it had finished
+    RunRequest restoredRequest;  // ... and its settings, for the knobs to show
 };
 
 // One validation image with its truth and the current prediction (overlays drawn).

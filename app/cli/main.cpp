@@ -11,11 +11,13 @@
 #include <chrono>
 #include <cmath>
 #include <csignal>
+#include <ctime>
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -38,6 +40,7 @@
 #include "train/Evaluate.h"
 #include "train/ExecutionPlan.h"
 #include "train/History.h"
+#include "train/RunFolder.h"
 #include "train/Trainer.h"
 
 namespace unetlab::cli {
@@ -65,6 +68,7 @@ Run 'unetlab-cli <command> --help' for a command's options.
 )";
 
 const char *kTrainHelp = R"(Usage: unetlab-cli train --model NAME [options]
+       unetlab-cli train --resume DIR [--epochs N] [output options]
 
 Data and model:
   --model NAME            minimal | small-unet | small-unet-noskip | unet (required)
@@ -119,6 +123,12 @@ Training:
                           training batches only; image and mask move together
 
 Output:
+  --autosave DIR|off      the run's folder, rewritten after every epoch: state.bin (to continue),
+                          last.ckpt, best.ckpt, metrics.csv, run.json
+                          (default: a new folder under ~/.local/share/UNetLab/UNet Lab/runs)
+  --resume DIR            continue a run from its autosave folder after the last finished epoch,
+                          with its own settings and data (after Ctrl-C, a crash or kill -9);
+                          --epochs N makes it longer; the GUI offers the same on start
   --out FILE              save the best weights as a checkpoint (written atomically)
   --log FILE.csv          per-epoch metrics as CSV, rewritten after every epoch
   --json                  end stdout with one JSON object holding the final figures
@@ -333,6 +343,24 @@ TrainConfig trainConfigFromArgs(const Args &args) {
     return c;
 }
 
+// Flags of `train` that describe a run; a resumed run keeps its own.
+const std::set<std::string> kRunSettingFlags = {
+    "model", "data", "size", "base", "levels", "skips", "upsampling", "widths", "first-kernel", "extra-depth",
+    "activation", "batch-norm", "dropout", "batch", "lr", "optimizer", "momentum", "weight-decay", "schedule",
+    "loss", "lambda", "gamma", "early-stop", "seed", "device", "channels-last", "memory-format", "precision",
+    "preprocess", "augment", "autosave", "replan"};
+
+std::string autosaveFolderFor(const std::string &modelName) {
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    localtime_r(&now, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    return (std::filesystem::path(defaultRunsRoot()) /
+            (std::string(stamp) + "-cli" + std::to_string(::getpid()) + "-" + modelName))
+        .string();
+}
+
 int cmdTrain(const std::vector<std::string> &argv) {
     if (wantsHelp(argv)) {
         std::cout << kTrainHelp;
@@ -343,26 +371,94 @@ int cmdTrain(const std::vector<std::string> &argv) {
                      "extra-depth", "activation", "batch-norm", "dropout", "epochs", "batch", "lr", "optimizer",
                      "momentum", "weight-decay", "schedule", "loss", "lambda", "gamma", "early-stop", "seed",
                      "device", "threads", "channels-last", "memory-format", "precision", "out", "log", "preprocess",
-                     "augment"},
+                     "augment", "autosave", "resume"},
                     {"json", "quiet", "replan"});
-    TrainConfig config = trainConfigFromArgs(args);
-    const int size = args.integer("size", 256, 32, 4096);
-    std::string dataSpec;
-    const auto data = openData(args.text("data", "synthetic"), size, &dataSpec);
     const bool quiet = args.has("quiet");
-    config.model.inChannels = data->inChannels();
-    config.model.numClasses = data->numClasses();
-    const ExecutionPlan plan = applyPlan(args, config, data->width(), data->height(), quiet);
     const auto out = args.value("out");
     const auto log = args.value("log");
+    std::unique_ptr<Trainer> trainerOwner;
+    std::shared_ptr<const Dataset> data;
+    std::string dataSpec, modelName, autosaveDir;
+    ExecutionPlan plan;
+    int size = 256;
 
-    Trainer trainer(config, data);
+    if (const auto resumeFrom = args.value("resume")) {
+        for (const auto &flag : kRunSettingFlags)
+            if (args.value(flag) || args.has(flag))
+                throw UsageError("--" + flag + " cannot be given with --resume: the run continues with its own "
+                                 "settings (only --epochs, --threads, --out, --log, --json and --quiet apply)");
+        std::filesystem::path dir(*resumeFrom);
+        if (dir.filename() == kRunStateFile) dir = dir.parent_path();
+        const std::filesystem::path statePath = dir / kRunStateFile;
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(statePath, ec) &&
+            std::filesystem::is_regular_file(dir / kRunMarkerFile, ec)) {
+            const SavedRun saved = readSavedRun(dir.string());
+            if (saved.state == "finished")
+                throw std::runtime_error(dir.string() + ": the run finished (" + std::to_string(saved.epochsDone) +
+                                         " of " + std::to_string(saved.epochs) +
+                                         " epochs); there is nothing to continue");
+        }
+        if (!std::filesystem::is_regular_file(statePath, ec))
+            throw std::runtime_error(dir.string() + " holds no saved run (no " + kRunStateFile +
+                                     "; runs are autosaved under " + defaultRunsRoot() + ")");
+        const std::string state = readWholeFile(statePath.string());
+        ResumeInfo info;
+        try {
+            info = Trainer::peekResumeState(state);
+        } catch (const std::invalid_argument &e) {
+            throw std::runtime_error(statePath.string() + ": " + e.what());
+        }
+        data = openData(info.dataSpec, info.width, &dataSpec);
+        size = data->width();
+        TrainConfig saved = info.config;
+        PlanRequest request;
+        request.precision = saved.precision;
+        request.memoryFormat = saved.channelsLast ? MemoryFormatChoice::ChannelsLast : MemoryFormatChoice::Contiguous;
+        request.threads = args.integer("threads", 0, 0, 1024);
+        plan = choosePlan(request, saved.model, data->width(), data->height(), saved.batchSize,
+                          resolveDevice(saved.device), [quiet](const std::string &line) {
+                              if (!quiet) std::cerr << line << "\n" << std::flush;
+                          });
+        try {
+            trainerOwner = Trainer::resume(state, data, args.value("epochs") ? args.integer("epochs", 0, 1, 100000) : 0);
+        } catch (const std::invalid_argument &e) {
+            throw std::runtime_error(dir.string() + ": " + e.what());
+        }
+        modelName = info.modelName;
+        autosaveDir = dir.string();
+        if (!quiet)
+            std::cerr << "Continuing the run in " << autosaveDir << " after epoch " << info.history.size() << "\n";
+    } else {
+        TrainConfig config = trainConfigFromArgs(args);
+        size = args.integer("size", 256, 32, 4096);
+        data = openData(args.text("data", "synthetic"), size, &dataSpec);
+        config.model.inChannels = data->inChannels();
+        config.model.numClasses = data->numClasses();
+        plan = applyPlan(args, config, data->width(), data->height(), quiet);
+        trainerOwner = std::make_unique<Trainer>(config, data);
+        modelName = *args.value("model");
+        const std::string choice = args.text("autosave", "");
+        autosaveDir = choice == "off" ? std::string{} : choice.empty() ? autosaveFolderFor(modelName) : choice;
+    }
+    Trainer &trainer = *trainerOwner;
+    const TrainConfig &config = trainer.config();
+    std::unique_ptr<RunAutosave> autosave;
+    if (!autosaveDir.empty()) {
+        try {
+            autosave = std::make_unique<RunAutosave>(autosaveDir, "unetlab-cli", modelName, dataSpec);
+            autosave->begin(trainer);
+        } catch (const std::exception &e) {
+            std::cerr << "unetlab-cli: warning: " << e.what() << "; training runs without autosave\n";
+            autosave.reset();
+        }
+    }
+
     const auto &split = trainer.split();
     const auto classes = data->classNames();
-    const std::string modelName = *args.value("model");
-    if (!quiet)
+    if (!quiet) {
         std::cerr << "Training " << modelName << " (" << withThousands(trainer.parameterCount())
-                  << " parameters, " << trainer.config().model.describe() << ")\n"
+                  << " parameters, " << config.model.describe() << ")\n"
                   << "  on " << data->name() << ": " << split.train.size() << " train / " << split.val.size()
                   << " val / " << split.test.size() << " test images\n"
                   << "  plan: " << plan.summary() << "\n"
@@ -370,12 +466,17 @@ int cmdTrain(const std::vector<std::string> &argv) {
                   << config.batchSize << ", " << toString(config.optimizer) << " lr " << config.learningRate << ", "
                   << toString(config.loss.kind) << " loss, " << toString(config.schedule) << " schedule, seed "
                   << config.seed << "\n";
+        if (autosave)
+            std::cerr << "  autosave: " << autosave->dir() << "\n"
+                      << "  (after a crash, continue with: unetlab-cli train --resume '" << autosave->dir() << "')\n";
+    }
 
     std::signal(SIGINT, onInterrupt);
     ProgressBar progress(std::cerr, !quiet && ::isatty(STDERR_FILENO));
     const auto started = std::chrono::steady_clock::now();
     StepResult last;
     int stepsDone = 0;
+    const int stepsBefore = static_cast<int>(trainer.history().size()) * (trainer.totalSteps() / config.epochs);
     while (!trainer.finished()) {
         if (g_interrupted) {
             trainer.stop("interrupted (Ctrl-C); keeping the best epoch so far");
@@ -385,7 +486,7 @@ int cmdTrain(const std::vector<std::string> &argv) {
         if (last.kind == StepResult::Kind::TrainBatch) {
             ++stepsDone;
             const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-            const double eta = elapsed / stepsDone * (trainer.totalSteps() - stepsDone);
+            const double eta = elapsed / stepsDone * (trainer.totalSteps() - stepsBefore - stepsDone);
             progress.update(last.batch.epoch, config.epochs, last.batch.batch, last.batch.batchesPerEpoch,
                             last.batch.loss, last.batch.imagesPerSecond, elapsed, eta);
         }
@@ -393,6 +494,13 @@ int cmdTrain(const std::vector<std::string> &argv) {
             progress.clear();
             if (!quiet) std::cerr << epochLine(last.epoch, config.epochs, classes) << "\n";
             if (log) writeFileAtomically(*log, historyCsv(classes, trainer.history()));
+            if (autosave) {
+                try {
+                    autosave->epochEnded(trainer, last.epoch);
+                } catch (const std::exception &e) {
+                    std::cerr << "unetlab-cli: warning: autosave failed: " << e.what() << "\n";
+                }
+            }
         }
     }
     progress.clear();
@@ -400,6 +508,14 @@ int cmdTrain(const std::vector<std::string> &argv) {
     const std::string reason = last.kind == StepResult::Kind::Finished ? last.stopReason
                                                                         : "interrupted (Ctrl-C)";
     if (!quiet) std::cerr << "Stopped: " << reason << "\n";
+    if (autosave) {
+        try {
+            autosave->end(trainer, last.kind == StepResult::Kind::Finished && !g_interrupted ? "finished" : "stopped",
+                          reason);
+        } catch (const std::exception &e) {
+            std::cerr << "unetlab-cli: warning: autosave failed: " << e.what() << "\n";
+        }
+    }
     if (trainer.history().empty()) {
         std::cerr << "unetlab-cli: error: " << reason << "; no epoch finished, nothing to report\n";
         return 1;
@@ -462,7 +578,8 @@ int cmdTrain(const std::vector<std::string> &argv) {
                   {"checkpoint", out ? json(*out) : json(nullptr)}};
         std::cout << j.dump() << "\n";
     }
-    return last.diverged ? 1 : 0;
+    if (last.outOfMemory) std::cerr << "unetlab-cli: error: " << reason << "\n";
+    return last.diverged || last.outOfMemory ? 1 : 0;
 }
 
 // ---------------------------------------------------------------------------- eval

@@ -30,6 +30,7 @@
 #include "train/Evaluate.h"
 #include "train/ExecutionPlan.h"
 #include "train/History.h"
+#include "train/RunFolder.h"
 #include "train/SlidingWindow.h"
 #include "train/Trainer.h"
 
@@ -95,6 +96,7 @@ bool EngineWorker::guard(const char *what, const std::function<void()> &work) {
     } catch (const std::exception &e) {
         std::string message = e.what();
         if (const auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);  // LibTorch backtraces
+        m_lastError = message;
         Q_EMIT errorOccurred(tr("%1: %2").arg(QString::fromLatin1(what), q(message)));
     } catch (...) {
         Q_EMIT errorOccurred(tr("%1: unexpected error").arg(QString::fromLatin1(what)));
@@ -133,14 +135,26 @@ void EngineWorker::start(const RunRequest &request) {
         config.model.numClasses = m_data->numClasses();
         plan = planFor(request.plan, config);
         m_trainer = std::make_unique<Trainer>(config, m_data);
+        releaseCachedGpuMemory();  // the previous run's model is gone: give its GPU memory back
     });
     if (!ok) return;
 
     ++m_runCount;
+    beginRun(request.modelName, plan,
+             QDir(m_autosaveRoot)
+                 .filePath(QStringLiteral("%1-run%2-%3")
+                               .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")))
+                               .arg(m_runCount)
+                               .arg(request.modelName)),
+             false);
+}
+
+void EngineWorker::beginRun(const QString &modelName, const ExecutionPlan &plan, const QString &runDir,
+                            bool restored) {
     const Trainer &t = *m_trainer;
     m_info = RunInfo{};
     m_info.runId = m_runCount;
-    m_info.modelName = request.modelName;
+    m_info.modelName = modelName;
     m_info.modelDescription = q(t.config().model.describe());
     m_info.parameters = t.parameterCount();
     m_info.device = q(describeDevice(t.device()));
@@ -153,30 +167,86 @@ void EngineWorker::start(const RunRequest &request) {
     m_info.batchesPerEpoch = t.totalSteps() / std::max(1, t.config().epochs);
     for (const auto &c : m_data->classNames()) m_info.classNames << q(c);
     m_info.settings = settingsSummary(t.config());
-    m_runDir = QDir(m_autosaveRoot)
-                   .filePath(QStringLiteral("%1-run%2-%3")
-                                 .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")))
-                                 .arg(m_runCount)
-                                 .arg(request.modelName));
-    if (!QDir().mkpath(m_runDir)) {
-        Q_EMIT errorOccurred(tr("Cannot create the autosave folder %1; training runs without autosave.").arg(m_runDir));
+    m_info.restoredEpochs = restored ? static_cast<int>(t.history().size()) : 0;
+    if (restored) {
+        m_info.restoredRequest.config = t.config();
+        m_info.restoredRequest.data = parseDataSpec(m_dataSpec, m_data->width());
+        m_info.restoredRequest.modelName = modelName;
+        m_info.restoredRequest.plan.precision = t.config().precision;
+        m_info.restoredRequest.plan.memoryFormat =
+            t.config().channelsLast ? MemoryFormatChoice::ChannelsLast : MemoryFormatChoice::Contiguous;
+    }
+    m_runDir = runDir;
+    m_autosave.reset();
+    try {
+        m_autosave = std::make_unique<RunAutosave>(m_runDir.toStdString(), "unetlab", modelName.toStdString(), m_dataSpec);
+        m_autosave->begin(t);
+    } catch (const std::exception &e) {
+        Q_EMIT errorOccurred(tr("Cannot write the autosave folder %1 (%2); training runs without autosave.")
+                                 .arg(m_runDir, q(e.what())));
+        m_autosave.reset();
         m_runDir.clear();
     }
     m_info.autosaveDir = m_runDir;
-    m_bestCheckpoint.clear();
+    m_bestCheckpoint = m_autosave ? q(m_autosave->bestCheckpoint()) : QString();
     Q_EMIT inspectDataset(m_info.datasetName, static_cast<int>(m_data->size()), m_info.classNames);
     m_previewIndices.assign(t.split().val.begin(),
                             t.split().val.begin() + std::min<std::size_t>(kPreviewImages, t.split().val.size()));
     m_training = true;
-    m_paused = false;
+    m_paused = restored;
     m_pending.clear();
     m_sinceEmit.start();
     m_sincePreview.invalidate();
     Q_EMIT runStarted(m_info);
-    Q_EMIT trainedModelsChanged(QStringList{request.modelName} + (m_loadedPreset.isEmpty() ? QStringList{}
-                                                                                          : QStringList{m_loadedPreset}));
+    Q_EMIT trainedModelsChanged(QStringList{modelName} + (m_loadedPreset.isEmpty() ? QStringList{}
+                                                                                  : QStringList{m_loadedPreset}));
+    if (restored) {
+        // The curves up to the saved epoch, then paused: Resume continues with the next epoch.
+        for (const EpochReport &e : t.history()) Q_EMIT epochDone(e);
+        Q_EMIT pausedChanged(true);
+        emitPreview(static_cast<int>(t.history().size()));
+        return;
+    }
     emitPreview(0);
     scheduleStep();
+}
+
+void EngineWorker::restoreRun(const QString &runDir) {
+    if (m_training) {
+        Q_EMIT errorOccurred(tr("A run is already going; stop it before restoring another."));
+        return;
+    }
+    m_abort = false;
+    ExecutionPlan plan;
+    QString modelName;
+    const bool ok = guard("Cannot restore the run", [&] {
+        const std::string dir = runDir.toStdString();
+        const std::string state = readWholeFile(dir + "/" + kRunStateFile);
+        ResumeInfo info;
+        try {
+            info = Trainer::peekResumeState(state);
+        } catch (const std::invalid_argument &e) {
+            throw std::runtime_error(std::string(kRunStateFile) + ": " + e.what());
+        }
+        const DataSpec spec = parseDataSpec(info.dataSpec, info.width);
+        if (!m_data || spec.toString() != m_dataSpec || m_data->width() != info.width) {
+            m_data = openDataset(spec);
+            m_dataSpec = spec.toString();
+        }
+        PlanRequest request;
+        request.precision = info.config.precision;
+        request.memoryFormat =
+            info.config.channelsLast ? MemoryFormatChoice::ChannelsLast : MemoryFormatChoice::Contiguous;
+        request.threads = logicalCpus();
+        TrainConfig config = info.config;
+        plan = planFor(request, config);
+        m_trainer = Trainer::resume(state, m_data);
+        releaseCachedGpuMemory();
+        modelName = q(info.modelName);
+    });
+    if (!ok) return;
+    ++m_runCount;
+    beginRun(modelName, plan, runDir, true);
 }
 
 ExecutionPlan EngineWorker::planFor(const PlanRequest &request, TrainConfig &config) {
@@ -233,6 +303,7 @@ void EngineWorker::runStep() {
     }
     if (r.kind == StepResult::Kind::Finished) {
         finishRun(q(r.stopReason), r.diverged);
+        if (r.outOfMemory) Q_EMIT errorOccurred(tr("Training stopped: %1.").arg(q(r.stopReason)));
         return;
     }
     if (m_paused && !m_singleStep) {
@@ -251,18 +322,10 @@ void EngineWorker::flushBatches(bool force) {
 }
 
 void EngineWorker::autosave(const EpochReport &epoch) {
-    if (m_runDir.isEmpty() || !m_trainer) return;
-    const QDir dir(m_runDir);
+    if (!m_autosave || !m_trainer) return;
     guard("Autosave failed", [&] {
-        m_trainer->saveCheckpoint(dir.filePath(QStringLiteral("last.ckpt")).toStdString(), m_dataSpec);
-        if (epoch.best) {
-            m_bestCheckpoint = dir.filePath(QStringLiteral("best.ckpt"));
-            m_trainer->saveCheckpoint(m_bestCheckpoint.toStdString(), m_dataSpec);
-        }
-        std::vector<std::string> classes;
-        for (const QString &c : m_info.classNames) classes.push_back(c.toStdString());
-        writeFileAtomically(dir.filePath(QStringLiteral("metrics.csv")).toStdString(),
-                            historyCsv(classes, m_trainer->history()));
+        m_autosave->epochEnded(*m_trainer, epoch);
+        m_bestCheckpoint = q(m_autosave->bestCheckpoint());
     });
 }
 
@@ -306,6 +369,14 @@ void EngineWorker::finishRun(const QString &reason, bool diverged) {
     m_training = false;
     m_paused = false;
     m_singleStep = false;
+    if (m_autosave) {
+        // Ended on purpose (finished, stopped, diverged): not a run to restore on the next start.
+        guard("Autosave failed", [&] {
+            m_autosave->end(*m_trainer, m_trainer->history().size() >= static_cast<std::size_t>(m_info.epochs)
+                                            ? "finished" : "stopped", reason.toStdString());
+        });
+        m_autosave.reset();
+    }
     RunSummary s;
     s.info = m_info;
     const auto &history = m_trainer->history();
@@ -381,6 +452,7 @@ void EngineWorker::startComparison(const CompareRequest &request) {
     }
     if (!ok) return;
     m_trainer.reset();  // one job at a time on the engine
+    releaseCachedGpuMemory();
     m_compareNames = request.names;
     m_compareSettings = settingsSummary(request.shared.config);
     if (m_comparison->mode() == Comparison::Mode::Queue) m_compareSettings += tr(", one model at a time");
@@ -526,6 +598,7 @@ void EngineWorker::finishComparison() {
         }
     });
     m_comparison.reset();
+    releaseCachedGpuMemory();
     Q_EMIT comparisonFinished(result);
 }
 
@@ -646,6 +719,7 @@ void EngineWorker::loadCheckpoint(const QString &path) {
             if (toJson(c) == toJson(loaded->config)) m_loadedPreset = q(name);
         }
         m_loaded = std::move(loaded);
+        releaseCachedGpuMemory();  // the checkpoint opened before is closed
         m_loadedPath = path;
         m_loadedData = data;
         Q_EMIT checkpointLoaded(description);
@@ -762,9 +836,11 @@ EngineWorker::InspectTarget EngineWorker::inspectTarget(const InspectModelChoice
     }
     if (choice.checkpointPath.isEmpty()) throw std::runtime_error("no checkpoint is open: open one first");
     if (!m_loaded || m_loadedPath != choice.checkpointPath) {
+        m_lastError.clear();
         loadCheckpoint(choice.checkpointPath);
         if (!m_loaded || m_loadedPath != choice.checkpointPath)
-            throw std::runtime_error("the checkpoint " + choice.checkpointPath.toStdString() + " could not be opened");
+            throw std::runtime_error("the checkpoint " + choice.checkpointPath.toStdString() + " could not be opened" +
+                                     (m_lastError.empty() ? std::string() : ": " + m_lastError));
     }
     const auto &h = m_loaded->header;
     const nlohmann::json splitInfo = h.value("split", nlohmann::json::object());
@@ -946,6 +1022,8 @@ void EngineWorker::shutdown() {
     m_comparison.reset();
     m_trainer.reset();
     m_loaded.reset();
+    m_freshModels.clear();
+    releaseCachedGpuMemory();
     m_loadedData.reset();
     m_data.reset();
 }

@@ -15,6 +15,7 @@
 #include <map>
 #include <utility>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "CompareTypes.h"
@@ -28,6 +29,7 @@ class Comparison;
 class Dataset;
 class SegmentationModel;
 class Trainer;
+class RunAutosave;
 struct LoadedCheckpoint;
 struct Sample;
 }  // namespace unetlab
@@ -48,6 +50,9 @@ public:
 public Q_SLOTS:
     void initialise();  // on the engine thread: threads, priority, device
     void start(const RunRequest &request);
+    // Continues a run from its autosave folder (a run interrupted by a crash or kill -9):
+    // its settings, data, weights and curves come back, paused after the last finished epoch.
+    void restoreRun(const QString &runDir);
     void pause();
     void resume();
     void stepOnce();
@@ -110,6 +115,8 @@ private:
     // Chooses (measures or reads the cached) execution plan and writes it into `config`.
     unetlab::ExecutionPlan planFor(const unetlab::PlanRequest &request, unetlab::TrainConfig &config);
     void runStep();
+    // After m_trainer is set up (new or restored): run info, autosave folder, signals.
+    void beginRun(const QString &modelName, const unetlab::ExecutionPlan &plan, const QString &runDir, bool restored);
     void compareStep();
     void finishComparison();
     void scheduleStep();
@@ -144,6 +151,8 @@ private:
     std::vector<std::size_t> m_previewIndices;
     RunInfo m_info;
     QString m_runDir, m_bestCheckpoint;
+    std::unique_ptr<unetlab::RunAutosave> m_autosave;
+    std::string m_lastError;  // the last message guard() reported, to pass on in context
     int m_runCount = 0;
     bool m_training = false;
     bool m_paused = false;

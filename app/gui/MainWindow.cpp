@@ -1,3 +1,4 @@
+#include "AtomicSave.h"
 #include "gui/MainWindow.h"
 
 #include <QAction>
@@ -5,9 +6,11 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QFileDialog>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLocale>
 #include <QMenuBar>
+#include <QPushButton>
 #include <QMessageBox>
 #include <QSettings>
 #include <QStandardPaths>
@@ -24,6 +27,7 @@
 #include "core/Device.h"
 #include "data/ImageDecode.h"
 #include "LearnArea.h"
+#include "PresentationMode.h"
 #include "ReceptiveFieldPanel.h"
 #include "TrainingDashboard.h"
 #include "TrainingSettings.h"
@@ -31,14 +35,15 @@
 #include "gui/DatasetPage.h"
 #include "gui/EngineThread.h"
 #include "gui/EngineWorker.h"
+#include "train/RunFolder.h"
 
 namespace unetlab::gui {
 
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     setWindowTitle(tr("UNet Lab"));
-    const QString autosave =
+    m_autosaveRoot =
         QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("runs"));
-    m_engine = new EngineThread(autosave, this);
+    m_engine = new EngineThread(m_autosaveRoot, this);
 
     m_tabs = new QTabWidget;
     m_tabs->setDocumentMode(true);
@@ -52,6 +57,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     m_inspect = new InspectArea;
     m_tabs->addTab(m_inspect, tr("&Inspect"));
     m_tabs->addTab(m_compare, tr("&Compare"));
+    m_tabs->setAccessibleName(tr("Areas"));
     m_tabs->tabBar()->setAccessibleName(tr("Areas"));
     setCentralWidget(m_tabs);
 
@@ -212,6 +218,7 @@ void MainWindow::buildMenus() {
     QMenu *file = menuBar()->addMenu(tr("&File"));
     QAction *open = file->addAction(tr("&Open Checkpoint…"), this, &MainWindow::openCheckpoint);
     open->setShortcut(QKeySequence::Open);
+    file->addAction(tr("&Restore Interrupted Run…"), this, &MainWindow::chooseInterruptedRun);
     QAction *save = file->addAction(tr("&Save Weights…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Save weights"), QStringLiteral("model.ckpt"),
                                                           tr("UNet Lab checkpoints (*.ckpt)"));
@@ -245,6 +252,15 @@ void MainWindow::buildMenus() {
     }
     QAction *full = view->addAction(tr("&Full Screen"), this, [this] { isFullScreen() ? showNormal() : showFullScreen(); });
     full->setShortcut(QKeySequence(Qt::Key_F11));  // QKeySequence::FullScreen is empty on some desktops
+    // Larger fonts, high contrast and thick lines for a projector; F5 starts a slide show elsewhere.
+    PresentationMode *presentation = PresentationMode::instance();
+    if (PresentationMode::remembered()) presentation->apply(true);
+    QAction *present = view->addAction(tr("&Presentation Mode"));
+    present->setCheckable(true);
+    present->setChecked(presentation->isOn());
+    present->setShortcut(QKeySequence(Qt::Key_F5));
+    connect(present, &QAction::toggled, presentation, &PresentationMode::setOn);
+    connect(presentation, &PresentationMode::changed, present, &QAction::setChecked);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     QAction *keys = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
@@ -274,11 +290,68 @@ void MainWindow::openCheckpointFile(const QString &path) {
     }, Qt::QueuedConnection);
 }
 
+QMessageBox::StandardButton MainWindow::offerInterruptedRun() {
+    const std::vector<SavedRun> runs = findInterruptedRuns(m_autosaveRoot.toStdString());
+    if (runs.empty()) return QMessageBox::NoButton;
+    const SavedRun &run = runs.front();
+    const QString text =
+        tr("A training run did not finish: %1.\n\nRestore it? Its weights, curves and settings come back, paused "
+           "after the last finished epoch; Resume continues the training.")
+            .arg(QString::fromStdString(run.describe()));
+    QMessageBox::StandardButton answer;
+    if (m_restoreAnswer) {
+        answer = m_restoreAnswer(text);
+    } else {
+        QMessageBox box(QMessageBox::Question, tr("Restore the interrupted run?"), text, QMessageBox::NoButton, this);
+        QPushButton *restore = box.addButton(tr("&Restore"), QMessageBox::AcceptRole);
+        QPushButton *discard = box.addButton(tr("&Discard"), QMessageBox::DestructiveRole);
+        box.addButton(tr("&Later"), QMessageBox::RejectRole);
+        box.setDefaultButton(restore);
+        box.setInformativeText(tr("Saved in %1").arg(QString::fromStdString(run.dir)));
+        box.exec();
+        answer = box.clickedButton() == restore   ? QMessageBox::Yes
+                 : box.clickedButton() == discard ? QMessageBox::Discard
+                                                  : QMessageBox::Cancel;
+    }
+    if (answer == QMessageBox::Yes) {
+        restoreRun(QString::fromStdString(run.dir));
+    } else if (answer == QMessageBox::Discard) {
+        try {
+            setRunState(run.dir, "discarded", "the user chose not to restore it");
+        } catch (const std::exception &e) {
+            m_dashboard->onError(tr("Cannot mark the run as discarded: %1").arg(QString::fromStdString(e.what())));
+        }
+    }
+    return answer;
+}
+
+void MainWindow::chooseInterruptedRun() {
+    const std::vector<SavedRun> runs = findInterruptedRuns(m_autosaveRoot.toStdString());
+    if (runs.empty()) {
+        QMessageBox::information(this, tr("Restore Interrupted Run"),
+                                 tr("No interrupted run was found in %1.").arg(m_autosaveRoot));
+        return;
+    }
+    QStringList items;
+    for (const SavedRun &r : runs) items << QString::fromStdString(r.describe());
+    bool ok = false;
+    const QString item = QInputDialog::getItem(this, tr("Restore Interrupted Run"),
+                                               tr("Runs that stopped without finishing:"), items, 0, false, &ok);
+    if (!ok) return;
+    restoreRun(QString::fromStdString(runs[static_cast<std::size_t>(items.indexOf(item))].dir));
+}
+
+void MainWindow::restoreRun(const QString &dir) {
+    EngineWorker *w = m_engine->worker();
+    QMetaObject::invokeMethod(w, [w, dir] { w->restoreRun(dir); }, Qt::QueuedConnection);
+    showArea(QStringLiteral("train"));
+}
+
 void MainWindow::saveScreenshot() {
     const QString path = QFileDialog::getSaveFileName(this, tr("Save Screenshot"), QStringLiteral("unetlab.png"),
                                                       tr("PNG images (*.png)"));
     if (path.isEmpty()) return;
-    if (!grab().save(path)) QMessageBox::warning(this, tr("Save Screenshot"), tr("Could not write %1.").arg(path));
+    if (!saveImageAtomically(grab().toImage(), path)) QMessageBox::warning(this, tr("Save Screenshot"), tr("Could not write %1.").arg(path));
 }
 
 void MainWindow::about() {

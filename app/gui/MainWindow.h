@@ -47,10 +47,25 @@ public:
     // Answers the "stop training and quit?" question instead of a dialog (tests).
     void setCloseAnswer(std::function<QMessageBox::StandardButton()> answer) { m_closeAnswer = std::move(answer); }
 
+    // Where runs are autosaved: one folder per run (see engine/train/RunFolder.h).
+    QString autosaveRoot() const { return m_autosaveRoot; }
+    // Runs that were interrupted (kill -9, a crash, a power cut): offers to restore the newest
+    // one — Restore (continues it paused at its last finished epoch), Discard (never offered
+    // again) or Later (File › Restore Interrupted Run). Called once the window shows. Returns
+    // the answer, or NoButton when there was nothing to offer.
+    QMessageBox::StandardButton offerInterruptedRun();
+    // Restores the run saved in `dir` on the engine thread and shows the Train area.
+    void restoreRun(const QString &dir);
+    // Answers the restore question instead of a dialog (tests); gets the question's text.
+    void setRestoreAnswer(std::function<QMessageBox::StandardButton(const QString &)> answer) {
+        m_restoreAnswer = std::move(answer);
+    }
+
 private:
     void buildMenus();
     void connectEngine();
     void openCheckpoint();
+    void chooseInterruptedRun();
     void saveScreenshot();
     void about();
     void showShortcuts();
@@ -67,6 +82,8 @@ private:
     QLabel *m_modelLabel = nullptr;
     QLabel *m_dataLabel = nullptr;
     std::function<QMessageBox::StandardButton()> m_closeAnswer;
+    std::function<QMessageBox::StandardButton(const QString &)> m_restoreAnswer;
+    QString m_autosaveRoot;
 };
 
 }  // namespace unetlab::gui

@@ -1,7 +1,7 @@
 // unetlab: the desktop application.
 //   unetlab [--tab NAME] [--preset NAME] [--train-epochs N] [--screenshot FILE [--after-ms N]
 //           [--screenshot-at-epoch N]] [--size WxH] [--inspect VIEW [--inspect-index I]]
-//           [--data SPEC] [CHECKPOINT]
+//           [--data SPEC] [--presentation] [--restore DIR] [CHECKPOINT]
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -10,6 +10,7 @@
 
 #include <iostream>
 
+#include "AtomicSave.h"
 #include "CompareArea.h"
 #include "CompareSetup.h"
 #include "ChannelRankingPanel.h"
@@ -18,6 +19,7 @@
 #include "LargeImagePanel.h"
 #include "KernelViewer.h"
 #include "NcPanel.h"
+#include "PresentationMode.h"
 #include "WorstCasesGallery.h"
 #include "TrainingDashboard.h"
 #include "TrainingSettings.h"
@@ -84,12 +86,20 @@ int main(int argc, char **argv) {
         QStringLiteral("Open the dataset SPEC in the Data area and train on it, e.g. sample:nuclei, "
                        "\"folder:/data/cells;size=128\" or tiff:IMAGES.tif,LABELS.tif (the forms of unetlab-cli --data)."),
         QStringLiteral("SPEC"));
+    const QCommandLineOption presentation(QStringLiteral("presentation"),
+                                          QStringLiteral("Presentation mode for this session (large fonts, high contrast)."));
+    const QCommandLineOption restore(
+        QStringLiteral("restore"),
+        QStringLiteral("Restore the interrupted run autosaved in DIR, paused after its last finished epoch "
+                       "(with --screenshot: capture once it shows)."),
+        QStringLiteral("DIR"));
     parser.addPositionalArgument(QStringLiteral("checkpoint"),
                                  QStringLiteral("A checkpoint to open (.ckpt, or a PyTorch state dict .pt/.pth)."),
                                  QStringLiteral("[CHECKPOINT]"));
     parser.addOptions({tab, preset, trainEpochs, screenshot, afterMs, atEpoch, size, inspectView, inspectIndex, inspectImage,
-                       data});
+                       data, presentation, restore});
     parser.process(app);
+    if (parser.isSet(presentation)) PresentationMode::instance()->apply(true);
 
     unetlab::gui::MainWindow window;
     if (parser.isSet(size)) {
@@ -152,7 +162,7 @@ int main(int argc, char **argv) {
         const QString path = parser.value(screenshot);
         auto capture = [&window, path, delay] {
             QTimer::singleShot(delay, &window, [&window, path] {
-                if (!window.grab().save(path)) {
+                if (!saveImageAtomically(window.grab().toImage(), path)) {
                     std::cerr << "unetlab: error: cannot write screenshot '" << path.toStdString() << "'\n";
                     QApplication::exit(1);
                     return;
@@ -222,13 +232,27 @@ int main(int argc, char **argv) {
         } else if (epochs > 0) {
             QObject::connect(dashboard, &TrainingDashboard::runFinished, &window, capture);
         }
-        else
+        else if (parser.isSet(restore)) {
+            auto *once = new QObject(&window);
+            QObject::connect(window.engine()->worker(), &unetlab::gui::EngineWorker::previewReady, once,
+                             [once, capture] {
+                                 once->deleteLater();
+                                 capture();
+                             });
+        } else
             QObject::connect(window.datasetPage(), &unetlab::gui::DatasetPage::loaded, &window, capture);
     }
     if (parser.positionalArguments().size() > 1) return fail("give at most one checkpoint to open");
     if (!parser.positionalArguments().isEmpty()) {
         const QString path = parser.positionalArguments().first();
         QTimer::singleShot(0, &window, [&window, path] { window.openCheckpointFile(path); });
+    }
+    if (parser.isSet(restore)) {
+        const QString dir = parser.value(restore);
+        QTimer::singleShot(0, &window, [&window, dir] { window.restoreRun(dir); });
+    } else if (!parser.isSet(screenshot) && epochs == 0 && parser.positionalArguments().isEmpty()) {
+        // A person started the app: offer the run a crash or kill -9 interrupted, if any.
+        QTimer::singleShot(0, &window, [&window] { window.offerInterruptedRun(); });
     }
     const bool comparing = parser.value(tab).toLower() == QLatin1String("compare");
     CompareArea *compare = window.compareArea();

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <new>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -11,9 +12,24 @@
 #include <torch/version.h>
 #ifdef UNETLAB_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDACachingAllocator.h>
 #endif
 
 namespace unetlab {
+
+void releaseCachedGpuMemory() {
+#ifdef UNETLAB_WITH_CUDA
+    if (torch::cuda::is_available()) c10::cuda::CUDACachingAllocator::emptyCache();
+#endif
+}
+
+bool isOutOfMemory(const std::exception &error) {
+    if (dynamic_cast<const std::bad_alloc *>(&error)) return true;
+    if (dynamic_cast<const c10::OutOfMemoryError *>(&error)) return true;
+    const std::string what = error.what();
+    return what.find("out of memory") != std::string::npos || what.find("can't allocate memory") != std::string::npos ||
+           what.find("Cannot allocate memory") != std::string::npos;
+}
 
 int configureThreads(int requested) {
     int n = requested;

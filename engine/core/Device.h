@@ -2,6 +2,7 @@
 // Compute device and thread set-up, and facts about the machine (no LibTorch in this header).
 
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,14 @@ std::vector<std::string> cudaDeviceNames();  // empty without CUDA
 std::string resolveDevice(DeviceChoice choice);
 // For people: "CPU, 2 threads" or "CUDA 0: NVIDIA H100 80GB HBM3".
 std::string describeDevice(const std::string &device);
+
+// Hands the memory LibTorch's CUDA allocator keeps cached back to the driver (after a model
+// is closed, or after running out of memory). Does nothing without CUDA.
+void releaseCachedGpuMemory();
+
+// Running out of memory, as LibTorch and C++ report it: std::bad_alloc, CUDA's
+// OutOfMemoryError, or the CPU allocator's "can't allocate memory".
+bool isOutOfMemory(const std::exception &error);
 
 // MemAvailable of /proc/meminfo in bytes (what can be allocated without swapping); 0 if unknown.
 std::uint64_t availableMemoryBytes();

@@ -19,6 +19,9 @@ constexpr std::uint64_t mix64(std::uint64_t z) {
 class SplitMix64 {
 public:
     explicit SplitMix64(std::uint64_t seed) : m_state(seed) {}
+    // The whole state (to save a run and continue it later with the same draws).
+    std::uint64_t state() const { return m_state; }
+    void setState(std::uint64_t state) { m_state = state; }
 
     std::uint64_t next() { return mix64(m_state += 0x9E3779B97F4A7C15ULL); }
     // Uniform in [0, 1) with 53 random bits.

@@ -46,6 +46,7 @@ struct StepResult {
     bool epochEnded = false;    // this step finished an epoch: `epoch` is new (EpochEnd, or Finished)
     std::string stopReason;     // Finished: why ("completed 5 epochs", "early stopping ...", "the loss became NaN ...")
     bool diverged = false;      // Finished because the loss was not finite
+    bool outOfMemory = false;   // Finished because memory ran out (stopReason says what to change)
 };
 
 }  // namespace unetlab

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <cmath>
 #include <numeric>
+#include <sstream>
 #include <stdexcept>
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -18,6 +19,7 @@
 #include "train/Batch.h"
 #include "train/Checkpoint.h"
 #include "train/Evaluate.h"
+#include "train/History.h"
 #include "train/Losses.h"
 
 namespace unetlab {
@@ -93,9 +95,10 @@ struct Trainer::Impl {
     std::vector<Sample> trainSamples;  // the same, kept as samples when augmenting
     SplitMix64 rng{1};
     std::unique_ptr<GradScaler> scaler;  // fp16 on CUDA: loss scaling
-    // The next batch, prepared on a helper thread while the current one trains (augmented or
-    // per-epoch patches only: plain batches are a cheap index_select). Always joined before
-    // trainBatch returns, so the dataset is never read by two threads outside a step.
+    // The next batch, prepared on a helper thread while the current one trains (augmented,
+    // per-epoch patches or streamed data only: plain batches are a cheap index_select).
+    // Always joined before trainBatch returns, so the dataset is never read by two threads
+    // outside a step.
     HostBatch prefetched;
     int prefetchedFor = -1;  // batchIndex the prefetched batch belongs to (this epoch), -1 if none
 
@@ -227,22 +230,40 @@ Trainer::Trainer(TrainConfig config, std::shared_ptr<const Dataset> data) : d(st
     d->model->train();
     d->optimizer = makeOptimizer(config, d->model->parameters(true));
 
-    // Training images stay in memory as uint8 (3 bytes/pixel): 200 x 256^2 is ~40 MB.
-    std::vector<Sample> samples;
-    samples.reserve(d->split.train.size());
-    for (std::size_t i : d->split.train) samples.push_back(d->data->get(i));
-    d->trainImages = stackImages(samples);
-    d->trainMasks = stackMasks(samples);
-    if (config.augmentation.any() && !d->data->variesPerEpoch()) d->trainSamples = std::move(samples);
     const int k = config.model.numClasses;
-    if (d->trainMasks.max().item<int>() >= k)
-        throw std::invalid_argument("a training mask holds a label outside 0.." + std::to_string(k - 1));
+    std::vector<std::int64_t> classCounts;  // the weighted cross-entropy's, when not given
+    if (d->data->streamed()) {
+        // Too large for memory: every batch is read from disk as it comes (buildBatch, on the
+        // prefetch thread). The dataset has checked its labels; the class counts are its
+        // summary's (over every sample, not only the training split).
+        const std::vector<std::uint64_t> pixels = d->data->summary().classPixels;
+        for (std::size_t c = static_cast<std::size_t>(k); c < pixels.size(); ++c)
+            if (pixels[c] > 0)
+                throw std::invalid_argument("a training mask holds a label outside 0.." + std::to_string(k - 1));
+        if (config.loss.kind == LossKind::WeightedCrossEntropy && config.loss.classWeights.empty()) {
+            classCounts.assign(static_cast<std::size_t>(k), 0);
+            for (std::size_t c = 0; c < pixels.size() && c < classCounts.size(); ++c)
+                classCounts[c] = static_cast<std::int64_t>(pixels[c]);
+        }
+    } else {
+        // Training images stay in memory as uint8 (3 bytes/pixel): 200 x 256^2 is ~40 MB.
+        std::vector<Sample> samples;
+        samples.reserve(d->split.train.size());
+        for (std::size_t i : d->split.train) samples.push_back(d->data->get(i));
+        d->trainImages = stackImages(samples);
+        d->trainMasks = stackMasks(samples);
+        if (config.augmentation.any() && !d->data->variesPerEpoch()) d->trainSamples = std::move(samples);
+        if (d->trainMasks.max().item<int>() >= k)
+            throw std::invalid_argument("a training mask holds a label outside 0.." + std::to_string(k - 1));
+        if (config.loss.kind == LossKind::WeightedCrossEntropy && config.loss.classWeights.empty()) {
+            const torch::Tensor counts = torch::bincount(d->trainMasks.flatten().to(torch::kLong), {}, k);
+            classCounts.assign(counts.data_ptr<std::int64_t>(), counts.data_ptr<std::int64_t>() + k);
+        }
+    }
     if (config.loss.kind == LossKind::WeightedCrossEntropy) {
         std::vector<double> w = config.loss.classWeights;
         if (w.empty()) {
-            const torch::Tensor counts = torch::bincount(d->trainMasks.flatten().to(torch::kLong), {}, k);
-            std::vector<std::int64_t> c(counts.data_ptr<std::int64_t>(), counts.data_ptr<std::int64_t>() + k);
-            w = inverseFrequencyWeights(c);
+            w = inverseFrequencyWeights(classCounts);
             d->config.loss.classWeights = w;
         }
         d->classWeights = torch::tensor(w, torch::kFloat);
@@ -264,8 +285,31 @@ StepResult Trainer::step() {
         r.stopReason = "training has finished";
         return r;
     }
-    RandomStateScope scope(d->randomState);
-    return d->validating ? d->validationBatch() : d->trainBatch();
+    try {
+        RandomStateScope scope(d->randomState);
+        return d->validating ? d->validationBatch() : d->trainBatch();
+    } catch (const std::exception &e) {
+        if (!isOutOfMemory(e)) throw;
+        // Out of memory: free what the failed step held, keep the last finished epoch's
+        // weights and end the run with advice instead of dying.
+        for (auto &p : d->model->parameters(true)) p.mutable_grad() = torch::Tensor();
+        d->prefetched = {};
+        d->prefetchedFor = -1;
+        d->evaluator.reset();
+        d->restore(d->goodState);
+        releaseCachedGpuMemory();
+        const int batch = d->config.batchSize;
+        std::string advice = "out of memory at batch size " + std::to_string(batch) + " with " +
+                             std::to_string(d->data->width()) + "x" + std::to_string(d->data->height()) +
+                             " images on " + (d->device.is_cuda() ? std::string("the GPU") : std::string("the CPU")) +
+                             " — try a smaller batch";
+        if (batch > 1) advice += " (e.g. " + std::to_string(std::max(1, batch / 2)) + ")";
+        advice += " or a smaller image size";
+        if (!d->history.empty()) advice += "; the weights of epoch " + std::to_string(d->history.size()) + " are kept";
+        StepResult r = d->finish(advice, false);
+        r.outOfMemory = true;
+        return r;
+    }
 }
 
 HostBatch Trainer::Impl::buildBatch(int b) const {
@@ -277,8 +321,10 @@ HostBatch Trainer::Impl::buildBatch(int b) const {
         const auto position = static_cast<std::size_t>(order[static_cast<std::size_t>(k)]);
         const std::size_t index = split.train[position];
         const auto thisEpoch = static_cast<std::uint64_t>(epoch);
-        const Sample patch = data->variesPerEpoch() ? data->trainingSample(index, thisEpoch) : Sample{};
-        const Sample &source = data->variesPerEpoch() ? patch : trainSamples[position];
+        // Per-epoch patches and streamed data are read now; augmented data was kept in memory.
+        const bool read = data->variesPerEpoch() || data->streamed();
+        const Sample loaded = read ? data->trainingSample(index, thisEpoch) : Sample{};
+        const Sample &source = read ? loaded : trainSamples[position];
         const std::uint64_t seed = augmentationSeed(config.seed, thisEpoch, index);
         batch.push_back(config.augmentation.any() ? augmentSample(source, config.augmentation, seed) : source);
     }
@@ -292,7 +338,7 @@ StepResult Trainer::Impl::trainBatch() {
     const std::int64_t end = std::min<std::int64_t>(begin + bs, static_cast<std::int64_t>(order.size()));
     torch::Tensor imagesU8, masksU8;
     std::future<HostBatch> next;
-    if (config.augmentation.any() || data->variesPerEpoch()) {
+    if (config.augmentation.any() || data->variesPerEpoch() || data->streamed()) {
         if (prefetchedFor == batchIndex) {
             imagesU8 = prefetched.images;
             masksU8 = prefetched.masks;
@@ -551,6 +597,209 @@ void Trainer::saveCheckpoint(const std::string &path, const std::string &dataSpe
     // Once finished, the model already holds the best weights.
     header["weights"] = d->done ? "best" : "current";
     unetlab::saveCheckpoint(path, *d->model, header);
+}
+
+// --------------------------------------------------------------------------- resume
+namespace {
+
+constexpr const char *kResumeFormat = "unetlab-run-state 1";
+
+struct ParsedState {
+    nlohmann::json meta;
+    torch::serialize::InputArchive archive;
+};
+
+nlohmann::json readMeta(torch::serialize::InputArchive &archive) {
+    c10::IValue text;
+    if (!archive.try_read("meta", text) || !text.isString())
+        throw std::invalid_argument("not a UNet Lab run state (no settings in it)");
+    nlohmann::json meta = nlohmann::json::parse(text.toStringRef(), nullptr, false);
+    if (meta.is_discarded() || !meta.is_object() || meta.value("format", "") != kResumeFormat)
+        throw std::invalid_argument("not a UNet Lab run state of a version this app reads");
+    return meta;
+}
+
+void loadArchive(torch::serialize::InputArchive &archive, const std::string &state) {
+    if (state.empty()) throw std::invalid_argument("the run state is empty");
+    try {
+        archive.load_from(state.data(), state.size(), torch::Device(torch::kCPU));
+    } catch (const c10::Error &) {
+        throw std::invalid_argument("the run state is truncated or damaged");
+    }
+}
+
+std::vector<torch::Tensor> readTensors(torch::serialize::InputArchive &archive, const std::string &group,
+                                       std::size_t count) {
+    std::vector<torch::Tensor> out;
+    for (std::size_t i = 0; i < count; ++i) {
+        torch::Tensor t;
+        if (!archive.try_read(group + "/" + std::to_string(i), t))
+            throw std::invalid_argument("the run state misses " + group + " weights");
+        out.push_back(t);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string Trainer::resumeState(const std::string &dataSpec, const std::string &modelName) const {
+    if (d->validating || d->batchIndex != 0)
+        throw std::logic_error("a run's state can be saved only between epochs");
+    nlohmann::json meta;
+    meta["format"] = kResumeFormat;
+    meta["config"] = toJson(d->config);
+    meta["data_spec"] = dataSpec;
+    meta["model_name"] = modelName;
+    meta["data"] = {{"name", d->data->name()},
+                    {"size", d->data->size()},
+                    {"width", d->data->width()},
+                    {"height", d->data->height()},
+                    {"channels", d->data->inChannels()},
+                    {"classes", d->data->numClasses()}};
+    meta["history"] = historyToJson(d->history);
+    meta["epoch"] = d->epoch;  // the next epoch to train (or the last one, once done)
+    meta["done"] = d->done;
+    meta["global_step"] = d->globalStep;
+    meta["base_lr"] = d->baseLr;
+    meta["plateau_scale"] = d->plateauScale;
+    meta["epochs_since_best"] = d->epochsSinceBest;
+    meta["best_dice"] = d->bestDice;
+    meta["best_epoch"] = d->bestEpoch;
+    meta["rng"] = std::to_string(d->rng.state());
+    meta["weights"] = d->stateTensors().size();
+    meta["best_weights"] = d->bestState.size();
+
+    torch::serialize::OutputArchive archive;
+    archive.write("meta", c10::IValue(meta.dump()));
+    const auto current = d->stateTensors();
+    for (std::size_t i = 0; i < current.size(); ++i)
+        archive.write("current/" + std::to_string(i), current[i].detach().to(torch::kCPU).contiguous());
+    for (std::size_t i = 0; i < d->bestState.size(); ++i)
+        archive.write("best/" + std::to_string(i), d->bestState[i].to(torch::kCPU).contiguous());
+    archive.write("random_state", d->randomState);
+    archive.write("order", torch::tensor(d->order.empty() ? std::vector<std::int64_t>{-1} : d->order));
+    if (d->optimizer && !d->done) {
+        torch::serialize::OutputArchive optimiser;
+        d->optimizer->save(optimiser);
+        archive.write("optimizer", optimiser);
+    }
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+    return bytes.str();
+}
+
+ResumeInfo Trainer::peekResumeState(const std::string &state) {
+    torch::serialize::InputArchive archive;
+    loadArchive(archive, state);
+    const nlohmann::json meta = readMeta(archive);
+    ResumeInfo info;
+    try {
+        info.config = trainConfigFromJson(meta.at("config"));
+        info.dataSpec = meta.at("data_spec").get<std::string>();
+        info.modelName = meta.at("model_name").get<std::string>();
+        info.history = historyFromJson(meta.at("history"));
+        info.bestEpoch = meta.at("best_epoch").get<int>();
+        info.width = meta.at("data").at("width").get<int>();
+        info.height = meta.at("data").at("height").get<int>();
+    } catch (const nlohmann::json::exception &) {
+        throw std::invalid_argument("the run state's settings are incomplete");
+    }
+    return info;
+}
+
+std::unique_ptr<Trainer> Trainer::resume(const std::string &state, std::shared_ptr<const Dataset> data, int epochs) {
+    torch::serialize::InputArchive archive;
+    loadArchive(archive, state);
+    const nlohmann::json meta = readMeta(archive);
+    if (!data) throw std::invalid_argument("no data to continue the run on");
+    TrainConfig config;
+    std::vector<EpochReport> history;
+    try {
+        config = trainConfigFromJson(meta.at("config"));
+        history = historyFromJson(meta.at("history"));
+        const auto &m = meta.at("data");
+        if (m.at("width").get<int>() != data->width() || m.at("height").get<int>() != data->height() ||
+            m.at("channels").get<int>() != data->inChannels() || m.at("classes").get<int>() != data->numClasses() ||
+            m.at("size").get<std::size_t>() != data->size())
+            throw std::invalid_argument("the data has changed since the run was saved (" +
+                                        m.at("name").get<std::string>() + ": " +
+                                        std::to_string(m.at("size").get<std::size_t>()) + " images of " +
+                                        std::to_string(m.at("width").get<int>()) + "x" +
+                                        std::to_string(m.at("height").get<int>()) + "; now " +
+                                        std::to_string(data->size()) + " of " + std::to_string(data->width()) + "x" +
+                                        std::to_string(data->height()) + ")");
+    } catch (const nlohmann::json::exception &) {
+        throw std::invalid_argument("the run state's settings are incomplete");
+    }
+    const int done = static_cast<int>(history.size());
+    if (done == 0) throw std::invalid_argument("the run state holds no finished epoch");
+    if (epochs > 0) {
+        if (epochs <= done)
+            throw std::invalid_argument("the run has already trained " + std::to_string(done) +
+                                        " epochs; ask for more than that to continue it");
+        config.epochs = epochs;
+    } else if (done >= config.epochs || meta.value("done", false)) {
+        throw std::invalid_argument("the run finished (" + std::to_string(done) + " of " +
+                                    std::to_string(config.epochs) +
+                                    " epochs); ask for more epochs to continue it");
+    }
+
+    auto trainer = std::make_unique<Trainer>(config, data);
+    Impl &d = *trainer->d;
+    try {
+        const auto targets = d.stateTensors();
+        if (meta.at("weights").get<std::size_t>() != targets.size())
+            throw std::invalid_argument("the run state's weights are of another architecture");
+        const auto current = readTensors(archive, "current", targets.size());
+        for (std::size_t i = 0; i < targets.size(); ++i)
+            if (current[i].sizes() != targets[i].sizes())
+                throw std::invalid_argument("the run state's weights are of another architecture");
+        d.restore(current);
+        d.bestState = readTensors(archive, "best", meta.at("best_weights").get<std::size_t>());
+        for (std::size_t i = 0; i < d.bestState.size(); ++i) {
+            if (i >= targets.size() || d.bestState[i].sizes() != targets[i].sizes())
+                throw std::invalid_argument("the run state's best weights are of another architecture");
+            d.bestState[i] = d.bestState[i].to(d.device);
+        }
+        d.goodState = d.snapshot();
+        torch::Tensor randomState, order;
+        if (!archive.try_read("random_state", randomState) || !archive.try_read("order", order))
+            throw std::invalid_argument("the run state misses its random generators");
+        d.randomState = randomState;
+        torch::serialize::InputArchive optimiser;
+        if (archive.try_read("optimizer", optimiser)) d.optimizer->load(optimiser);
+
+        d.history = history;
+        d.epoch = done + 1;
+        d.globalStep = meta.at("global_step").get<int>();
+        d.baseLr = meta.at("base_lr").get<double>();
+        d.plateauScale = meta.at("plateau_scale").get<double>();
+        d.epochsSinceBest = meta.at("epochs_since_best").get<int>();
+        d.bestDice = meta.at("best_dice").get<double>();
+        d.bestEpoch = meta.at("best_epoch").get<int>();
+        const torch::Tensor savedOrder = order.to(torch::kLong).contiguous();
+        const auto n = static_cast<std::size_t>(savedOrder.numel());
+        if (n != d.split.train.size())
+            throw std::invalid_argument("the run state's epoch order does not fit the data");
+        d.beginEpoch();
+        // The saved epoch's order and the generator after its shuffle (drawn before the save).
+        const auto *o = savedOrder.data_ptr<std::int64_t>();
+        d.order.assign(o, o + n);
+        for (std::int64_t i : d.order)
+            if (i < 0 || static_cast<std::size_t>(i) >= n)
+                throw std::invalid_argument("the run state's epoch order does not fit the data");
+        d.rng.setState(std::stoull(meta.at("rng").get<std::string>()));
+    } catch (const nlohmann::json::exception &) {
+        throw std::invalid_argument("the run state's settings are incomplete");
+    } catch (const c10::Error &) {
+        throw std::invalid_argument("the run state is damaged");
+    } catch (const std::out_of_range &) {
+        throw std::invalid_argument("the run state is damaged");
+    }
+    d.started = Clock::now() - std::chrono::duration_cast<Clock::duration>(
+                                   std::chrono::duration<double>(history.back().elapsedSeconds));
+    d.epochStarted = Clock::now();
+    return trainer;
 }
 
 }  // namespace unetlab

@@ -20,6 +20,16 @@ namespace unetlab {
 
 class SegmentationModel;
 
+// What a saved run state says about itself, read without building anything.
+struct ResumeInfo {
+    TrainConfig config;           // the run's settings, plan included
+    std::string dataSpec;         // the data it trains on (DataSpec text)
+    std::string modelName;        // the preset its knobs started from, e.g. "small-unet"
+    int width = 0, height = 0;    // the data's sample size (a synthetic spec does not hold it)
+    std::vector<EpochReport> history;  // every finished epoch
+    int bestEpoch = 0;
+};
+
 class Trainer {
 public:
     // Throws std::invalid_argument on a bad configuration or a dataset that does not fit
@@ -61,6 +71,22 @@ public:
     void saveCheckpoint(const std::string &path, const std::string &dataSpec, bool best = false) const;
 
     SegmentationModel &model();
+
+    // The run as it stands at the end of its last finished epoch — current and best weights,
+    // the optimiser's moments, both random generators, the schedule's position and the whole
+    // history, with the settings and the data spec — as bytes for resume(). Only between
+    // epochs: throws std::logic_error mid-epoch (the autosave calls it right after an epoch).
+    std::string resumeState(const std::string &dataSpec, const std::string &modelName) const;
+    // Continues a run from resumeState() bytes, on its own data (same size, channels,
+    // classes and image count, so the seed gives the same split): the next epoch is the one
+    // after the saved one and runs as it would have without the interruption. `epochs` > 0
+    // changes the run's length (it must exceed the epochs done). Throws std::invalid_argument
+    // with a one-line reason on foreign, damaged or mismatched state.
+    static std::unique_ptr<Trainer> resume(const std::string &state, std::shared_ptr<const Dataset> data,
+                                           int epochs = 0);
+    // Reads the settings, data spec and history of resumeState() bytes without loading
+    // anything else. Throws std::invalid_argument.
+    static ResumeInfo peekResumeState(const std::string &state);
 
 private:
     struct Impl;

@@ -2,6 +2,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -37,8 +38,10 @@ protected:
 
     Result run(const std::string &args) const {
         const fs::path out = dir / "stdout", err = dir / "stderr";
-        const std::string cmd = "OMP_NUM_THREADS=2 '" + std::string(UNETLAB_CLI) + "' " + args + " >'" +
-                                out.string() + "' 2>'" + err.string() + "'";
+        // Autosaved runs go to this test's folder, not the user's ~/.local/share.
+        const std::string cmd = "OMP_NUM_THREADS=2 XDG_DATA_HOME='" + (dir / "data").string() + "' '" +
+                                std::string(UNETLAB_CLI) + "' " + args + " >'" + out.string() + "' 2>'" +
+                                err.string() + "'";
         const int status = std::system(cmd.c_str());
         Result r;
         r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -571,4 +574,89 @@ TEST_F(Cli, InspectUsageErrorsAreOneLine) {
     EXPECT_EQ(missing.exitCode, 1);
     EXPECT_EQ(lines(missing.err), 1) << missing.err;
     EXPECT_NE(run("inspect --help").out.find("worst-cases.png"), std::string::npos);
+}
+
+// Nothing lost (issue #9): every epoch is autosaved; after kill -9 the run continues with
+// --resume from its last finished epoch.
+TEST_F(Cli, AKilledRunContinuesWithResume) {
+    const fs::path runDir = dir / "run";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::setenv("OMP_NUM_THREADS", "2", 1);
+        const std::string log = (dir / "killed.err").string();
+        if (!std::freopen(log.c_str(), "w", stderr)) ::_exit(126);
+        ::execl(UNETLAB_CLI, UNETLAB_CLI, "train", "--model", "minimal", "--data", "synthetic:24:5", "--size", "64",
+                "--epochs", "500", "--batch", "4", "--lr", "0.01", "--schedule", "cosine", "--autosave",
+                runDir.c_str(), "--quiet", static_cast<char *>(nullptr));
+        ::_exit(127);
+    }
+    // Kill it once two epochs are saved.
+    const fs::path marker = runDir / "run.json";
+    int done = 0;
+    for (int i = 0; i < 1200 && done < 2; ++i) {
+        ::usleep(50000);
+        if (!fs::exists(marker)) continue;
+        try {
+            done = nlohmann::json::parse(slurp(marker)).value("epochs_done", 0);
+        } catch (const std::exception &) {  // never half-written (atomic), but be safe
+        }
+    }
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status)) << slurp(dir / "killed.err");
+    ASSERT_GE(done, 2) << slurp(dir / "killed.err");
+    const auto killed = nlohmann::json::parse(slurp(marker));
+    EXPECT_EQ(killed["state"], "running");
+    done = killed["epochs_done"];
+    for (const char *f : {"state.bin", "last.ckpt", "best.ckpt", "metrics.csv"}) EXPECT_TRUE(fs::exists(runDir / f)) << f;
+
+    // Other settings cannot change on resume; a folder without a run is one line.
+    Result r = run("train --resume '" + runDir.string() + "' --lr 0.5");
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("--lr cannot be given with --resume"), std::string::npos) << r.err;
+    r = run("train --resume '" + (dir / "nothing").string() + "'");
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("holds no saved run"), std::string::npos) << r.err;
+
+    // Continue for two more epochs than were done.
+    r = run("train --resume '" + runDir.string() + "' --epochs " + std::to_string(done + 2) + " --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    EXPECT_NE(r.err.find("Continuing the run in"), std::string::npos) << r.err;
+    const auto j = lastJsonLine(r.out);
+    EXPECT_EQ(j["epochs_run"], done + 2);
+    EXPECT_EQ(j["config"]["epochs"], done + 2);
+    EXPECT_EQ(j["config"]["schedule"], "cosine");
+    const auto finished = nlohmann::json::parse(slurp(marker));
+    EXPECT_EQ(finished["state"], "finished");
+    EXPECT_EQ(finished["epochs_done"], done + 2);
+    // The metric history covers every epoch, before and after the kill.
+    int csvLines = lines(slurp(runDir / "metrics.csv"));
+    EXPECT_EQ(csvLines, done + 3);
+    // A finished run has nothing left to continue.
+    EXPECT_FALSE(fs::exists(runDir / "state.bin"));
+    r = run("train --resume '" + runDir.string() + "'");
+    EXPECT_EQ(r.exitCode, 1);
+    EXPECT_EQ(lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find("the run finished"), std::string::npos) << r.err;
+}
+
+// Resource limits (issue #9): running out of memory is a message with advice, not a crash.
+TEST_F(Cli, OutOfMemoryIsOneLineWithAdvice) {
+    // 3 GB of address space: LibTorch loads, a batch of 64 SmallUNet images at 256² does not fit.
+    const std::string cmd = "ulimit -v 3000000; OMP_NUM_THREADS=2 XDG_DATA_HOME='" + (dir / "data").string() +
+                            "' exec '" + std::string(UNETLAB_CLI) +
+                            "' train --model small-unet --data synthetic:64:1 --batch 64 --epochs 1 --quiet "
+                            "--precision fp32 --memory-format channels-last --threads 2 2>'" +
+                            (dir / "err").string() + "' >/dev/null";
+    const int status = std::system(("sh -c \"" + cmd + "\"").c_str());
+    ASSERT_TRUE(WIFEXITED(status)) << "crashed";
+    EXPECT_EQ(WEXITSTATUS(status), 1);
+    const std::string err = slurp(dir / "err");
+    EXPECT_EQ(lines(err), 1) << err;
+    EXPECT_NE(err.find("unetlab-cli: error: out of memory at batch size 64"), std::string::npos) << err;
+    EXPECT_NE(err.find("try a smaller batch (e.g. 32)"), std::string::npos) << err;
 }

@@ -3,20 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include "SmallData.h"
 #include "data/SyntheticCells.h"
 #include "train/Trainer.h"
 
 using namespace unetlab;
 
 namespace {
-
-std::shared_ptr<const Dataset> smallData(std::size_t count = 24, int size = 64) {
-    SyntheticOptions o;
-    o.count = count;
-    o.size = size;
-    o.seed = 5;
-    return std::make_shared<SyntheticCells>(o);
-}
 
 TrainConfig minimalConfig(int epochs = 2) {
     TrainConfig c;

@@ -1,0 +1,251 @@
+// Nothing lost (issue #9): a run saved between epochs continues exactly as if it had never
+// stopped, its autosave folder says what it is, and a killed run is found again.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/AtomicFile.h"
+#include "core/Device.h"
+#include "SmallData.h"
+#include "data/SyntheticCells.h"
+#include "train/Checkpoint.h"
+#include "train/History.h"
+#include "train/RunFolder.h"
+#include "train/Trainer.h"
+
+using namespace unetlab;
+namespace fs = std::filesystem;
+
+namespace {
+
+TrainConfig config(int epochs) {
+    TrainConfig c;
+    c.model = presetConfig("minimal");
+    c.model.dropout = 0.2;  // draws from the global generator: must continue the same way
+    c.epochs = epochs;
+    c.batchSize = 4;
+    c.learningRate = 1e-2;
+    c.schedule = ScheduleKind::OneCycle;
+    c.augmentation = parseAugmentation("flip,rot90");
+    c.valFraction = 0.2;
+    c.testFraction = 0.1;
+    return c;
+}
+
+// Trains until `epochs` epochs have ended (or the run finishes).
+void trainEpochs(Trainer &t, std::size_t epochs) {
+    while (!t.finished() && t.history().size() < epochs) t.step();
+}
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        path = fs::temp_directory_path() / ("unetlab-resume-" + std::to_string(::getpid()) + "-" +
+                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(path);
+        fs::create_directories(path);
+    }
+    ~TempDir() { fs::remove_all(path); }
+};
+
+}  // namespace
+
+TEST(Resume, ASavedRunContinuesExactlyAsTheUninterruptedOne) {
+    const auto data = smallData();
+    Trainer straight(config(4), data);
+    trainEpochs(straight, 4);
+    ASSERT_TRUE(straight.finished());
+
+    std::string state;
+    {
+        Trainer first(config(4), data);
+        trainEpochs(first, 2);
+        ASSERT_FALSE(first.finished());
+        state = first.resumeState("synthetic:24:5", "minimal");
+    }  // the first trainer is gone, as after kill -9
+    auto resumed = Trainer::resume(state, data);
+    ASSERT_EQ(resumed->history().size(), 2u);
+    trainEpochs(*resumed, 4);
+    ASSERT_TRUE(resumed->finished());
+
+    ASSERT_EQ(resumed->history().size(), 4u);
+    for (std::size_t e = 0; e < 4; ++e) {
+        const EpochReport &a = straight.history()[e], &b = resumed->history()[e];
+        EXPECT_EQ(a.epoch, b.epoch);
+        EXPECT_NEAR(a.trainLoss, b.trainLoss, 1e-5) << "epoch " << e + 1;
+        EXPECT_NEAR(a.valLoss, b.valLoss, 1e-5) << "epoch " << e + 1;
+        EXPECT_NEAR(a.valDiceMean, b.valDiceMean, 1e-5) << "epoch " << e + 1;
+        EXPECT_DOUBLE_EQ(a.learningRate, b.learningRate) << "epoch " << e + 1;
+        EXPECT_EQ(a.best, b.best);
+    }
+    EXPECT_EQ(straight.bestEpoch(), resumed->bestEpoch());
+    // The elapsed time goes on from where it was, it does not restart at zero.
+    EXPECT_GE(resumed->history()[2].elapsedSeconds, resumed->history()[1].elapsedSeconds);
+}
+
+TEST(Resume, PeekReadsSettingsAndHistoryAndMoreEpochsExtendTheRun) {
+    const auto data = smallData();
+    Trainer t(config(2), data);
+    trainEpochs(t, 1);
+    const std::string state = t.resumeState("synthetic:24:5", "minimal");
+    const ResumeInfo info = Trainer::peekResumeState(state);
+    EXPECT_EQ(info.dataSpec, "synthetic:24:5");
+    EXPECT_EQ(info.modelName, "minimal");
+    EXPECT_EQ(info.config.epochs, 2);
+    EXPECT_EQ(info.config.schedule, ScheduleKind::OneCycle);
+    ASSERT_EQ(info.history.size(), 1u);
+    EXPECT_EQ(info.history[0].epoch, 1);
+    EXPECT_EQ(info.bestEpoch, 1);
+
+    auto longer = Trainer::resume(state, data, 3);
+    EXPECT_EQ(longer->config().epochs, 3);
+    trainEpochs(*longer, 3);
+    EXPECT_EQ(longer->history().size(), 3u);
+    EXPECT_THROW(Trainer::resume(state, data, 1), std::invalid_argument);  // 1 epoch is done already
+}
+
+TEST(Resume, MidEpochStateIsRefused) {
+    Trainer t(config(2), smallData());
+    t.step();  // one training batch
+    EXPECT_THROW(t.resumeState("synthetic:24:5", "minimal"), std::logic_error);
+}
+
+TEST(Resume, DamagedForeignOrMismatchedStatesAreRefusedWithOneLine) {
+    const auto data = smallData();
+    Trainer t(config(3), data);
+    trainEpochs(t, 1);
+    const std::string state = t.resumeState("synthetic:24:5", "minimal");
+    auto refuses = [&](const std::string &bytes, const std::shared_ptr<const Dataset> &d, const std::string &words) {
+        try {
+            Trainer::resume(bytes, d);
+            ADD_FAILURE() << "accepted: " << words;
+        } catch (const std::invalid_argument &e) {
+            const std::string m = e.what();
+            EXPECT_NE(m.find(words), std::string::npos) << m;
+            EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+        }
+    };
+    refuses("", data, "empty");
+    refuses(state.substr(0, state.size() / 2), data, "truncated or damaged");
+    refuses(std::string(4096, '\x5a'), data, "truncated or damaged");
+    refuses(state, smallData(30), "the data has changed");
+    refuses(state, smallData(24, 32), "the data has changed");
+    // A model checkpoint is not a run state.
+    const fs::path ckpt = fs::temp_directory_path() / ("unetlab-resume-ckpt-" + std::to_string(::getpid()));
+    t.saveCheckpoint(ckpt.string(), "synthetic:24:5");
+    std::string ckptBytes = readWholeFile(ckpt.string());
+    fs::remove(ckpt);
+    refuses(ckptBytes, data, "");
+}
+
+TEST(RunFolder, EveryEpochLeavesStateCheckpointsMetricsAndADescription) {
+    TempDir tmp;
+    const auto data = smallData();
+    Trainer t(config(3), data);
+    RunAutosave autosave((tmp.path / "run1").string(), "unetlab-cli", "minimal", "synthetic:24:5");
+    autosave.begin(t);
+    EXPECT_EQ(readSavedRun(autosave.dir()).state, "running");
+    while (!t.finished()) {
+        const StepResult r = t.step();
+        if (r.epochEnded) autosave.epochEnded(t, r.epoch);
+        if (t.history().size() == 2 && !t.finished()) break;
+    }
+    const fs::path dir = autosave.dir();
+    for (const char *f : {"state.bin", "last.ckpt", "best.ckpt", "metrics.csv", "run.json"})
+        EXPECT_TRUE(fs::is_regular_file(dir / f)) << f;
+    const SavedRun run = readSavedRun(dir.string());
+    EXPECT_EQ(run.state, "running");
+    EXPECT_EQ(run.epochsDone, 2);
+    EXPECT_EQ(run.epochs, 3);
+    EXPECT_EQ(run.model, "minimal");
+    EXPECT_EQ(run.dataSpec, "synthetic:24:5");
+    EXPECT_EQ(run.program, "unetlab-cli");
+    EXPECT_NE(run.describe().find("epoch 2 of 3"), std::string::npos) << run.describe();
+    // last.ckpt is a checkpoint of epoch 2 with its history; the CSV has a line per epoch.
+    const auto header = readCheckpointHeader((dir / "last.ckpt").string());
+    EXPECT_EQ(header["history"].size(), 2u);
+    std::ifstream csv(dir / "metrics.csv");
+    int lines = 0;
+    for (std::string line; std::getline(csv, line);) ++lines;
+    EXPECT_EQ(lines, 3);
+    // This process is alive: its own run is not "interrupted".
+    EXPECT_TRUE(findInterruptedRuns(tmp.path.string()).empty());
+
+    autosave.end(t, "stopped", "stopped by the user");
+    EXPECT_EQ(readSavedRun(dir.string()).state, "stopped");
+    EXPECT_EQ(readSavedRun(dir.string()).reason, "stopped by the user");
+}
+
+TEST(RunFolder, ARunWhoseProcessWasKilledIsFoundAndContinues) {
+    TempDir tmp;
+    const fs::path dir = tmp.path / "killed";
+    // A child process trains two epochs with autosave and is killed with SIGKILL during the
+    // third epoch.
+    int pipefd[2];
+    ASSERT_EQ(::pipe(pipefd), 0);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::close(pipefd[0]);
+        // A forked child must not enter the OpenMP pool the parent may have started (libgomp
+        // hangs then); one thread keeps LibTorch out of it.
+        configureThreads(1);
+        Trainer t(config(5), smallData());
+        RunAutosave autosave(dir.string(), "unetlab-cli", "minimal", "synthetic:24:5");
+        autosave.begin(t);
+        while (!t.finished()) {
+            const StepResult r = t.step();
+            if (r.epochEnded) autosave.epochEnded(t, r.epoch);
+            if (t.history().size() == 2) {
+                const char ready = 'r';
+                (void)!::write(pipefd[1], &ready, 1);
+                for (;;) t.step();  // keeps training until killed (never reaches epoch 5 in time)
+            }
+        }
+        ::_exit(0);
+    }
+    ::close(pipefd[1]);
+    char ready = 0;
+    ASSERT_EQ(::read(pipefd[0], &ready, 1), 1);
+    ::close(pipefd[0]);
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    ASSERT_TRUE(WIFSIGNALED(status));
+
+    const auto runs = findInterruptedRuns(tmp.path.string());
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].dir, dir.string());
+    EXPECT_EQ(runs[0].epochsDone, 2);
+    const std::string state = readWholeFile((dir / kRunStateFile).string());
+    auto resumed = Trainer::resume(state, smallData());
+    EXPECT_EQ(resumed->history().size(), 2u);
+    trainEpochs(*resumed, 3);
+    EXPECT_EQ(resumed->history().back().epoch, 3);
+
+    setRunState(dir.string(), "discarded");
+    EXPECT_TRUE(findInterruptedRuns(tmp.path.string()).empty());
+}
+
+TEST(History, JsonKeepsEveryFieldIncludingUndefinedValues) {
+    EpochReport e;
+    e.epoch = 1;
+    e.trainLoss = 0.5;
+    e.valDice = {0.9, std::nan("")};
+    e.valDiceMean = 0.9;
+    e.valIoU = {0.8, 0.1};
+    e.best = true;
+    const auto back = historyFromJson(historyToJson({e}));
+    ASSERT_EQ(back.size(), 1u);
+    EXPECT_EQ(back[0].valDice.size(), 2u);
+    EXPECT_TRUE(std::isnan(back[0].valDice[1]));
+    EXPECT_TRUE(std::isnan(back[0].valNcError));
+    EXPECT_DOUBLE_EQ(back[0].trainLoss, 0.5);
+    EXPECT_TRUE(back[0].best);
+    EXPECT_THROW(historyFromJson(nlohmann::json::parse(R"([{"epoch": 2}])")), std::invalid_argument);
+}
