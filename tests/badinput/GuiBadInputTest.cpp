@@ -114,7 +114,7 @@ protected:
 // The message the main window shows for a checkpoint: in the Train area's banner, and in the
 // Inspect area when that is where it was opened.
 QString openCheckpointAndWait(MainWindow &w, const QString &path) {
-    QSignalSpy errors(w.engine()->worker(), &unetlab::gui::EngineWorker::errorOccurred);
+    EngineSpy errors(w.engine()->worker(), &unetlab::gui::EngineWorker::errorOccurred);
     w.openCheckpointFile(path);
     if (!waitFor(errors, 1, 60000)) return QStringLiteral("(no message)");
     QTest::qWait(50);  // let the queued signal reach the widgets
@@ -197,11 +197,11 @@ TEST_F(BadInputGui, AbsurdAndBrokenImagesInTheLargeImageView) {
     r.config.epochs = 1;
     r.config.batchSize = 4;
     r.data = unetlab::parseDataSpec("synthetic:12:1", 32);
-    QSignalSpy finished(w, &unetlab::gui::EngineWorker::runFinished);
+    EngineSpy finished(w, &unetlab::gui::EngineWorker::runFinished);
     QMetaObject::invokeMethod(
         w, [w, r] { w->start(r); }, Qt::QueuedConnection);
     ASSERT_TRUE(waitFor(finished, 1, 60000));
-    QSignalSpy errors(w, &unetlab::gui::EngineWorker::inspectError);
+    EngineSpy errors(w, &unetlab::gui::EngineWorker::inspectError);
     for (const char *name : {"huge.png", "notes.png"}) {
         LargeImageRequest request;
         request.imagePath = QString::fromStdString((root / name).string());
@@ -391,8 +391,8 @@ TEST_F(BadInputGui, AbsurdKnobsReachingTheEngineAreRefusedWithAMessage) {
         r.config.model = unetlab::presetConfig("minimal");
         r.data = unetlab::parseDataSpec("synthetic:12:1", 32);
         change(r);
-        QSignalSpy errors(worker, &unetlab::gui::EngineWorker::errorOccurred);
-        QSignalSpy started(worker, &unetlab::gui::EngineWorker::runStarted);
+        EngineSpy errors(worker, &unetlab::gui::EngineWorker::errorOccurred);
+        EngineSpy started(worker, &unetlab::gui::EngineWorker::runStarted);
         QMetaObject::invokeMethod(
             worker, [worker, r] { worker->start(r); }, Qt::QueuedConnection);
         ASSERT_TRUE(waitFor(errors, 1, 30000));

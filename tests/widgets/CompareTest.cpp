@@ -73,8 +73,8 @@ TEST(CompareEngine, TrainsRunsSideBySideAndReportsBoth) {
     CompareArea area;
     area.resize(1600, 950);
     wire(area, w);
-    QSignalSpy epochs(w, &EngineWorker::comparisonEpoch);
-    QSignalSpy finished(w, &EngineWorker::comparisonFinished);
+    EngineSpy epochs(w, &EngineWorker::comparisonEpoch);
+    EngineSpy finished(w, &EngineWorker::comparisonFinished);
     const CompareRequest request = tinyRequest();
     Q_EMIT area.startRequested(request);
     ASSERT_TRUE(waitFor(finished, 1, 120000));
@@ -118,9 +118,9 @@ TEST(CompareEngine, AQueueTrainsOneModelAfterTheOther) {
     EngineWorker *w = engine.worker();
     CompareArea area;
     wire(area, w);
-    QSignalSpy epochs(w, &EngineWorker::comparisonEpoch);
-    QSignalSpy started(w, &EngineWorker::comparisonStarted);
-    QSignalSpy finished(w, &EngineWorker::comparisonFinished);
+    EngineSpy epochs(w, &EngineWorker::comparisonEpoch);
+    EngineSpy started(w, &EngineWorker::comparisonStarted);
+    EngineSpy finished(w, &EngineWorker::comparisonFinished);
     CompareRequest request = tinyRequest();
     request.queue = true;
     Q_EMIT area.startRequested(request);
@@ -145,8 +145,8 @@ TEST(CompareEngine, ACompareWhileTrainingIsRefusedWithAMessage) {
     EngineThread engine(dir.path());
     engine.start();
     EngineWorker *w = engine.worker();
-    QSignalSpy started(w, &EngineWorker::runStarted);
-    QSignalSpy refused(w, &EngineWorker::comparisonError);
+    EngineSpy started(w, &EngineWorker::runStarted);
+    EngineSpy refused(w, &EngineWorker::comparisonError);
     RunRequest run = tinyRequest().shared;
     run.config.model = unetlab::presetConfig("minimal");
     run.config.epochs = 200;

@@ -52,11 +52,11 @@ protected:
 TEST_F(Engine, StartSendsEventsOnItsOwnThreadAndStopJoins) {
     EngineWorker *w = engine->worker();
     EXPECT_NE(w->thread(), QThread::currentThread());
-    QSignalSpy started(w, &EngineWorker::runStarted);
-    QSignalSpy batches(w, &EngineWorker::batchesDone);
-    QSignalSpy epochs(w, &EngineWorker::epochDone);
-    QSignalSpy previews(w, &EngineWorker::previewReady);
-    QSignalSpy finished(w, &EngineWorker::runFinished);
+    EngineSpy started(w, &EngineWorker::runStarted);
+    EngineSpy batches(w, &EngineWorker::batchesDone);
+    EngineSpy epochs(w, &EngineWorker::epochDone);
+    EngineSpy previews(w, &EngineWorker::previewReady);
+    EngineSpy finished(w, &EngineWorker::runFinished);
     start(smallRun(2));
     ASSERT_TRUE(waitFor(finished, 1, 60000));
     ASSERT_EQ(started.count(), 1);
@@ -84,9 +84,9 @@ TEST_F(Engine, StartSendsEventsOnItsOwnThreadAndStopJoins) {
 
 TEST_F(Engine, PauseHoldsTrainingStepRunsOneBatchResumeContinues) {
     EngineWorker *w = engine->worker();
-    QSignalSpy batches(w, &EngineWorker::batchesDone);
-    QSignalSpy paused(w, &EngineWorker::pausedChanged);
-    QSignalSpy finished(w, &EngineWorker::runFinished);
+    EngineSpy batches(w, &EngineWorker::batchesDone);
+    EngineSpy paused(w, &EngineWorker::pausedChanged);
+    EngineSpy finished(w, &EngineWorker::runFinished);
     start(smallRun(3));
     ASSERT_TRUE(waitFor(batches, 1, 30000));
     send(w, &EngineWorker::pause);
@@ -113,8 +113,8 @@ TEST_F(Engine, PauseHoldsTrainingStepRunsOneBatchResumeContinues) {
 
 TEST_F(Engine, StopMidEpochEndsTheRunAndKeepsTheBestWeights) {
     EngineWorker *w = engine->worker();
-    QSignalSpy epochs(w, &EngineWorker::epochDone);
-    QSignalSpy finished(w, &EngineWorker::runFinished);
+    EngineSpy epochs(w, &EngineWorker::epochDone);
+    EngineSpy finished(w, &EngineWorker::runFinished);
     start(smallRun(50));
     ASSERT_TRUE(waitFor(epochs, 1, 30000));
     send(w, &EngineWorker::stop);
@@ -128,9 +128,9 @@ TEST_F(Engine, StopMidEpochEndsTheRunAndKeepsTheBestWeights) {
 
 TEST_F(Engine, LearningRateChangeTakesEffectOnTheNextBatches) {
     EngineWorker *w = engine->worker();
-    QSignalSpy batches(w, &EngineWorker::batchesDone);
-    QSignalSpy paused(w, &EngineWorker::pausedChanged);
-    QSignalSpy finished(w, &EngineWorker::runFinished);
+    EngineSpy batches(w, &EngineWorker::batchesDone);
+    EngineSpy paused(w, &EngineWorker::pausedChanged);
+    EngineSpy finished(w, &EngineWorker::runFinished);
     start(smallRun(2));
     ASSERT_TRUE(waitFor(batches, 1, 30000));
     send(w, &EngineWorker::pause);
@@ -146,7 +146,7 @@ TEST_F(Engine, LearningRateChangeTakesEffectOnTheNextBatches) {
 
 TEST_F(Engine, ALossThatBecomesNaNEndsTheRunWithAPlainMessage) {
     EngineWorker *w = engine->worker();
-    QSignalSpy finished(w, &EngineWorker::runFinished);
+    EngineSpy finished(w, &EngineWorker::runFinished);
     RunRequest r = smallRun(3);
     r.config.model.activation = unetlab::Activation::LeakyReLU;
     r.config.optimizer = unetlab::OptimizerKind::SGD;
@@ -162,7 +162,7 @@ TEST_F(Engine, ALossThatBecomesNaNEndsTheRunWithAPlainMessage) {
 
 TEST_F(Engine, BadRequestsAndCheckpointsBecomeMessagesNotCrashes) {
     EngineWorker *w = engine->worker();
-    QSignalSpy errors(w, &EngineWorker::errorOccurred);
+    EngineSpy errors(w, &EngineWorker::errorOccurred);
     RunRequest r = smallRun(1);
     r.config.model = unetlab::presetConfig("unet");  // 4 levels need sizes divisible by 16
     r.data.size = 72;
@@ -184,10 +184,10 @@ TEST_F(Engine, BadRequestsAndCheckpointsBecomeMessagesNotCrashes) {
 
 TEST_F(Engine, ACheckpointSavedFromTheGuiLoadsAndPredicts) {
     EngineWorker *w = engine->worker();
-    QSignalSpy finished(w, &EngineWorker::runFinished);
-    QSignalSpy saved(w, &EngineWorker::checkpointSaved);
-    QSignalSpy loaded(w, &EngineWorker::checkpointLoaded);
-    QSignalSpy previews(w, &EngineWorker::previewReady);
+    EngineSpy finished(w, &EngineWorker::runFinished);
+    EngineSpy saved(w, &EngineWorker::checkpointSaved);
+    EngineSpy loaded(w, &EngineWorker::checkpointLoaded);
+    EngineSpy previews(w, &EngineWorker::previewReady);
     start(smallRun(1));
     ASSERT_TRUE(waitFor(finished, 1, 60000));
     const QString path = dir.filePath(QStringLiteral("mine.ckpt"));
@@ -206,8 +206,8 @@ TEST_F(Engine, ACheckpointSavedFromTheGuiLoadsAndPredicts) {
 
 TEST_F(Engine, ShutdownMidTrainingJoinsQuicklyAndKeepsFinishedEpochs) {
     EngineWorker *w = engine->worker();
-    QSignalSpy started(w, &EngineWorker::runStarted);
-    QSignalSpy epochs(w, &EngineWorker::epochDone);
+    EngineSpy started(w, &EngineWorker::runStarted);
+    EngineSpy epochs(w, &EngineWorker::epochDone);
     start(smallRun(100));
     ASSERT_TRUE(waitFor(epochs, 1, 30000));
     const QString runDir = started.at(0).at(0).value<RunInfo>().autosaveDir;
@@ -221,7 +221,7 @@ TEST_F(Engine, ShutdownMidTrainingJoinsQuicklyAndKeepsFinishedEpochs) {
 
 TEST_F(Engine, ReceptiveFieldRequestsAreAnsweredOnTheEngineThread) {
     EngineWorker *w = engine->worker();
-    QSignalSpy results(w, &EngineWorker::receptiveFieldReady);
+    EngineSpy results(w, &EngineWorker::receptiveFieldReady);
     QImage image(64, 64, QImage::Format_RGB888);
     image.fill(QColor(200, 180, 170));
     ReceptiveFieldRequest fresh;

@@ -57,9 +57,9 @@ TEST(InspectEngine, FollowsTheModelInTrainingAndAnswersEveryView) {
     in->kernels()->setFollowTraining(true);
     // The image to follow, once the run has told the area its data (indices 0..23).
     QObject::connect(worker, &EngineWorker::inspectDataset, in, [in] { in->featureMaps()->setDatasetIndex(3); });
-    QSignalSpy maps(worker, &EngineWorker::featureMapsReady);
-    QSignalSpy kernels(worker, &EngineWorker::kernelsReady);
-    QSignalSpy errors(worker, &EngineWorker::inspectError);
+    EngineSpy maps(worker, &EngineWorker::featureMapsReady);
+    EngineSpy kernels(worker, &EngineWorker::kernelsReady);
+    EngineSpy errors(worker, &EngineWorker::inspectError);
     TrainingDashboard *d = w.dashboard();
     smallRun(d, 3);
     QSignalSpy finished(d, &TrainingDashboard::runFinished);
@@ -89,8 +89,8 @@ TEST(InspectEngine, FollowsTheModelInTrainingAndAnswersEveryView) {
 
     // Ranking and review on the finished model, through the views' own buttons.
     QSignalSpy answered(in, &InspectArea::answered);
-    QSignalSpy ranking(worker, &EngineWorker::rankingReady);
-    QSignalSpy review(worker, &EngineWorker::reviewReady);
+    EngineSpy ranking(worker, &EngineWorker::rankingReady);
+    EngineSpy review(worker, &EngineWorker::reviewReady);
     in->ranking()->request();
     ASSERT_TRUE(waitFor(ranking, 1, 60000));
     const auto report = ranking.at(0).at(0).value<unetlab::RankingReport>();
@@ -114,10 +114,10 @@ TEST(InspectEngine, FollowsTheModelInTrainingAndAnswersEveryView) {
     const auto finalMaps = maps.last().at(0).value<unetlab::ImageInspection>();
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("minimal.ckpt"));
-    QSignalSpy saved(worker, &EngineWorker::checkpointSaved);
+    EngineSpy saved(worker, &EngineWorker::checkpointSaved);
     QMetaObject::invokeMethod(worker, [worker, path] { worker->saveCheckpoint(path); }, Qt::QueuedConnection);
     ASSERT_TRUE(waitFor(saved, 1, 20000));
-    QSignalSpy opened(worker, &EngineWorker::checkpointOpened);
+    EngineSpy opened(worker, &EngineWorker::checkpointOpened);
     w.openCheckpointFile(path);
     ASSERT_TRUE(waitFor(opened, 1, 20000));
     QTest::qWait(50);
@@ -140,7 +140,7 @@ TEST(InspectEngine, FollowsTheModelInTrainingAndAnswersEveryView) {
             picture.setPixelColor(x, y, ((x / 20 + y / 20) % 2) ? QColor(200, 120, 170) : QColor(235, 230, 225));
     const QString imagePath = dir.filePath(QStringLiteral("slide.png"));
     ASSERT_TRUE(picture.save(imagePath));
-    QSignalSpy large(worker, &EngineWorker::largeImageReady);
+    EngineSpy large(worker, &EngineWorker::largeImageReady);
     in->showView(InspectArea::View::LargeImage);
     in->largeImage()->setImagePath(imagePath);
     in->largeImage()->setOverlap(0.25);
@@ -193,7 +193,7 @@ TEST(InspectEngine, RequestsWithoutAModelOrWithBadInputAreMessages) {
     unetlab::gui::EngineThread engine(dir.path());
     engine.start();
     EngineWorker *w = engine.worker();
-    QSignalSpy errors(w, &EngineWorker::inspectError);
+    EngineSpy errors(w, &EngineWorker::inspectError);
     FeatureMapRequest request;  // the model in training: there is none
     QMetaObject::invokeMethod(w, [w, request] { w->inspectFeatureMaps(request); }, Qt::QueuedConnection);
     ASSERT_TRUE(waitFor(errors, 1, 10000));
@@ -221,9 +221,9 @@ TEST(InspectEngine, StateDictOpensWithTheChosenDataThatFitsIt) {
     unetlab::gui::EngineThread engine(dir.path());
     engine.start();
     EngineWorker *w = engine.worker();
-    QSignalSpy opened(w, &EngineWorker::checkpointOpened);
-    QSignalSpy data(w, &EngineWorker::inspectDataset);
-    QSignalSpy errors(w, &EngineWorker::errorOccurred);
+    EngineSpy opened(w, &EngineWorker::checkpointOpened);
+    EngineSpy data(w, &EngineWorker::inspectDataset);
+    EngineSpy errors(w, &EngineWorker::errorOccurred);
     const QString file = QString::fromStdString(path);
     // Synthetic cells have 3 classes: nothing fits.
     QMetaObject::invokeMethod(w, [w, file] {

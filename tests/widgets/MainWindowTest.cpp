@@ -120,7 +120,7 @@ TEST(MainWindow, AnOpenedStateDictPreviewNamesItsDatasClasses) {
     unetlab::saveStateDict(*unetlab::buildModel(config), path.toStdString());
     MainWindow w;
     w.dashboard()->settings()->setDataSpec(unetlab::parseDataSpec("sample:nuclei;size=64"));
-    QSignalSpy opened(w.engine()->worker(), &unetlab::gui::EngineWorker::checkpointOpened);
+    EngineSpy opened(w.engine()->worker(), &unetlab::gui::EngineWorker::checkpointOpened);
     w.openCheckpointFile(path);
     ASSERT_TRUE(opened.wait(60000));
     for (int i = 0; i < 100 && !w.dashboard()->preview()->caption().contains(QStringLiteral("nucleus")); ++i)
@@ -181,7 +181,7 @@ TEST(MainWindow, OffersToRestoreAKilledRunAndContinuesIt) {
         return QMessageBox::Yes;
     });
     TrainingDashboard *d = w.dashboard();
-    QSignalSpy paused(w.engine()->worker(), &unetlab::gui::EngineWorker::pausedChanged);
+    EngineSpy paused(w.engine()->worker(), &unetlab::gui::EngineWorker::pausedChanged);
     EXPECT_EQ(w.offerInterruptedRun(), QMessageBox::Yes);
     EXPECT_TRUE(question.contains(QStringLiteral("minimal"))) << question.toStdString();
     EXPECT_TRUE(question.contains(QStringLiteral("epoch 2 of 3"))) << question.toStdString();
