@@ -86,6 +86,18 @@ inline void writeImage(const fs::path &p, const cv::Mat &m) {
 }
 
 // FOLDER/images + FOLDER/masks with `n` valid 32x32 pairs good0..good{n-1}.png.
+// A 16-bit image using only 0 and 65535 (as deep.png) and a float TIFF whose first columns
+// are NaN and then `infinity` (+inf or -inf), the rest finite (as float.tif), in FOLDER/images.
+inline void writeDeepImages(const fs::path &folder, float infinity) {
+    cv::Mat extremes(32, 32, CV_16UC1, cv::Scalar(0));
+    extremes(cv::Rect(0, 0, 16, 32)) = 65535;
+    writeImage(folder / "images" / "deep.png", extremes);
+    cv::Mat f(32, 32, CV_32FC1);
+    for (int y = 0; y < 32; ++y)
+        for (int x = 0; x < 32; ++x) f.at<float>(y, x) = x < 4 ? NAN : x < 8 ? infinity : static_cast<float>(x);
+    writeImage(folder / "images" / "float.tif", f);
+}
+
 inline void writeGoodPairs(const fs::path &folder, int n, int side = 32) {
     for (int i = 0; i < n; ++i) {
         writeImage(folder / "images" / ("good" + std::to_string(i) + ".png"), greyImage(side, i));

@@ -386,14 +386,8 @@ TEST_F(BadInputCli, FoldersWithoutPermission) {
 
 TEST_F(BadInputCli, SixteenBitAndFloatImagesWithNanAndInfinity) {
     goodPairs();
-    cv::Mat extremes(32, 32, CV_16UC1, cv::Scalar(0));
-    extremes(cv::Rect(0, 0, 16, 32)) = 65535;
-    writeImage(data() / "images" / "deep.png", extremes);
+    writeDeepImages(data(), INFINITY);
     maskFor("deep");
-    cv::Mat f(32, 32, CV_32FC1);
-    for (int y = 0; y < 32; ++y)
-        for (int x = 0; x < 32; ++x) f.at<float>(y, x) = x < 4 ? NAN : x < 8 ? INFINITY : static_cast<float>(x);
-    writeImage(data() / "images" / "float.tif", f);
     maskFor("float");
     writeImage(data() / "images" / "allnan.tif", cv::Mat(32, 32, CV_32FC1, cv::Scalar(NAN)));
     maskFor("allnan");
