@@ -11,6 +11,7 @@
 #include <QSpinBox>
 #include <QToolButton>
 
+#include <cstdint>
 #include <stdexcept>
 
 using namespace unetlab;

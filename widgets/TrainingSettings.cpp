@@ -1,3 +1,4 @@
+#include <cstdint>
 #include "TrainingSettings.h"
 
 #include <QCheckBox>

@@ -2,6 +2,7 @@
 // A small, strict command-line parser for unetlab-cli: "--name value", "--name=value"
 // and boolean "--name"; anything unknown, repeated or malformed is a UsageError.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>

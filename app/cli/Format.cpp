@@ -1,6 +1,7 @@
 #include "cli/Format.h"
 
 #include <cmath>
+#include <cstdint>
 #include <iomanip>
 #include <sstream>
 

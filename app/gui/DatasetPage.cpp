@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "AugmentationPicker.h"
 #include "DataSourceForm.h"

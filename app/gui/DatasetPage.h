@@ -10,6 +10,7 @@
 #include <QVector>
 #include <QWidget>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <vector>

@@ -11,6 +11,7 @@
 #include <QVector>
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <utility>

@@ -1,5 +1,6 @@
 #include "gui/ImageConvert.h"
 
+#include <cstdint>
 #include <cstring>
 
 namespace unetlab::gui {

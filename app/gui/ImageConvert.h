@@ -1,6 +1,7 @@
 #pragma once
 // The one place where engine data becomes Qt images (ARCHITECTURE boundary 3).
 
+#include <cstdint>
 #include <QColor>
 #include <QImage>
 #include <QVector>

@@ -1,5 +1,6 @@
 #include "data/DataSpec.h"
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <stdexcept>

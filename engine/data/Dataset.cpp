@@ -1,6 +1,7 @@
 #include "data/Dataset.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 
 namespace unetlab {

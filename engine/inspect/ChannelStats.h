@@ -2,6 +2,7 @@
 // Per-channel statistics of stage activations, the numbers behind the channel rankings
 // (MISSION §8). Engine-internal (LibTorch); the public, torch-free API is inspect/Inspect.h.
 
+#include <cstdint>
 #include <vector>
 
 #include <torch/torch.h>

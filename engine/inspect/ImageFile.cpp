@@ -1,6 +1,7 @@
 #include "inspect/ImageFile.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 

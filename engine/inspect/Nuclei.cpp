@@ -1,6 +1,7 @@
 #include "inspect/Nuclei.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <deque>
 #include <queue>
 #include <stdexcept>

@@ -1,6 +1,7 @@
 #include "inspect/ReceptiveFieldMap.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 

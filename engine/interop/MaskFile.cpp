@@ -1,5 +1,6 @@
 #include "interop/MaskFile.h"
 
+#include <cstdint>
 #include <stdexcept>
 
 #include <opencv2/imgcodecs.hpp>

@@ -1,5 +1,6 @@
 #include "interop/StateDict.h"
 
+#include <cstdint>
 #include <map>
 #include <sstream>
 

@@ -4,6 +4,7 @@
 // data/<key>, one record per tensor storage. Engine-internal (LibTorch); the torch-free API
 // is interop/StateDict.h. See there for what the unpickler accepts and refuses.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 

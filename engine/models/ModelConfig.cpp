@@ -1,6 +1,7 @@
 #include "models/ModelConfig.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <sstream>
 #include <stdexcept>
 

@@ -1,5 +1,6 @@
 #include "models/Networks.h"
 
+#include <cstdint>
 #include <stdexcept>
 
 namespace unetlab {

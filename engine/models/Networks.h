@@ -2,6 +2,7 @@
 // The networks of MISSION §5 as LibTorch modules with named stages, so that a viewer
 // can show what each stage sees. Engine-internal: widgets never include this.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>

@@ -1,6 +1,7 @@
 #include "ops/Scenes.h"
 
 #include <cmath>
+#include <cstdint>
 
 #include "core/Random.h"
 

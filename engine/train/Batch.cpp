@@ -1,5 +1,6 @@
 #include "train/Batch.h"
 
+#include <cstdint>
 #include <stdexcept>
 
 #include "train/Losses.h"

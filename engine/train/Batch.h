@@ -2,6 +2,7 @@
 // Turning samples into tensors and models' logits back into masks, and evaluating a
 // model batch by batch. Engine-internal (LibTorch).
 
+#include <cstdint>
 #include <vector>
 
 #include <torch/torch.h>

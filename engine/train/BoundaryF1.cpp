@@ -1,6 +1,7 @@
 #include "train/BoundaryF1.h"
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 

@@ -1,5 +1,6 @@
 #include "train/Checkpoint.h"
 
+#include <cstdint>
 #include <sstream>
 
 #include <torch/torch.h>

@@ -1,5 +1,6 @@
 #include "train/Losses.h"
 
+#include <cstdint>
 #include <stdexcept>
 
 namespace unetlab {

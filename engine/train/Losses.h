@@ -1,6 +1,7 @@
 #pragma once
 // Segmentation losses (MISSION §6) on N x K x H x W logits and N x H x W int64 targets.
 
+#include <cstdint>
 #include <torch/torch.h>
 
 #include "train/TrainConfig.h"

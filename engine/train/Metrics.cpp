@@ -1,6 +1,7 @@
 #include "train/Metrics.h"
 
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 
 #include "train/BoundaryF1.h"

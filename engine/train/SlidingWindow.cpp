@@ -1,6 +1,7 @@
 #include "train/SlidingWindow.h"
 
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 
 #include <torch/torch.h>

@@ -1,6 +1,7 @@
 #include "train/TrainConfig.h"
 
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>

@@ -1,6 +1,7 @@
 #include "train/Trainer.h"
 
 #include <chrono>
+#include <cstdint>
 #include <future>
 #include <mutex>
 #include <cmath>

@@ -1,6 +1,7 @@
 // Augmentation (MISSION §6): image and mask move together — a checkerboard drawn into both
 // survives every transform pixel for pixel — labels stay labels, and every variant is a pure
 // function of its seed.
+#include <cstdint>
 #include <set>
 
 #include <gtest/gtest.h>

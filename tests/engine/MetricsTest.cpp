@@ -1,5 +1,6 @@
 // Metrics against hand-computed cases (MISSION §7) and the documented empty-mask rule.
 #include <cmath>
+#include <cstdint>
 
 #include <gtest/gtest.h>
 

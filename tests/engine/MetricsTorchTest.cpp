@@ -1,5 +1,6 @@
 // The plain-C++ metrics against the same quantities computed with LibTorch primitives.
 #include <cmath>
+#include <cstdint>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

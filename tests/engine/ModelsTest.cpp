@@ -1,5 +1,6 @@
 // Networks: parameter counts (MISSION §5), shapes, named stages, initialisation, knobs.
 #include <cmath>
+#include <cstdint>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>

@@ -2,6 +2,7 @@
 // equalisation and CLAHE against OpenCV called directly, the command-line forms and the
 // JSON that checkpoints store (old forms included).
 #include <cmath>
+#include <cstdint>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

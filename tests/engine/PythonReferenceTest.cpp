@@ -1,6 +1,7 @@
 // The C++ networks against the reference PyTorch definitions in resources/python/, run by
 // Debian's python3-torch (the same LibTorch): same parameter count, same state-dict keys,
 // same shapes — so weights can move between a notebook and the app.
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 

@@ -1,5 +1,6 @@
 // The converter from engine results to QImages: OpenCV's viridis on each map's own range,
 // the shared error colours, the diverging kernel scale and nucleus outlines.
+#include <cstdint>
 #include <QColor>
 
 #include <gtest/gtest.h>

@@ -1,6 +1,7 @@
 // engine/ops against LibTorch's own ops (ARCHITECTURE boundary 4): the same numbers to
 // 1e-6 and the same output sizes for every option the widgets offer, on random inputs.
 // Compared in double precision, so a difference means a different rule, not rounding.
+#include <cstdint>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 

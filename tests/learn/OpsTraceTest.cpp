@@ -1,6 +1,7 @@
 // engine/ops beyond LibTorch's numbers: traces replay to the full op, Dice by hand, the
 // default scene, the kernel fitter, and the exact reach of the model presets.
 #include <cmath>
+#include <cstdint>
 
 #include <gtest/gtest.h>
 

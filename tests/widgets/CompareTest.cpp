@@ -1,4 +1,5 @@
 // The Compare area and the engine thread's side-by-side training.
+#include <cstdint>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QTableWidget>

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "CompareCharts.h"
 #include "PresentationMode.h"

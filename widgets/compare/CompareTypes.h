@@ -7,6 +7,7 @@
 #include <QStringList>
 #include <QVector>
 
+#include <cstdint>
 #include <vector>
 
 #include "TrainingTypes.h"

@@ -4,6 +4,7 @@
 #include <QPainterPath>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "inspect/Analysis.h"

@@ -7,6 +7,7 @@
 #include <QColor>
 #include <QImage>
 
+#include <cstdint>
 #include <vector>
 
 #include "inspect/Inspect.h"

@@ -5,6 +5,7 @@
 // feature map into a prediction whose Dice against the truth updates on every edit; and
 // "Learn the kernel" fits the weights and threshold by gradient descent, live.
 
+#include <cstdint>
 #include <memory>
 
 #include <QTimer>
