@@ -1,5 +1,6 @@
 #include "core/Device.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <new>
@@ -17,11 +18,35 @@
 
 namespace unetlab {
 
+namespace {
+[[maybe_unused]] int torchCudaDevices() {
+    return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+}
+}  // namespace
+
 void releaseCachedGpuMemory() {
 #ifdef UNETLAB_WITH_CUDA
     if (torch::cuda::is_available()) c10::cuda::CUDACachingAllocator::emptyCache();
 #endif
 }
+
+namespace {
+// Index 0 of the allocator's per-pool statistics is the aggregate over all pools
+// (StatType::AGGREGATE; the type moved between LibTorch versions, the layout did not).
+std::int64_t gpuMemoryBytes([[maybe_unused]] int deviceIndex, [[maybe_unused]] bool reserved) {
+#ifdef UNETLAB_WITH_CUDA
+    if (deviceIndex < torchCudaDevices()) {
+        const auto stats =
+            c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(deviceIndex));
+        return (reserved ? stats.reserved_bytes : stats.allocated_bytes)[0].current;
+    }
+#endif
+    return 0;
+}
+}  // namespace
+
+std::int64_t gpuMemoryAllocatedBytes(int deviceIndex) { return gpuMemoryBytes(deviceIndex, false); }
+std::int64_t gpuMemoryReservedBytes(int deviceIndex) { return gpuMemoryBytes(deviceIndex, true); }
 
 bool isOutOfMemory(const std::exception &error) {
     if (dynamic_cast<const std::bad_alloc *>(&error)) return true;

@@ -29,6 +29,11 @@ std::string describeDevice(const std::string &device);
 // is closed, or after running out of memory). Does nothing without CUDA.
 void releaseCachedGpuMemory();
 
+// Bytes LibTorch's CUDA allocator holds on `deviceIndex` (allocated: in live tensors;
+// reserved: also the cache that releaseCachedGpuMemory hands back). 0 without CUDA.
+std::int64_t gpuMemoryAllocatedBytes(int deviceIndex = 0);
+std::int64_t gpuMemoryReservedBytes(int deviceIndex = 0);
+
 // Running out of memory, as LibTorch and C++ report it: std::bad_alloc, CUDA's
 // OutOfMemoryError, or the CPU allocator's "can't allocate memory".
 bool isOutOfMemory(const std::exception &error);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 
 #include <torch/torch.h>
 
@@ -37,6 +38,7 @@ std::shared_ptr<SegmentationModel> benchModel(const std::string &preset, torch::
     auto model = buildModel(presetConfig(preset));
     model->to(device);
     if (channelsLast) useChannelsLast(*model);
+    if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);  // as the Trainer: fixed shapes
     return model;
 }
 

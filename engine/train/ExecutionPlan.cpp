@@ -64,6 +64,7 @@ Bench makeBench(const ModelConfig &config, bool channelsLast, int width, int hei
     b.model = buildModel(config);
     b.model->to(device);
     if (channelsLast) useChannelsLast(*b.model);
+    if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);  // as the Trainer: fixed shapes
     b.model->train();
     b.optimizer = std::make_unique<torch::optim::Adam>(b.model->parameters(true), torch::optim::AdamOptions(1e-3));
     b.x = torch::rand({batch, config.inChannels, height, width}).to(device);

@@ -2,10 +2,12 @@
 shapes and threads, timed the same way (median after two warm-up runs), so the C++
 engine's figures can be compared with PyTorch's Python API in one run. Each model is timed
 twice: as the chapter's recipe (fp32, contiguous tensors) and with the plan the engine
-chose (--precision, --memory-format: e.g. bf16 autocast with channels-last).
+chose (--precision, --memory-format: e.g. bf16 autocast with channels-last). With
+--device cuda the same runs happen on the GPU (synchronised before each clock read; fp16
+with a GradScaler, as the engine does).
 
     python3 bench_peer.py --threads 2 --size 256 --batch 4 --steps 10 --runs 20 \
-        --precision bf16 --memory-format channels-last
+        --precision bf16 --memory-format channels-last [--device cuda]
 
 Prints one JSON object on the last line.
 """
@@ -25,23 +27,43 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from unetlab_models import preset  # noqa: E402
 
 
+DEVICE = "cpu"
+
+
+def sync():
+    if DEVICE == "cuda":
+        torch.cuda.synchronize()
+
+
 def timed(fn, repeats):
     times = []
     for i in range(repeats + 2):
+        sync()
         t0 = time.perf_counter()
         fn()
+        sync()
         if i >= 2:
             times.append(time.perf_counter() - t0)
     return statistics.median(times), min(times)
 
 
 def autocast(precision):
-    if precision == "bf16":
-        return torch.autocast("cpu", dtype=torch.bfloat16)
+    if precision in ("bf16", "fp16"):
+        return torch.autocast(DEVICE, dtype=torch.bfloat16 if precision == "bf16" else torch.float16)
     return contextlib.nullcontext()
 
 
+def grad_scaler(precision):
+    if precision != "fp16":
+        return None
+    amp = getattr(torch, "amp", None)
+    if amp is not None and hasattr(amp, "GradScaler"):
+        return amp.GradScaler("cuda")
+    return torch.cuda.amp.GradScaler()
+
+
 def prepare(model, x, channels_last):
+    model, x = model.to(DEVICE), x.to(DEVICE)
     if channels_last:
         return model.to(memory_format=torch.channels_last), x.contiguous(memory_format=torch.channels_last)
     return model, x
@@ -51,14 +73,21 @@ def train_step_time(name, size, batch, steps, precision, channels_last):
     torch.manual_seed(1)
     model, x = prepare(preset(name).train(), torch.rand(batch, 3, size, size), channels_last)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    y = torch.randint(0, 3, (batch, size, size))
+    y = torch.randint(0, 3, (batch, size, size)).to(DEVICE)
+    scaler = grad_scaler(precision)
 
     def step():
         opt.zero_grad()
         with autocast(precision):
             logits = model(x)
-        F.cross_entropy(logits.float(), y).backward()
-        opt.step()
+        loss = F.cross_entropy(logits.float(), y)
+        if scaler is None:
+            loss.backward()
+            opt.step()
+        else:
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
 
     return timed(step, steps)
 
@@ -81,11 +110,16 @@ def main():
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--runs", type=int, default=20)
-    p.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+    p.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    p.add_argument("--precision", choices=["fp32", "bf16", "fp16"], default="fp32",
                    help="the tuned plan's precision (the recipe is always fp32)")
     p.add_argument("--memory-format", choices=["contiguous", "channels-last"], default="channels-last",
                    help="the tuned plan's memory format (the recipe is always contiguous)")
     a = p.parse_args()
+    global DEVICE
+    DEVICE = a.device
+    if DEVICE == "cuda":
+        torch.backends.cudnn.benchmark = True  # as the engine
     torch.set_num_threads(a.threads)
     plans = [("recipe", "fp32", False), ("tuned", a.precision, a.memory_format == "channels-last")]
     results = []
@@ -98,7 +132,7 @@ def main():
         med, best = inference_time("small-unet", a.size, a.runs, precision, cl)
         results.append({"model": "small-unet", "task": "inference", "plan": plan, "batch": 1,
                         "seconds_median": med, "seconds_min": best})
-    print(json.dumps({"torch_version": torch.__version__, "threads": torch.get_num_threads(),
+    print(json.dumps({"torch_version": torch.__version__, "threads": torch.get_num_threads(), "device": DEVICE,
                       "tuned": {"precision": a.precision, "memory_format": a.memory_format},
                       "results": results}))
 

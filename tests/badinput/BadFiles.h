@@ -24,6 +24,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "../RemoveTree.h"
+
 namespace badinput {
 
 namespace fs = std::filesystem;
@@ -33,7 +35,7 @@ inline fs::path freshTestFolder(const std::string &what) {
     const fs::path dir = fs::temp_directory_path() /
                          ("unetlab-" + what + "-" + std::to_string(::getpid()) + "-" +
                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
+    unetlab::testing::removeTree(dir);
     fs::create_directories(dir);
     return dir;
 }
@@ -45,7 +47,7 @@ inline void removeTestFolder(const fs::path &dir) {
          it.increment(ec))
         fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
     fs::permissions(dir, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(dir, ec);
+    unetlab::testing::removeTree(dir);
 }
 
 inline void writeBytes(const fs::path &p, const std::string &bytes) {
@@ -274,7 +276,7 @@ inline bool permissionsBite(const fs::path &scratch) {
     const bool bites = d == nullptr;
     if (d) ::closedir(d);
     fs::permissions(scratch / "locked", fs::perms::owner_all);
-    fs::remove_all(scratch / "locked");
+    unetlab::testing::removeTree(scratch / "locked");
     return bites;
 }
 

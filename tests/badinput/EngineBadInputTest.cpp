@@ -6,11 +6,13 @@
 #include <sys/wait.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "../RemoveTree.h"
 #include "BadFiles.h"
 #include "data/DataSpec.h"
 #include "data/ImageDecode.h"
@@ -191,7 +193,7 @@ TEST_F(BadInputEngine, MissingMasks) {
     expectValidPartUsable("images/lonely.png", "has no mask (looked for masks/lonely.png");
     expectValidPartUsable("masks/orphan.png", "has no image");
     // No masks at all: one line, naming the first image.
-    fs::remove_all(data() / "masks");
+    unetlab::testing::removeTree(data() / "masks");
     fs::create_directories(data() / "masks");
     const std::string e = errorOf([&] { ImageFolder f(data().string(), options()); });
     EXPECT_TRUE(oneLine(e)) << e;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +11,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "../RemoveTree.h"
 
 namespace fs = std::filesystem;
 
@@ -34,7 +37,7 @@ protected:
                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::create_directories(dir);
     }
-    void TearDown() override { fs::remove_all(dir); }
+    void TearDown() override { unetlab::testing::removeTree(dir); }
 
     Result run(const std::string &args) const {
         const fs::path out = dir / "stdout", err = dir / "stderr";

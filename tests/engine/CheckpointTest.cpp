@@ -1,10 +1,12 @@
 // Checkpoints: round trip and every way a file can be wrong.
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "../RemoveTree.h"
 #include "core/AtomicFile.h"
 #include "data/SyntheticCells.h"
 #include "models/Networks.h"
@@ -23,7 +25,7 @@ protected:
                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
         fs::create_directories(dir);
     }
-    void TearDown() override { fs::remove_all(dir); }
+    void TearDown() override { unetlab::testing::removeTree(dir); }
     std::string path(const std::string &name) const { return (dir / name).string(); }
     void write(const std::string &name, const std::string &bytes) const {
         std::ofstream(path(name), std::ios::binary) << bytes;

@@ -4,6 +4,7 @@
 // preprocessing so inference repeats it.
 #include <unistd.h>
 
+#include <cstdint>
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "../RemoveTree.h"
 #include "data/ImageFolder.h"
 #include "data/SyntheticCells.h"
 #include "train/Batch.h"
@@ -36,7 +38,7 @@ std::vector<Sample> someCells(int count, int size) {
 fs::path blobFolder(int count, int side) {
     const fs::path root = fs::temp_directory_path() / ("unetlab-blobs-" + std::to_string(::getpid()) + "-" +
                                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root);
+    unetlab::testing::removeTree(root);
     fs::create_directories(root / "images");
     fs::create_directories(root / "masks");
     cv::RNG rng(7);
@@ -131,7 +133,7 @@ TEST(TrainerOnFolders, ModelFollowsTheDataAndPreprocessingReachesTheCheckpoint) 
     std::vector<Sample> samples;
     for (std::size_t i = 0; i < 4; ++i) samples.push_back(data->get(i));
     EXPECT_EQ(predictMasks(*loaded.model, samples, loaded.normalisation, "cpu"), t.predict(samples));
-    fs::remove_all(root);
+    unetlab::testing::removeTree(root);
 }
 
 TEST(TrainerOnFolders, AugmentedPatchTrainingIsReproducibleFromTheSeed) {
@@ -152,7 +154,7 @@ TEST(TrainerOnFolders, AugmentedPatchTrainingIsReproducibleFromTheSeed) {
     auto fixed = std::make_shared<ImageFolder>(root.string(), ImageDatasetOptions{});
     Trainer plain(quickConfig(), fixed);
     EXPECT_EQ(trainLosses(plain).size(), 2u * ((plain.split().train.size() + 3) / 4));
-    fs::remove_all(root);
+    unetlab::testing::removeTree(root);
 }
 
 // Issue #9: a folder over the memory budget is streamed from disk; training on it reads every
@@ -203,5 +205,5 @@ TEST(TrainerOnFolders, StreamedFolderTrainsExactlyAsInMemory) {
         EXPECT_NE(std::string(e.what()).find("images/"), std::string::npos) << e.what();
         EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
     }
-    fs::remove_all(root);
+    unetlab::testing::removeTree(root);
 }

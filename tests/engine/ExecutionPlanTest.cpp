@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "../RemoveTree.h"
 #include "core/Device.h"
 #include "data/SyntheticCells.h"
 #include "train/Autocast.h"
@@ -25,7 +26,7 @@ namespace {
 class CacheDir {
 public:
     CacheDir() : m_path(fs::temp_directory_path() / ("unetlab-plans-" + std::to_string(::getpid()))) {
-        fs::remove_all(m_path);
+        unetlab::testing::removeTree(m_path);
         ::setenv("UNETLAB_CACHE_DIR", m_path.c_str(), 1);
         if (const char *plan = std::getenv("UNETLAB_PLAN")) m_plan = plan;
         ::unsetenv("UNETLAB_PLAN");  // these tests are about "auto"
@@ -33,7 +34,7 @@ public:
     ~CacheDir() {
         ::unsetenv("UNETLAB_CACHE_DIR");
         if (!m_plan.empty()) ::setenv("UNETLAB_PLAN", m_plan.c_str(), 1);
-        fs::remove_all(m_path);
+        unetlab::testing::removeTree(m_path);
     }
     fs::path file() const { return m_path / "plans.json"; }
 

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "../RemoveTree.h"
 #include "data/SyntheticCells.h"
 #include "inspect/Analysis.h"
 #include "inspect/ChannelStats.h"
@@ -477,5 +479,5 @@ TEST(ImageFile, ReadsPngAndFitsToTheModelsFactor) {
                   "cannot read image '" + (dir / "text.png").string() + "': it is a text file, not an image");
     }
     EXPECT_THROW(readImageFile((dir / "missing.png").string()), std::runtime_error);
-    std::filesystem::remove_all(dir);
+    unetlab::testing::removeTree(dir);
 }

@@ -4,6 +4,7 @@
 // files are refused with one line, without running anything.
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include <torch/torch.h>
 #include <nlohmann/json.hpp>
 
+#include "../RemoveTree.h"
 #include "core/AtomicFile.h"
 #include "data/SyntheticCells.h"
 #include "interop/StateDict.h"
@@ -67,7 +69,7 @@ protected:
         }
         s_cases = nlohmann::json::parse(readWholeFile((s_dir / "cases.json").string()));
     }
-    static void TearDownTestSuite() { fs::remove_all(s_dir); }
+    static void TearDownTestSuite() { unetlab::testing::removeTree(s_dir); }
     void SetUp() override {
         ASSERT_TRUE(s_ok) << "the Python peer did not run (is python3-torch installed? run "
                              "packaging/setup-debian.sh): "

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../RemoveTree.h"
 #include "core/AtomicFile.h"
 #include "core/Device.h"
 #include "SmallData.h"
@@ -47,10 +48,10 @@ struct TempDir {
     TempDir() {
         path = fs::temp_directory_path() / ("unetlab-resume-" + std::to_string(::getpid()) + "-" +
                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(path);
+        unetlab::testing::removeTree(path);
         fs::create_directories(path);
     }
-    ~TempDir() { fs::remove_all(path); }
+    ~TempDir() { unetlab::testing::removeTree(path); }
 };
 
 }  // namespace

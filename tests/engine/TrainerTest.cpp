@@ -74,8 +74,10 @@ TEST(Trainer, SameSeedGivesTheSameMetrics) {
     runToEnd(b);
     ASSERT_EQ(a.history().size(), b.history().size());
     for (std::size_t i = 0; i < a.history().size(); ++i) {
-        EXPECT_DOUBLE_EQ(a.history()[i].trainLoss, b.history()[i].trainLoss);
-        EXPECT_DOUBLE_EQ(a.history()[i].valDiceMean, b.history()[i].valDiceMean);
+        // Equal up to the order of multithreaded float sums: bit-identical with Debian's
+        // LibTorch, within ~1e-8 with LibTorch 2.x on 16 threads (oneDNN's parallel kernels).
+        EXPECT_NEAR(a.history()[i].trainLoss, b.history()[i].trainLoss, 1e-6);
+        EXPECT_NEAR(a.history()[i].valDiceMean, b.history()[i].valDiceMean, 1e-6);
     }
     TrainConfig other = minimalConfig(2);
     other.seed = 2;
