@@ -4,6 +4,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -641,13 +642,13 @@ void ImageDataset::buildStreamed(std::vector<SourceFile> files, std::vector<Data
         DecodedImage image;
         DecodedMask mask;
         try {
-            image = readImagePages(f.imagePath, false).front();
+            image = readImagePage(f.imagePath, f.page);
         } catch (const std::exception &e) {
             problems.push_back({f.imageName, e.what()});
             continue;
         }
         try {
-            mask = readMaskPages(f.maskPath, false).front();
+            mask = readMaskPage(f.maskPath, f.page);
         } catch (const std::exception &e) {
             problems.push_back({f.maskName, e.what()});
             continue;
@@ -731,7 +732,7 @@ void ImageDataset::buildStreamed(std::vector<SourceFile> files, std::vector<Data
         s.height = f.height;
         DecodedMask mask;
         try {
-            mask = readMaskPages(f.source.maskPath, false).front();
+            mask = readMaskPage(f.source.maskPath, f.source.page);
         } catch (const std::exception &e) {
             throw DataError(m_name + ": " + f.source.maskName + " " + e.what() + " (it changed while opening)");
         }
@@ -780,12 +781,12 @@ Sample ImageDataset::readStreamed(std::size_t index) const {
     DecodedImage image;
     DecodedMask mask;
     try {
-        image = readImagePages(f.source.imagePath, false).front();
+        image = readImagePage(f.source.imagePath, f.source.page);
     } catch (const std::exception &e) {
         throw fail(f.source.imageName, e.what() + std::string(" (since the dataset was opened)") + reopen);
     }
     try {
-        mask = readMaskPages(f.source.maskPath, false).front();
+        mask = readMaskPage(f.source.maskPath, f.source.page);
     } catch (const std::exception &e) {
         throw fail(f.source.maskName, e.what() + std::string(" (since the dataset was opened)") + reopen);
     }

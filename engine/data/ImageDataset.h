@@ -122,14 +122,17 @@ protected:
     // masks cannot be mapped to classes at all.
     void build(std::vector<Source> sources, std::vector<DataProblem> problems);
 
-    // One image file with its mask file, not yet decoded (streaming).
+    // One image file with its mask file, or one page of an image stack with the same page
+    // of its label stack, not yet decoded (streaming).
     struct SourceFile {
         std::string id, imageName, maskName;
         std::string imagePath, maskPath;  // as opened
+        std::size_t page = 0;             // of a stack; 0 for single images
     };
     // The same as build(), with the same samples, summary and problems, but holding no pixels:
     // one pass decodes every pair to check it and take the census of mask values, a second
-    // reads the masks alone to count class pixels, and get() decodes its pair from disk.
+    // reads the masks alone to count class pixels, and get() decodes its pair (or its pages)
+    // from disk.
     // `decodedBytes` and `budgetBytes` are for the summary's storage line.
     void buildStreamed(std::vector<SourceFile> files, std::vector<DataProblem> problems, std::uint64_t decodedBytes,
                        std::uint64_t budgetBytes);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -445,14 +446,18 @@ DecodedMask toMask(const cv::Mat &m) {
     return m.depth() == CV_8U ? maskCodes<std::uint8_t>(m) : maskCodes<std::uint16_t>(m);
 }
 
-std::vector<cv::Mat> decodePages(const std::string &path, bool stack, const std::vector<ImageHeader> &headers) {
+// `page` >= 0: that page of a TIFF alone (streaming), `stack` false.
+std::vector<cv::Mat> decodePages(const std::string &path, bool stack, const std::vector<ImageHeader> &headers,
+                                 int page = -1) {
     const std::string &format = headers.front().format;
     std::vector<cv::Mat> pages;
     std::string messages;
     {
         CodecMessages codec;
         try {
-            if (stack && format == "TIFF") {
+            if (page > 0 && format == "TIFF") {
+                if (!cv::imreadmulti(path, pages, page, 1, cv::IMREAD_UNCHANGED) || pages.size() != 1) pages.clear();
+            } else if (stack && format == "TIFF") {
                 if (!cv::imreadmulti(path, pages, cv::IMREAD_UNCHANGED)) pages.clear();
             } else {
                 cv::Mat m = cv::imread(path, cv::IMREAD_UNCHANGED);
@@ -521,6 +526,23 @@ std::vector<DecodedMask> readMaskPages(const std::string &path, bool stack) {
     for (const cv::Mat &m : decodePages(path, stack, probeImageFile(path, stack ? kMaxStackPages : 1)))
         out.push_back(toMask(m));
     return out;
+}
+
+namespace {
+std::vector<cv::Mat> decodeOnePage(const std::string &path, std::size_t page) {
+    const std::vector<ImageHeader> headers = probeImageFile(path, kMaxStackPages);
+    if (page >= headers.size())
+        fail("has no page " + std::to_string(page + 1) + " (it has " + std::to_string(headers.size()) + ")");
+    return decodePages(path, false, headers, static_cast<int>(page));
+}
+}  // namespace
+
+DecodedImage readImagePage(const std::string &path, std::size_t page) {
+    return toImage(decodeOnePage(path, page).front());
+}
+
+DecodedMask readMaskPage(const std::string &path, std::size_t page) {
+    return toMask(decodeOnePage(path, page).front());
 }
 
 std::string opencvVersion() { return CV_VERSION; }

@@ -69,5 +69,10 @@ DecodedImage readAnyImage(const std::string &path);
 // The version of OpenCV the codecs come from, e.g. "4.6.0" (for About boxes and `info`).
 std::string opencvVersion();
 std::vector<DecodedMask> readMaskPages(const std::string &path, bool stack);
+// Page `page` (from 0) of a TIFF stack, or page 0 of any PNG/JPEG/TIFF, probed and decoded
+// alone (streamed stacks read one page at a time). Throws std::runtime_error with a one-line
+// reason, also when the file has fewer pages.
+DecodedImage readImagePage(const std::string &path, std::size_t page);
+DecodedMask readMaskPage(const std::string &path, std::size_t page);
 
 }  // namespace unetlab

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <system_error>
@@ -115,7 +116,7 @@ ImageFolder::ImageFolder(const std::string &folder, ImageDatasetOptions options)
             continue;
         }
         files.push_back(
-            {stem, imageName, masksShown + maskPath.filename().string(), imagePath.string(), maskPath.string()});
+            {stem, imageName, masksShown + maskPath.filename().string(), imagePath.string(), maskPath.string(), 0});
     }
     for (const auto &[stem, maskPath] : masks)
         problems.push_back({masksShown + maskPath.filename().string(), "has no image"});

@@ -4,6 +4,9 @@
 // train-labels.tif, membranes drawn dark — open that with invert so that the membranes are
 // the positive class. Page i of the labels is the mask of page i of the images.
 //
+// A stack whose decoded pages would not fit in the memory budget (dataMemoryBudgetBytes) is
+// streamed from disk one page at a time, with the same samples (ImageDataset::buildStreamed).
+//
 // Pages that cannot be used are listed in problems() ("train-labels.tif page 7" with a
 // reason); a label stack with fewer pages leaves the extra image pages without masks.
 // Class mapping, size policy and channels: see ImageDataset.h.

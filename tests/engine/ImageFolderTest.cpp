@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -14,6 +15,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "../RemoveTree.h"
 #include "data/DataSpec.h"
 #include "data/ImageFolder.h"
 #include "data/TiffStack.h"
@@ -28,13 +30,13 @@ protected:
     void SetUp() override {
         root = fs::temp_directory_path() / ("unetlab-data-" + std::to_string(::getpid()) + "-" +
                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(root);
+        unetlab::testing::removeTree(root);
         fs::create_directories(root);
     }
     void TearDown() override {
         std::error_code ec;
         fs::permissions(root, fs::perms::owner_all, fs::perm_options::add, ec);
-        fs::remove_all(root);
+        unetlab::testing::removeTree(root);
     }
 
     fs::path dir(const std::string &relative) const {
@@ -656,7 +658,7 @@ std::shared_ptr<ImageFolder> openWithBudget(const std::string &folder, const Ima
     return std::make_shared<ImageFolder>(folder, o);
 }
 
-void expectSameDataset(const ImageFolder &memory, const ImageFolder &streamed, const std::string &what) {
+void expectSameDataset(const ImageDataset &memory, const ImageDataset &streamed, const std::string &what) {
     SCOPED_TRACE(what);
     EXPECT_FALSE(memory.streamed());
     EXPECT_TRUE(streamed.streamed());
@@ -704,6 +706,54 @@ void expectSameDataset(const ImageFolder &memory, const ImageFolder &streamed, c
 }
 
 }  // namespace
+
+TEST_F(DataFiles, TiffStackOverTheMemoryBudgetIsStreamedPageByPage) {
+    // Six pages of mixed sizes; the label stack has a page with a stray value, one of another
+    // size and one page fewer than the images.
+    std::vector<cv::Mat> pages, labels;
+    const int sizes[][2] = {{48, 40}, {64, 48}, {48, 64}, {40, 40}, {56, 40}, {40, 48}};
+    for (int i = 0; i < 6; ++i) {
+        const int w = sizes[i][0], h = sizes[i][1];
+        pages.push_back(greyImage(w, h, i));
+        cv::Mat l = binaryMask(i == 4 ? w + 8 : w, h);
+        cv::circle(l, cv::Point(w / 3, h / 3), 4 + i, cv::Scalar(0), cv::FILLED);
+        if (i == 2) l.at<std::uint8_t>(1, 1) = 7;
+        if (i < 5) labels.push_back(l);
+    }
+    ASSERT_TRUE(cv::imwritemulti((root / "volume.tif").string(), pages));
+    ASSERT_TRUE(cv::imwritemulti((root / "labels.tif").string(), labels));
+    const std::string images = (root / "volume.tif").string(), masks = (root / "labels.tif").string();
+    for (SizePolicy policy : {SizePolicy::Resize, SizePolicy::Crop, SizePolicy::Pad, SizePolicy::Patch}) {
+        ImageDatasetOptions o;
+        o.size = 32;
+        o.policy = policy;
+        o.mapping = MaskMapping::Binary;
+        ::setenv("UNETLAB_DATA_MEMORY_MB", "4096", 1);
+        const TiffStack memory(images, masks, o);
+        ::setenv("UNETLAB_DATA_MEMORY_MB", "0", 1);
+        const TiffStack streamed(images, masks, o);
+        ::unsetenv("UNETLAB_DATA_MEMORY_MB");
+        expectSameDataset(memory, streamed, toString(policy));
+        EXPECT_EQ(streamed.size(), 3u) << problemList(streamed);
+        EXPECT_EQ(streamed.get(1).id, "volume-002");
+        EXPECT_TRUE(hasProblem(streamed, "labels.tif page 3", "unexpected label value 7")) << problemList(streamed);
+        EXPECT_TRUE(hasProblem(streamed, "labels.tif page 5", "mask is 64x40")) << problemList(streamed);
+        EXPECT_TRUE(hasProblem(streamed, "volume.tif page 6", "has no label page")) << problemList(streamed);
+    }
+    // A page that cannot be read any more is a one-line error naming the stack and the page.
+    ImageDatasetOptions o;
+    o.size = 32;
+    ::setenv("UNETLAB_DATA_MEMORY_MB", "0", 1);
+    const TiffStack streamed(images, masks, o);
+    ::unsetenv("UNETLAB_DATA_MEMORY_MB");
+    writeBytes(root / "volume.tif", "gone");
+    try {
+        streamed.get(0);
+        FAIL() << "a changed stack was read";
+    } catch (const std::runtime_error &e) {
+        EXPECT_NE(std::string(e.what()).find("volume.tif page 1"), std::string::npos) << e.what();
+    }
+}
 
 TEST_F(DataFiles, FolderOverTheMemoryBudgetIsStreamedWithTheSameSamples) {
     // Mixed sizes, grey and RGB images, and problem files of every kind the build checks.
