@@ -66,7 +66,12 @@ LiveChart::LiveChart(const QString &title, const QString &yTitle, bool logY, QWi
     setChart(chart);
     PresentationMode::styleChart(chart);
     setRenderHint(QPainter::Antialiasing);
-    setMinimumSize(320, 220);
+    updateMinimumSize();
+    connect(PresentationMode::instance(), &PresentationMode::changed, this, &LiveChart::updateMinimumSize);
+}
+
+void LiveChart::updateMinimumSize() {
+    setMinimumSize(QSize(240, 180) * PresentationMode::fontScale());
 }
 
 QLineSeries *LiveChart::addLine(const QString &name, const QColor &colour, qreal width, Qt::PenStyle style) {

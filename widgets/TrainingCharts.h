@@ -33,6 +33,9 @@ protected:
                                int shape = 0 /* QScatterSeries::MarkerShapeCircle */);
     void append(QXYSeries *series, double x, double y);
     void fitY(double y);
+    // 240×180: three charts beside the settings fit a 1280-pixel screen. 1.5× that in
+    // presentation mode, whose larger text needs the room (the page scrolls instead).
+    void updateMinimumSize();
 
     QValueAxis *m_x = nullptr;
     QValueAxis *m_y = nullptr;

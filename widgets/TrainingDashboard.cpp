@@ -22,6 +22,7 @@
 #include <cmath>
 
 #include "DataSourceForm.h"
+#include "PageScroll.h"
 #include "PresentationMode.h"
 #include "PreviewStrip.h"
 #include "RunHistory.h"
@@ -58,7 +59,8 @@ bool writeText(const QString &path, const QString &text) {
 
 TrainingDashboard::TrainingDashboard(QWidget *parent) : QWidget(parent) {
     setAccessibleName(tr("Train area"));
-    auto *outer = new QHBoxLayout(this);
+    // Scrolls on a small screen rather than forcing the window larger than it.
+    auto *outer = new QHBoxLayout(PageScroll::content(this, tr("Train area")));
     outer->setContentsMargins(6, 6, 6, 6);
 
     m_settings = new TrainingSettings;
@@ -121,7 +123,10 @@ QWidget *TrainingDashboard::buildControls() {
     m_stop = button(tr("Stop"), tr("Stop now and keep the best weights so far (Ctrl+Shift+R)"), QStyle::SP_MediaStop);
     for (QPushButton *b : {m_start, m_pause, m_resume, m_step, m_stop}) row->addWidget(b);
     row->addSpacing(16);
-    row->addWidget(new QLabel(tr("Learning rate now")));
+    // Wraps onto two lines (within the buttons' height) rather than widening the window.
+    auto *rateTitle = new QLabel(tr("Learning rate now"));
+    rateTitle->setWordWrap(true);
+    row->addWidget(rateTitle);
     m_liveRate = new QDoubleSpinBox;
     m_liveRate->setDecimals(6);
     m_liveRate->setRange(1e-6, 1.0);
@@ -140,6 +145,7 @@ QWidget *TrainingDashboard::buildControls() {
 
     auto *progress = new QGridLayout;
     m_runLabel = new QLabel(tr("No run yet: pick a preset or set the knobs, then press Start."));
+    m_runLabel->setWordWrap(true);  // a long model or data name wraps rather than widening the window
     m_bestLabel = new QLabel;
     m_epochBar = new QProgressBar;
     m_epochBar->setFormat(tr("epoch %v of %m"));

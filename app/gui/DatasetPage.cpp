@@ -24,6 +24,7 @@
 
 #include "AugmentationPicker.h"
 #include "DataSourceForm.h"
+#include "PageScroll.h"
 #include "PresentationMode.h"
 #include "gui/ImageConvert.h"
 #include "train/Metrics.h"
@@ -167,7 +168,8 @@ QVector<GalleryItem> makeVariants(Sample sample, AugmentationConfig config, int 
 
 DatasetPage::DatasetPage(QWidget *parent) : QWidget(parent) {
     setAccessibleName(tr("Data area"));
-    auto *outer = new QHBoxLayout(this);
+    // Scrolls on a small screen rather than forcing the window larger than it.
+    auto *outer = new QHBoxLayout(PageScroll::content(this, tr("Data area")));
     outer->setContentsMargins(6, 6, 6, 6);
     auto *column = new QScrollArea;
     column->setAccessibleName(tr("Data source and summary"));

@@ -6,16 +6,22 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QFileDialog>
+#include <QHelpEvent>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLocale>
 #include <QMenuBar>
+#include <QPainter>
 #include <QPushButton>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
+#include <QStyle>
+#include <QToolTip>
 #include <QStandardPaths>
 #include <QStatusBar>
 
+#include <algorithm>
 #include <functional>
 #include <QTabBar>
 #include <QTabWidget>
@@ -39,6 +45,71 @@
 
 namespace unetlab::gui {
 
+namespace {
+
+// A status bar label that never forces the window wider than the screen: when its text does
+// not fit, it is cut with "…" and the whole text shows as a tooltip (unless one is set).
+class ElidingLabel : public QLabel {
+public:
+    using QLabel::QLabel;
+    QSize minimumSizeHint() const override {
+        const QSize hint = QLabel::minimumSizeHint();
+        return {std::min(hint.width(), fontMetrics().horizontalAdvance(QStringLiteral("Model: …")) + 2 * margin()),
+                hint.height()};
+    }
+
+protected:
+    void paintEvent(QPaintEvent *) override {
+        QPainter painter(this);
+        const QRect r = contentsRect().adjusted(margin(), margin(), -margin(), -margin());
+        painter.setPen(palette().color(foregroundRole()));
+        painter.drawText(r, static_cast<int>(alignment()), fontMetrics().elidedText(text(), Qt::ElideRight, r.width()));
+    }
+    bool event(QEvent *e) override {
+        if (e->type() == QEvent::ToolTip && toolTip().isEmpty()) {
+            const bool cut = fontMetrics().horizontalAdvance(text()) > contentsRect().width() - 2 * margin();
+            if (cut) QToolTip::showText(static_cast<QHelpEvent *>(e)->globalPos(), text(), this);
+            else QToolTip::hideText();
+            return true;
+        }
+        return QLabel::event(e);
+    }
+};
+
+}  // namespace
+
+QSize MainWindow::firstRunSize(const QRect &available) {
+    return {std::min(1600, available.width() * 92 / 100), std::min(950, available.height() * 92 / 100)};
+}
+
+QRect MainWindow::fitToScreen(const QRect &geometry, const QRect &available, int titleBar) {
+    // The frame's title bar sits above the geometry; the rest of the frame is thin.
+    const QRect room = available.adjusted(0, titleBar, 0, 0);
+    QRect fitted(geometry.topLeft(), geometry.size().boundedTo(room.size()));
+    fitted.moveLeft(std::clamp(fitted.left(), room.left(), room.right() + 1 - fitted.width()));
+    fitted.moveTop(std::clamp(fitted.top(), room.top(), room.bottom() + 1 - fitted.height()));
+    return fitted;
+}
+
+void MainWindow::placeOnScreen(bool restored) {
+    const QScreen *s = screen() ? screen() : QGuiApplication::primaryScreen();
+    if (!s) return;
+    const QRect available = s->availableGeometry();
+    const int titleBar = style()->pixelMetric(QStyle::PM_TitleBarHeight);
+    if (!restored) {
+        // First run: most of the screen, centred (a 1280×800 projector gets 1177×736).
+        QRect r(QPoint(), firstRunSize(available));
+        r.moveCenter(available.center());
+        r.translate(0, titleBar / 2);
+        setGeometry(fitToScreen(r, available, titleBar));
+        return;
+    }
+    // A geometry saved on a larger screen (or another monitor) comes back inside this one.
+    if (isMaximized() || isFullScreen()) return;
+    const QRect fitted = fitToScreen(geometry(), available, titleBar);
+    if (fitted != geometry()) setGeometry(fitted);
+}
+
 MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     setWindowTitle(tr("UNet Lab"));
     m_autosaveRoot =
@@ -61,9 +132,10 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     m_tabs->tabBar()->setAccessibleName(tr("Areas"));
     setCentralWidget(m_tabs);
 
-    m_deviceLabel = new QLabel(tr("Device: starting…"));
-    m_modelLabel = new QLabel;
-    m_dataLabel = new QLabel;
+    // Long model, data and device descriptions are cut with "…" rather than widening the window.
+    m_deviceLabel = new ElidingLabel(tr("Device: starting…"));
+    m_modelLabel = new ElidingLabel;
+    m_dataLabel = new ElidingLabel;
     statusBar()->addWidget(m_modelLabel);
     statusBar()->addWidget(m_dataLabel, 1);
     statusBar()->addPermanentWidget(m_deviceLabel);
@@ -83,7 +155,7 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
     QSettings settings;
     m_dashboard->settings()->restoreSettings();
     describeSettings();
-    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) resize(1600, 950);
+    placeOnScreen(restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()));
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     m_tabs->setCurrentIndex(settings.value(QStringLiteral("window/tab"), 0).toInt());
     m_dataset->restoreLastSource();

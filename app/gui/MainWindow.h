@@ -5,6 +5,7 @@
 // closing it while a run is going asks first.
 
 #include <QMainWindow>
+#include <QRect>
 #include <QMessageBox>
 #include <QString>
 
@@ -40,6 +41,12 @@ public:
     // Shows an area by name ("learn", "data", "train", "compare"); false when there is none.
     bool showArea(const QString &name);
     QStringList areaNames() const;
+    // The size of the window's first start (no saved geometry) on a screen whose available
+    // area is `available`: 1600×950, or 92 % of that area where it is smaller.
+    static QSize firstRunSize(const QRect &available);
+    // `geometry` (the window's, without its frame) moved and shrunk as little as needed to lie
+    // inside `available` with room for a title bar `titleBar` pixels high above it.
+    static QRect fitToScreen(const QRect &geometry, const QRect &available, int titleBar);
     // A run or a comparison is going (preparing, running or paused).
     bool runGoing() const;
     // Every menu shortcut as an HTML table (Help › Keyboard Shortcuts).
@@ -63,6 +70,9 @@ public:
 
 private:
     void buildMenus();
+    // First run (`restored` false): firstRunSize(), centred on the screen; otherwise the
+    // restored geometry, kept inside the screen.
+    void placeOnScreen(bool restored);
     void connectEngine();
     void openCheckpoint();
     void chooseInterruptedRun();

@@ -8,6 +8,10 @@
 #include <QTest>
 #include <QSpinBox>
 #include <QComboBox>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QSettings>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -16,6 +20,10 @@
 
 #include <QDir>
 
+#include "InspectArea.h"
+#include "LearnArea.h"
+#include "PageScroll.h"
+#include "PresentationMode.h"
 #include "RunHistory.h"
 #include "TrainingDashboard.h"
 #include "TrainingSettings.h"
@@ -220,4 +228,129 @@ TEST(MainWindow, ADiscardedRunIsNotOfferedAgain) {
     EXPECT_EQ(unetlab::readSavedRun(later.toStdString()).state, "running");
     QDir(dir).removeRecursively();
     QDir(later).removeRecursively();
+}
+
+namespace {
+
+// The room a 1280×720 screen leaves the window once its title bar, frame and a desktop panel
+// are taken: the smallest screen the app is taught from (a lecture projector, a 1366×768 laptop).
+constexpr int kRoomWidth = 1240;
+constexpr int kRoomHeight = 660;
+
+// Every page of the window, and every lesson and Inspect view shown in turn.
+template <typename Check>
+void forEveryPage(MainWindow &w, Check check) {
+    auto *tabs = w.findChild<QTabWidget *>();
+    ASSERT_NE(tabs, nullptr);
+    for (const QString &area : w.areaNames()) {
+        ASSERT_TRUE(w.showArea(area));
+        if (area == QLatin1String("learn")) {
+            for (int i = 0; i < w.learnArea()->tabs()->count(); ++i) {
+                w.learnArea()->showLesson(static_cast<LearnArea::Lesson>(i));
+                QCoreApplication::processEvents();
+                check(area + QStringLiteral(" › ") + w.learnArea()->tabs()->tabText(i), w.learnArea()->tabs()->currentWidget());
+            }
+        } else if (area == QLatin1String("inspect")) {
+            for (int v = 0; v <= static_cast<int>(InspectArea::View::LargeImage); ++v) {
+                w.inspectArea()->showView(static_cast<InspectArea::View>(v));
+                QCoreApplication::processEvents();
+                check(area + QStringLiteral(" view %1").arg(v), tabs->currentWidget());
+            }
+        } else {
+            QCoreApplication::processEvents();
+            check(area, tabs->currentWidget());
+        }
+    }
+}
+
+void expectFitsTheRoom(MainWindow &w, const QString &where) {
+    // Long descriptions (a deep folder, a checkpoint's details) must not widen the window either.
+    const QSize hint = w.minimumSizeHint();
+    const QSize minimum = w.minimumSize();
+    EXPECT_LE(hint.width(), kRoomWidth) << where.toStdString();
+    EXPECT_LE(hint.height(), kRoomHeight) << where.toStdString();
+    EXPECT_LE(minimum.width(), kRoomWidth) << where.toStdString();
+    EXPECT_LE(minimum.height(), kRoomHeight) << where.toStdString();
+}
+
+}  // namespace
+
+// A 1280×800 projector or a 1366×768 laptop must show the whole window: its right edge and
+// the status bar. No page, lesson or view may force the window larger than the room a 1280×720
+// screen leaves, in normal mode and in presentation mode (whose pages scroll instead), even
+// with long names in the status bar and the Inspect area.
+TEST(MainWindow, ItsMinimumSizeFitsA1280By720ScreenOnEveryPage) {
+    MainWindow w;
+    w.show();
+    const QString longName = QStringLiteral("folder:/") + QStringLiteral("a-long-folder-name/").repeated(20);
+    w.dashboard()->settings()->setDataSpec(unetlab::parseDataSpec(longName.toStdString()));
+    w.inspectArea()->setTrainingModel(QStringLiteral("unet with a long description, ").repeated(10));
+    w.inspectArea()->setDataset(longName, 10, {QStringLiteral("background"), QStringLiteral("nucleus")});
+    forEveryPage(w, [&w](const QString &where, QWidget *) { expectFitsTheRoom(w, where); });
+
+    PresentationMode::instance()->apply(true);
+    forEveryPage(w, [&w](const QString &where, QWidget *) { expectFitsTheRoom(w, QStringLiteral("presentation: ") + where); });
+    PresentationMode::instance()->apply(false);
+}
+
+// At the size it opens with on a 1280×800 screen, no page of the normal mode needs a scroll
+// bar: the pages fit; their scroll areas are only for smaller windows and presentation mode.
+TEST(MainWindow, NoPageScrollsAtTheFirstRunSizeOfA1280By800Screen) {
+    MainWindow w;
+    w.resize(MainWindow::firstRunSize(QRect(0, 0, 1280, 800)));
+    w.show();
+    QTest::qWait(50);
+    forEveryPage(w, [](const QString &where, QWidget *page) {
+        // The lesson or view, else the area: whichever holds the page's scroll area.
+        QScrollArea *area = PageScroll::area(page);
+        for (QWidget *p = page; !area && p; p = p->parentWidget()) area = PageScroll::area(p);
+        ASSERT_NE(area, nullptr) << where.toStdString();
+        QCoreApplication::processEvents();
+        EXPECT_FALSE(area->horizontalScrollBar()->isVisible())
+            << where.toStdString() << ": content " << area->widget()->minimumSizeHint().width() << " wide in "
+            << area->viewport()->width();
+        EXPECT_FALSE(area->verticalScrollBar()->isVisible())
+            << where.toStdString() << ": content " << area->widget()->minimumSizeHint().height() << " high in "
+            << area->viewport()->height();
+    });
+}
+
+// The first start (no saved geometry) takes 1600×950, or 92 % of a smaller screen, centred;
+// a geometry saved on a larger screen comes back inside the current one.
+TEST(MainWindow, OpensAtASizeThatFitsTheScreen) {
+    EXPECT_EQ(MainWindow::firstRunSize(QRect(0, 0, 1920, 1050)), QSize(1600, 950));
+    EXPECT_EQ(MainWindow::firstRunSize(QRect(0, 0, 1280, 800)), QSize(1177, 736));
+    EXPECT_EQ(MainWindow::firstRunSize(QRect(0, 32, 1366, 736)), QSize(1256, 677));
+    for (const QRect available : {QRect(0, 0, 1280, 720), QRect(0, 27, 1280, 773), QRect(1920, 0, 1366, 768)}) {
+        const QSize first = MainWindow::firstRunSize(available);
+        EXPECT_LE(first.width(), available.width());
+        EXPECT_LE(first.height() + 40, available.height()) << "room for a title bar";
+    }
+    // Saved at 1600×950 on a large monitor, restored on a 1280×800 projector (title bar 30 px).
+    const QRect projector(0, 0, 1280, 800);
+    const QRect fitted = MainWindow::fitToScreen(QRect(500, 300, 1600, 950), projector, 30);
+    EXPECT_TRUE(projector.contains(fitted.adjusted(0, -30, 0, 0))) << fitted.x() << "," << fitted.y() << " " << fitted.width()
+                                                                   << "x" << fitted.height();
+    EXPECT_EQ(fitted.size(), QSize(1280, 770));
+    // A geometry that fits stays where it is.
+    EXPECT_EQ(MainWindow::fitToScreen(QRect(100, 100, 800, 600), projector, 30), QRect(100, 100, 800, 600));
+    // Left on a second monitor that is gone: moved onto this one.
+    EXPECT_TRUE(projector.contains(MainWindow::fitToScreen(QRect(2000, 50, 800, 600), projector, 30)));
+
+    // The window itself: no saved geometry, then one saved larger than the screen.
+    QSettings().remove(QStringLiteral("window/geometry"));
+    {
+        MainWindow w;
+        const QRect available = w.screen()->availableGeometry();
+        EXPECT_EQ(w.size(), MainWindow::firstRunSize(available));
+        EXPECT_TRUE(available.contains(w.geometry())) << w.x() << "," << w.y();
+        w.resize(available.width() * 2, available.height() * 2);
+        QSettings().setValue(QStringLiteral("window/geometry"), w.saveGeometry());
+    }
+    MainWindow restored;
+    const QRect available = restored.screen()->availableGeometry();
+    EXPECT_TRUE(available.contains(restored.geometry()))
+        << restored.x() << "," << restored.y() << " " << restored.width() << "x" << restored.height() << " in "
+        << available.width() << "x" << available.height();
+    QSettings().remove(QStringLiteral("window/geometry"));
 }

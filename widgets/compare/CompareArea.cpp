@@ -14,18 +14,22 @@
 #include "ComparePredictions.h"
 #include "CompareSetup.h"
 #include "CompareTables.h"
+#include "PageScroll.h"
 #include "PresentationMode.h"
 
 CompareArea::CompareArea(QWidget *parent) : QWidget(parent) {
     setAccessibleName(tr("Compare area"));
-    auto *outer = new QHBoxLayout(this);
+    // Scrolls on a small screen rather than forcing the window larger than it.
+    auto *outer = new QHBoxLayout(PageScroll::content(this, tr("Compare area")));
     outer->setContentsMargins(6, 6, 6, 6);
     m_setup = new CompareSetup;
     auto *scroll = new QScrollArea;
     scroll->setAccessibleName(tr("Models to compare"));
     scroll->setWidget(m_setup);
     scroll->setWidgetResizable(true);
-    PresentationMode::setFixedWidth(scroll, 370);
+    // Room for the model rows (swatch, preset, width, skips, parameters) beside the vertical
+    // scroll bar: 370 cut the rows' right end off.
+    PresentationMode::setFixedWidth(scroll, 392);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     outer->addWidget(scroll);
 
@@ -39,6 +43,8 @@ CompareArea::CompareArea(QWidget *parent) : QWidget(parent) {
         controls->addWidget(b);
     }
     m_progress = new QLabel(tr("Two models, the same data: press Start to train them side by side."));
+    // Every model's result in one line would widen the page beyond the screen: it wraps.
+    m_progress->setWordWrap(true);
     controls->addWidget(m_progress, 1);
     right->addLayout(controls);
     m_banner = new QLabel;

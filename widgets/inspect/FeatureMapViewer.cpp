@@ -105,9 +105,15 @@ FeatureMapViewer::FeatureMapViewer(QWidget *parent) : InspectView(parent) {
 }
 
 QWidget *FeatureMapViewer::buildControls() {
+    // Two rows, the image and then the channels: one row would force the window wider than a
+    // 1280-pixel screen.
     auto *bar = new QWidget;
-    auto *row = new QHBoxLayout(bar);
-    row->setContentsMargins(0, 0, 0, 0);
+    auto *rows = new QVBoxLayout(bar);
+    rows->setContentsMargins(0, 0, 0, 0);
+    auto *row = new QHBoxLayout;
+    auto *channelRow = new QHBoxLayout;
+    rows->addLayout(row);
+    rows->addLayout(channelRow);
     m_fromData = new QRadioButton(tr("Dataset image"));
     m_fromData->setChecked(true);
     m_index = new QSpinBox;
@@ -117,6 +123,9 @@ QWidget *FeatureMapViewer::buildControls() {
     m_fromFile->setEnabled(false);
     m_openImage = new QPushButton(tr("Open image…"));
     m_fileName = new QLabel;
+    // A long file name is cut at the row's end (whole in the tooltip), never widening the window.
+    m_fileName->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_fileName->setMinimumWidth(80);
     m_topK = new QSpinBox;
     m_topK->setAccessibleName(tr("Channels per stage"));
     m_topK->setRange(1, 16);
@@ -140,16 +149,15 @@ QWidget *FeatureMapViewer::buildControls() {
     row->addSpacing(8);
     row->addWidget(m_fromFile);
     row->addWidget(m_openImage);
-    row->addWidget(m_fileName);
-    row->addSpacing(16);
-    row->addWidget(new QLabel(tr("Channels per stage")));
-    row->addWidget(m_topK);
-    row->addWidget(new QLabel(tr("ranked by")));
-    row->addWidget(m_ranking);
-    row->addWidget(m_class);
-    row->addStretch(1);
+    row->addWidget(m_fileName, 1);
     row->addWidget(m_follow);
     row->addWidget(m_show);
+    channelRow->addWidget(new QLabel(tr("Channels per stage")));
+    channelRow->addWidget(m_topK);
+    channelRow->addWidget(new QLabel(tr("ranked by")));
+    channelRow->addWidget(m_ranking);
+    channelRow->addWidget(m_class);
+    channelRow->addStretch(1);
 
     connect(m_show, &QPushButton::clicked, this, &FeatureMapViewer::request);
     connect(m_index, qOverload<int>(&QSpinBox::valueChanged), this, [this] { m_fromData->setChecked(true); });
@@ -199,6 +207,7 @@ bool FeatureMapViewer::setImageFile(const QString &path) {
     m_imagePath = path;
     m_fileImage = image;
     m_fileName->setText(QFileInfo(path).fileName());
+    m_fileName->setToolTip(path);
     m_fromFile->setEnabled(true);
     m_fromFile->setChecked(true);
     return true;

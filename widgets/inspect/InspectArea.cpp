@@ -16,12 +16,14 @@
 #include "KernelViewer.h"
 #include "LargeImagePanel.h"
 #include "NcPanel.h"
+#include "PageScroll.h"
 #include "WorstCasesGallery.h"
 
 InspectArea::InspectArea(QWidget *parent) : QWidget(parent) {
     setAccessibleName(tr("Inspect area"));
     registerInspectTypes();
-    auto *layout = new QVBoxLayout(this);
+    // Scrolls on a small screen rather than forcing the window larger than it.
+    auto *layout = new QVBoxLayout(PageScroll::content(this, tr("Inspect area")));
     layout->setContentsMargins(4, 4, 4, 4);
     layout->addWidget(buildModelBar());
 
@@ -94,22 +96,22 @@ QWidget *InspectArea::buildModelBar() {
     group->addButton(m_useCheckpoint);
     m_useTraining->setChecked(true);
     // Long descriptions are cut at the window's edge (full text in the tooltip) rather than
-    // forcing the window wider than the screen.
+    // forcing the window wider than the screen; shorter ones show whole where there is room.
     for (QLabel *l : {m_trainingLabel, m_checkpointLabel}) {
-        l->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+        l->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
         l->setMinimumWidth(120);
     }
     row->addWidget(m_useTraining);
-    row->addWidget(m_trainingLabel, 2);
+    row->addWidget(m_trainingLabel);
     row->addSpacing(20);
     row->addWidget(m_useCheckpoint);
-    row->addWidget(m_checkpointLabel, 3);
+    row->addWidget(m_checkpointLabel);
     row->addWidget(m_openCheckpoint);
     row->addSpacing(12);
     m_dataLabel = new QLabel;
-    m_dataLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_dataLabel->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
     m_dataLabel->setMinimumWidth(120);
-    row->addWidget(m_dataLabel, 2);
+    row->addWidget(m_dataLabel, 1);  // the room left over
     m_trainingLabel->setText(tr("<i>none yet — start one in the Train area</i>"));
     m_checkpointLabel->setText(tr("<i>none loaded</i>"));
     connect(m_useTraining, &QRadioButton::toggled, this, &InspectArea::updateAvailability);

@@ -30,6 +30,9 @@ public:
         setMinimumSize(200, 200);
         setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Expanding);
     }
+    // As tall as MapDetail allows (a square map beside its colour bar), so the room goes to the
+    // map before the stretch under the text.
+    QSize sizeHint() const override { return {200, maximumHeight() < QWIDGETSIZE_MAX ? maximumHeight() : 200}; }
 
 protected:
     void paintEvent(QPaintEvent *) override {
@@ -108,8 +111,9 @@ void MapDetail::clear(const QString &hint) {
 
 void MapDetail::resizeEvent(QResizeEvent *event) {
     QWidget::resizeEvent(event);
-    // A square map plus its colour bar fills the width.
-    m_canvas->setFixedHeight(std::max(200, width() - (kBarGap + kBarWidth + kBarLabels) + 16));
+    // A square map plus its colour bar fills the width; in a short window the map is drawn
+    // smaller (down to 200 px) rather than the text under it being drawn over it.
+    m_canvas->setMaximumHeight(std::max(200, width() - (kBarGap + kBarWidth + kBarLabels) + 16));
 }
 
 void MapDetail::setOverlay(bool on) { m_overlay->setChecked(on); }

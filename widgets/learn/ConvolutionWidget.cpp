@@ -16,6 +16,7 @@
 #include "AnimationBar.h"
 #include "GridEditor.h"
 #include "LearnStyle.h"
+#include "PageScroll.h"
 #include "StepAnimator.h"
 
 using namespace unetlab::ops;
@@ -55,7 +56,8 @@ ConvolutionWidget::ConvolutionWidget(QWidget *parent) : LessonWidget(tr("Run Con
     m_truth->setColourMap(GridEditor::ColourMap::Mask);
     m_truth->setValueSteps({0.0, 1.0, 1.0, true});
     m_truth->setShowValues(false);
-    m_truth->setCellSizeLimits(14, 30);
+    // 11 px cells at the least: the lesson then fits a 1280×800 screen without scrolling.
+    m_truth->setCellSizeLimits(11, 30);
     m_truth->setToolTip(tr("Click a cell to toggle foreground (red) and background"));
 
     m_kernel = makeKernelGrid(tr("Kernel"));
@@ -76,7 +78,7 @@ ConvolutionWidget::ConvolutionWidget(QWidget *parent) : LessonWidget(tr("Run Con
     m_prediction->setEditable(false);
     m_prediction->setColourMap(GridEditor::ColourMap::Mask);
     m_prediction->setShowValues(false);
-    m_prediction->setCellSizeLimits(14, 30);
+    m_prediction->setCellSizeLimits(11, 30);
 
     m_sumLabel = learn::titleLabel(QString());
     m_sumLabel->setAlignment(Qt::AlignCenter);
@@ -98,7 +100,7 @@ ConvolutionWidget::ConvolutionWidget(QWidget *parent) : LessonWidget(tr("Run Con
     auto *truthColumn = titled(tr("Ground truth"), m_truth);
     truthColumn->addWidget(learn::titleLabel(tr("Prediction")));
     truthColumn->addWidget(m_prediction);
-    truthColumn->addWidget(buildThresholdPanel());
+    buildThresholdPanel(truthColumn);
     truthColumn->addStretch(1);
     auto *grids = new QHBoxLayout;
     grids->setSpacing(28);
@@ -107,7 +109,8 @@ ConvolutionWidget::ConvolutionWidget(QWidget *parent) : LessonWidget(tr("Run Con
     grids->addLayout(featureColumn, 11);
     grids->addLayout(truthColumn, 6);
 
-    auto *layout = new QVBoxLayout(this);
+    // Scrolls on a small screen (or in presentation mode) rather than forcing the window larger.
+    auto *layout = new QVBoxLayout(PageScroll::content(this, tr("Convolution lesson")));
     layout->addWidget(buildToolbar());
     layout->addLayout(grids, 1);
     layout->addWidget(caption());
@@ -191,10 +194,8 @@ QWidget *ConvolutionWidget::buildToolbar() {
     return bar;
 }
 
-QWidget *ConvolutionWidget::buildThresholdPanel() {
-    auto *panel = new QWidget;
-    auto *box = new QVBoxLayout(panel);
-    box->setContentsMargins(0, 8, 0, 0);
+void ConvolutionWidget::buildThresholdPanel(QVBoxLayout *box) {
+    box->addSpacing(8);
     auto *row = new QHBoxLayout;
     row->addWidget(learn::titleLabel(tr("Threshold")));
     m_thresholdSpin = new QDoubleSpinBox;
@@ -230,7 +231,6 @@ QWidget *ConvolutionWidget::buildThresholdPanel() {
         stopLearning();
         setThreshold(v);
     });
-    return panel;
 }
 
 QPushButton *ConvolutionWidget::presetButton(KernelPreset preset) const {

@@ -21,6 +21,7 @@ class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
 class QSlider;
+class QVBoxLayout;
 
 class ConvolutionWidget : public LessonWidget {
     Q_OBJECT
@@ -59,7 +60,9 @@ Q_SIGNALS:
 
 private:
     QWidget *buildToolbar();
-    QWidget *buildThresholdPanel();
+    // Adds the threshold, the Dice and its formula to `column`, item by item: when the column
+    // is short, its largest items (the grids) shrink first and the text keeps its lines.
+    void buildThresholdPanel(QVBoxLayout *column);
     void userEdited();  // any edit by the student: stop learning, recompute
     void recompute();
     void updateDice();

@@ -9,6 +9,7 @@
 #include "AnimationBar.h"
 #include "GridEditor.h"
 #include "LearnStyle.h"
+#include "PageScroll.h"
 #include "StepAnimator.h"
 #include "ops/Scenes.h"
 
@@ -71,7 +72,8 @@ PoolingWidget::PoolingWidget(QWidget *parent) : LessonWidget(tr("Run Pooling"), 
     grids->addLayout(outputBox, 1);
     grids->addWidget(lessons, 1);
 
-    auto *layout = new QVBoxLayout(this);
+    // Scrolls on a small screen (or in presentation mode) rather than forcing the window larger.
+    auto *layout = new QVBoxLayout(PageScroll::content(this, tr("Pooling lesson")));
     layout->addLayout(toolbar);
     layout->addLayout(grids, 1);
     layout->addWidget(caption());

@@ -15,6 +15,7 @@
 #include <stdexcept>
 
 #include "LearnStyle.h"
+#include "PageScroll.h"
 #include "ReceptiveFieldView.h"
 #include "models/ModelConfig.h"
 #include "ops/Reach.h"
@@ -56,7 +57,8 @@ ReceptiveFieldPanel::ReceptiveFieldPanel(QWidget *parent) : QWidget(parent) {
            "neighbouring cells of a layer."));
     m_table = new QTableWidget(0, 5);
     m_table->setHorizontalHeaderLabels(
-        {tr("Stage"), tr("Layer"), tr("Jump"), tr("Field (chapter)"), tr("Reach (exact)")});
+        // Two-line headers: five equal columns in a narrow window would cut "Field (chapter)".
+        {tr("Stage"), tr("Layer"), tr("Jump"), tr("Field\n(chapter)"), tr("Reach\n(exact)")});
     m_table->verticalHeader()->setVisible(false);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     m_table->setSelectionMode(QAbstractItemView::NoSelection);
@@ -90,7 +92,8 @@ ReceptiveFieldPanel::ReceptiveFieldPanel(QWidget *parent) : QWidget(parent) {
     m_status = learn::captionLabel();
     right->addWidget(m_status);
 
-    auto *layout = new QHBoxLayout(this);
+    // Scrolls on a small screen (or in presentation mode) rather than forcing the window larger.
+    auto *layout = new QHBoxLayout(PageScroll::content(this, tr("Receptive field lesson")));
     layout->setSpacing(32);
     layout->addLayout(left, 5);
     layout->addLayout(right, 6);

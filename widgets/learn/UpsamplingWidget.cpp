@@ -14,6 +14,7 @@
 #include "AnimationBar.h"
 #include "GridEditor.h"
 #include "LearnStyle.h"
+#include "PageScroll.h"
 #include "StepAnimator.h"
 #include "ops/Scenes.h"
 
@@ -108,7 +109,8 @@ UpsamplingWidget::UpsamplingWidget(QWidget *parent) : LessonWidget(tr("Run Upsam
     grids->addLayout(outputBox, 8);
     grids->addLayout(side, 4);
 
-    auto *layout = new QVBoxLayout(this);
+    // Scrolls on a small screen (or in presentation mode) rather than forcing the window larger.
+    auto *layout = new QVBoxLayout(PageScroll::content(this, tr("Upsampling lesson")));
     layout->addLayout(toolbar);
     layout->addLayout(grids, 1);
     layout->addWidget(m_formula);
