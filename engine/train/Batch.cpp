@@ -1,6 +1,7 @@
 #include "train/Batch.h"
 
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 #include "train/Losses.h"
@@ -10,16 +11,26 @@ namespace unetlab {
 torch::Tensor stackImages(const std::vector<Sample> &samples) {
     if (samples.empty()) throw std::invalid_argument("empty batch");
     const Sample &first = samples.front();
-    auto out = torch::empty({static_cast<int64_t>(samples.size()), first.height, first.width, first.channels},
-                            torch::kUInt8);
+    const std::int64_t c = first.channels, plane = static_cast<std::int64_t>(first.pixelCount());
+    auto out = torch::empty({static_cast<int64_t>(samples.size()), c, first.height, first.width}, torch::kUInt8);
+    // Interleaved pixels to planes by hand rather than permute().contiguous(): this runs on the
+    // prefetch thread, where a parallel LibTorch copy would start a second OpenMP team that
+    // competes with the training step's threads (on 2 cores, a 15-30 % slower epoch).
     for (std::size_t i = 0; i < samples.size(); ++i) {
         const Sample &s = samples[i];
         if (s.width != first.width || s.height != first.height || s.channels != first.channels ||
             s.image.size() != s.pixelCount() * s.channels)
             throw std::invalid_argument("sample '" + s.id + "' does not match the batch's size or channels");
-        std::memcpy(out[static_cast<int64_t>(i)].data_ptr(), s.image.data(), s.image.size());
+        std::uint8_t *dst = out[static_cast<int64_t>(i)].data_ptr<std::uint8_t>();
+        const std::uint8_t *src = s.image.data();
+        if (c == 1) {
+            std::memcpy(dst, src, s.image.size());
+            continue;
+        }
+        for (std::int64_t p = 0; p < plane; ++p)
+            for (std::int64_t k = 0; k < c; ++k) dst[k * plane + p] = src[p * c + k];
     }
-    return out.permute({0, 3, 1, 2}).contiguous();
+    return out;
 }
 
 torch::Tensor stackMasks(const std::vector<Sample> &samples) {
