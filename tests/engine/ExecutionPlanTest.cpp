@@ -115,6 +115,20 @@ TEST(ExecutionPlan, AutoIsMeasuredOnceThenReadFromTheCache) {
     configureThreads(0);
 }
 
+TEST(ExecutionPlan, ASizeTheModelCannotTakeIsRefusedBeforeMeasuring) {
+    CacheDir cache;
+    ModelConfig unet = presetConfig("unet");  // 4 levels: sides must be multiples of 16
+    unet.inChannels = 3;
+    unet.numClasses = 2;
+    try {
+        choosePlan(PlanRequest{}, unet, 72, 72, 2, "cpu");
+        FAIL() << "72x72 was accepted for a 4-level U-Net";
+    } catch (const std::invalid_argument &e) {
+        EXPECT_NE(std::string(e.what()).find("must be a multiple of 16"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(cache.file()));  // nothing was measured
+}
+
 TEST(ExecutionPlan, ADamagedCacheIsMeasuredAgain) {
     CacheDir cache;
     fs::create_directories(cache.file().parent_path());
