@@ -53,6 +53,17 @@ QFont scaled(QFont font, double factor) {
     return font;
 }
 
+// A chart's fonts come from the application font: one recorded while the mode is on was
+// already enlarged by kFontScale, and its base is the font without that.
+QFont baseFont(QObject *object, const char *name, const QFont &current) {
+    const QVariant recorded = object->property(name);
+    if (recorded.isValid()) return recorded.value<QFont>();
+    const QFont font =
+        PresentationMode::instance()->isOn() ? scaled(current, 1.0 / PresentationMode::kFontScale) : current;
+    object->setProperty(name, QVariant::fromValue(font));
+    return font;
+}
+
 QPen thicker(QPen pen) {
     pen.setWidthF(std::max<qreal>(1.0, pen.widthF()) * PresentationMode::penScale());
     pen.setColor(PresentationMode::contrast(pen.color()));
@@ -165,14 +176,14 @@ void PresentationMode::refreshWidgets() {
 void PresentationMode::styleChart(QChart *chart) {
     if (!chart) return;
     const double fonts = instance()->isOn() ? kChartFontScale : 1.0;
-    chart->setTitleFont(scaled(base(chart, kBaseTitleFont, chart->titleFont()), fonts));
+    chart->setTitleFont(scaled(baseFont(chart, kBaseTitleFont, chart->titleFont()), fonts));
     // The legend keeps its size: larger, its entries are cut to "batc…" in a chart a third of
     // the window wide. Its markers and the lines they name are thicker instead.
     QLegend *legend = chart->legend();
-    legend->setFont(base(legend, kBaseFont, legend->font()));
+    legend->setFont(baseFont(legend, kBaseFont, legend->font()));
     for (QAbstractAxis *axis : chart->axes()) {
-        axis->setLabelsFont(scaled(base(axis, kBaseFont, axis->labelsFont()), fonts));
-        axis->setTitleFont(scaled(base(axis, kBaseTitleFont, axis->titleFont()), fonts));
+        axis->setLabelsFont(scaled(baseFont(axis, kBaseFont, axis->labelsFont()), fonts));
+        axis->setTitleFont(scaled(baseFont(axis, kBaseTitleFont, axis->titleFont()), fonts));
         axis->setGridLinePen(thicker(base(axis, kBaseGridPen, axis->gridLinePen())));
         axis->setLinePen(thicker(base(axis, kBaseLinePen, axis->linePen())));
         // Axis text black when on (the theme's is grey).
@@ -191,7 +202,7 @@ void PresentationMode::styleChart(QChart *chart) {
         } else if (auto *bars = qobject_cast<QAbstractBarSeries *>(series)) {
             for (QBarSet *set : bars->barSets()) {
                 set->setColor(contrast(base(set, kBaseColour, set->color())));
-                set->setLabelFont(scaled(base(set, kBaseFont, set->labelFont()), fonts));
+                set->setLabelFont(scaled(baseFont(set, kBaseFont, set->labelFont()), fonts));
             }
         }
     }

@@ -83,6 +83,12 @@ TEST(PresentationMode, EnlargesFontsThickensChartLinesAndComesBack) {
     const qreal lateLine = widestLine(late);
     PresentationMode::styleChart(late.chart());
     EXPECT_DOUBLE_EQ(widestLine(late), lateLine);
+    // Its text is as large as that of a chart that was there before the mode came on (built
+    // from the enlarged application font, it must not be enlarged twice).
+    EXPECT_DOUBLE_EQ(late.chart()->titleFont().pointSizeF(), chart.chart()->titleFont().pointSizeF());
+    EXPECT_DOUBLE_EQ(late.chart()->axes(Qt::Horizontal).first()->labelsFont().pointSizeF(),
+                     chart.chart()->axes(Qt::Horizontal).first()->labelsFont().pointSizeF());
+    EXPECT_DOUBLE_EQ(late.chart()->legend()->font().pointSizeF(), chart.chart()->legend()->font().pointSizeF());
     // apply() is for one session: nothing is remembered.
     EXPECT_FALSE(PresentationMode::remembered());
 
@@ -95,6 +101,7 @@ TEST(PresentationMode, EnlargesFontsThickensChartLinesAndComesBack) {
     EXPECT_DOUBLE_EQ(gridWidth(chart), grid);
     EXPECT_DOUBLE_EQ(chart.chart()->titleFont().pointSizeF(), title);
     EXPECT_DOUBLE_EQ(widestLine(late), lateLine / PresentationMode::kPenScale);
+    EXPECT_DOUBLE_EQ(late.chart()->titleFont().pointSizeF(), title);
     EXPECT_EQ(QApplication::palette(), palette);
 }
 
