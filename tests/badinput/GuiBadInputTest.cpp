@@ -17,6 +17,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../widgets/SettingsCleanup.h"
 #include "../widgets/WaitFor.h"
 #include "BadFiles.h"
 #include "DataSourceForm.h"
@@ -34,16 +35,6 @@ using unetlab::gui::DatasetPage;
 using unetlab::gui::MainWindow;
 
 namespace {
-
-struct SettingsCleanup {
-    SettingsCleanup() { clear(); }
-    ~SettingsCleanup() { clear(); }
-    static void clear() {
-        QSettings s;
-        s.remove(QStringLiteral("training"));
-        s.remove(QStringLiteral("data"));
-    }
-};
 
 class BadInputGui : public ::testing::Test {
 protected:

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "AugmentationPicker.h"
+#include "SettingsCleanup.h"
 #include "DataSourceForm.h"
 #include "TrainingDashboard.h"
 #include "TrainingSettings.h"
@@ -75,16 +76,6 @@ bool openAndWait(DatasetPage &page, const DataSpec &spec) {
     return loaded.wait(60000);
 }
 
-// Removes what the tests store, so the main window of other tests starts from defaults.
-struct SettingsCleanup {
-    SettingsCleanup() { clear(); }
-    ~SettingsCleanup() { clear(); }
-    static void clear() {
-        QSettings s;
-        s.remove(QStringLiteral("training"));
-        s.remove(QStringLiteral("data"));
-    }
-};
 
 }  // namespace
 
