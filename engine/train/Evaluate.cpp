@@ -11,6 +11,7 @@
 #include "train/Autocast.h"
 #include "train/Batch.h"
 #include "train/Losses.h"
+#include "train/Optimizers.h"
 
 namespace unetlab {
 namespace {
@@ -113,7 +114,7 @@ TrainBenchmark benchmarkTraining(const std::string &preset, int size, int batch,
     const torch::Device dev(device);
     auto model = benchModel(preset, dev, plan.channelsLast);
     model->train();
-    torch::optim::Adam optimizer(model->parameters(true), torch::optim::AdamOptions(1e-3));
+    ForeachAdam optimizer(model->parameters(true), torch::optim::AdamOptions(1e-3));
     GradScaler scaler(plan.precision, dev);
     const auto [x, y] = benchBatch(size, batch, dev, plan.channelsLast);
     const Timings t = timeRuns(steps, dev, [&, &x = x, &y = y] {

@@ -23,6 +23,7 @@
 #include "models/Networks.h"
 #include "train/Autocast.h"
 #include "train/Losses.h"
+#include "train/Optimizers.h"
 
 namespace unetlab {
 namespace {
@@ -53,7 +54,7 @@ void synchronise(const torch::Device &device) {
 
 struct Bench {
     std::shared_ptr<SegmentationModel> model;
-    std::unique_ptr<torch::optim::Adam> optimizer;
+    std::unique_ptr<ForeachAdam> optimizer;
     torch::Tensor x, y;
 };
 
@@ -66,7 +67,7 @@ Bench makeBench(const ModelConfig &config, bool channelsLast, int width, int hei
     if (channelsLast) useChannelsLast(*b.model);
     if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);  // as the Trainer: fixed shapes
     b.model->train();
-    b.optimizer = std::make_unique<torch::optim::Adam>(b.model->parameters(true), torch::optim::AdamOptions(1e-3));
+    b.optimizer = std::make_unique<ForeachAdam>(b.model->parameters(true), torch::optim::AdamOptions(1e-3));
     b.x = torch::rand({batch, config.inChannels, height, width}).to(device);
     if (channelsLast) b.x = b.x.contiguous(torch::MemoryFormat::ChannelsLast);
     b.y = torch::randint(0, config.numClasses, {batch, height, width}, torch::kLong).to(device);

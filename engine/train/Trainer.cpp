@@ -22,6 +22,7 @@
 #include "train/Evaluate.h"
 #include "train/History.h"
 #include "train/Losses.h"
+#include "train/Optimizers.h"
 
 namespace unetlab {
 namespace {
@@ -30,13 +31,23 @@ using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// Swaps a run's generator state in for the duration of one step and saves it back after.
+// Swaps a run's generator state in for the duration of one step and saves it back after. On a
+// GPU, dropout draws from the device's generator instead: it is seeded for every step from the
+// run's seed and the step's number, so runs stepped in turn (Compare) and a run continued after a
+// restart draw the same masks as an uninterrupted run, with no device state to save.
 class RandomStateScope {
 public:
-    explicit RandomStateScope(torch::Tensor &state) : m_state(state) {
+    RandomStateScope(torch::Tensor &state, const torch::Device &device, std::uint64_t seed, int step)
+        : m_state(state) {
         auto generator = at::detail::getDefaultCPUGenerator();
         std::lock_guard<std::mutex> lock(generator.mutex());
         generator.set_state(m_state);
+        if (device.is_cuda()) {
+            auto gpu = at::globalContext().defaultGenerator(device);
+            std::lock_guard<std::mutex> gpuLock(gpu.mutex());
+            SplitMix64 mix(seed ^ (0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(step) + 1)));
+            gpu.set_current_seed(mix.next());  // also restarts the generator's offset
+        }
     }
     ~RandomStateScope() {
         auto generator = at::detail::getDefaultCPUGenerator();
@@ -57,11 +68,9 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainConfig &c, std
         return std::make_unique<torch::optim::SGD>(
             params, torch::optim::SGDOptions(c.learningRate).momentum(c.momentum).weight_decay(wd));
     case OptimizerKind::Adam:
-        return std::make_unique<torch::optim::Adam>(params,
-                                                    torch::optim::AdamOptions(c.learningRate).weight_decay(wd));
+        return std::make_unique<ForeachAdam>(params, torch::optim::AdamOptions(c.learningRate).weight_decay(wd));
     case OptimizerKind::AdamW:
-        return std::make_unique<torch::optim::AdamW>(params,
-                                                     torch::optim::AdamWOptions(c.learningRate).weight_decay(wd));
+        return std::make_unique<ForeachAdamW>(params, torch::optim::AdamWOptions(c.learningRate).weight_decay(wd));
     case OptimizerKind::RMSProp:
         return std::make_unique<torch::optim::RMSprop>(
             params, torch::optim::RMSpropOptions(c.learningRate).momentum(c.momentum).weight_decay(wd));
@@ -216,7 +225,9 @@ Trainer::Trainer(TrainConfig config, std::shared_ptr<const Dataset> data) : d(st
     if (config.precision == Precision::Auto) config.precision = Precision::FP32;  // choosePlan settles Auto
     if (config.precision == Precision::FP16 && !d->device.is_cuda())
         throw std::invalid_argument("fp16 training needs a CUDA GPU; on a CPU choose bf16 or fp32");
-    if (d->device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);  // fixed shapes: let cuDNN pick
+    // Fixed shapes: let cuDNN time its algorithms and keep the fastest — unless the program asked
+    // for reproducible kernels (the choice may differ between runs and so may the rounding).
+    if (d->device.is_cuda() && !at::globalContext().deterministicCuDNN()) at::globalContext().setBenchmarkCuDNN(true);
     d->config.precision = config.precision;
     d->scaler = std::make_unique<GradScaler>(config.precision, d->device);
 
@@ -287,7 +298,7 @@ StepResult Trainer::step() {
         return r;
     }
     try {
-        RandomStateScope scope(d->randomState);
+        RandomStateScope scope(d->randomState, d->device, d->config.seed, d->globalStep);
         return d->validating ? d->validationBatch() : d->trainBatch();
     } catch (const std::exception &e) {
         if (!isOutOfMemory(e)) throw;
@@ -768,7 +779,10 @@ std::unique_ptr<Trainer> Trainer::resume(const std::string &state, std::shared_p
             throw std::invalid_argument("the run state misses its random generators");
         d.randomState = randomState;
         torch::serialize::InputArchive optimiser;
-        if (archive.try_read("optimizer", optimiser)) d.optimizer->load(optimiser);
+        if (archive.try_read("optimizer", optimiser)) {
+            d.optimizer->load(optimiser);
+            moveOptimizerStateTo(*d.optimizer, d.device);  // read onto the CPU; the model may be on a GPU
+        }
 
         d.history = history;
         d.epoch = done + 1;

@@ -63,7 +63,7 @@ for step in $steps; do
        --log "$log/dsb-cuda.csv" --json >"$log/dsb-cuda.json" 2>"$log/dsb-cuda.err" || { status=1; tail -3 "$log/dsb-cuda.err"; }
      awk -F, '{printf "%-7s %-18s %s\n", $1, $6, $12}' "$log/dsb-cuda.csv" | head -40 ;;
   6) say "6. the other engine tests with this LibTorch (CPU)"
-     timeout 400 "$tests" --gtest_filter="${TEST_FILTER:--Cuda.*}" 2>&1 | tee "$log/engine-tests.log" | grep -E "^\[ *(FAILED|PASSED) |tests ran" ;;
+     CUDA_VISIBLE_DEVICES= timeout 400 "$tests" --gtest_filter="${TEST_FILTER:--Cuda.*}" 2>&1 | tee "$log/engine-tests.log" | grep -E "^\[ *(FAILED|PASSED) |tests ran" ;;
   esac
 done
 say "done (status $status)"

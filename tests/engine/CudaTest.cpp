@@ -1,6 +1,7 @@
 // The engine on a CUDA GPU (issue #8 item 6, issue #9 item 3). Every test here is skipped
 // when LibTorch has no CUDA or no GPU is present (Debian's LibTorch, CI); on a GPU machine
 // `tests/cuda/run.sh` builds against a CUDA LibTorch and runs them (README, "CUDA").
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -18,7 +19,9 @@
 #include "data/SyntheticCells.h"
 #include "models/Networks.h"
 #include "train/Autocast.h"
+#include "train/Comparison.h"
 #include "train/ExecutionPlan.h"
+#include "train/Optimizers.h"
 #include "train/Trainer.h"
 
 using namespace unetlab;
@@ -205,4 +208,131 @@ TEST(Cuda, RunningOutOfGpuMemoryEndsTheRunWithAdvice) {
     Trainer small(cudaConfig("minimal", 1), smallData(16));
     runToEnd(small);
     EXPECT_EQ(small.history().size(), 1u);
+}
+
+TEST(Cuda, ForeachAdamMatchesLibTorchsAdamOnTheGpu) {
+    SKIP_WITHOUT_CUDA();
+    // The multi-tensor Adam the Trainer uses (train/Optimizers.h) takes the same steps as
+    // LibTorch's per-parameter Adam. Weights are compared on MinimalCNN (no BatchNorm), with
+    // deterministic cuDNN kernels; in SmallUNet the conv biases before a BatchNorm get gradients
+    // that are rounding noise (their true gradient is zero), which Adam scales up to full steps in
+    // any direction, so there the losses are compared instead (BatchNorm cancels those biases).
+    const torch::Device gpu("cuda:0");
+    auto &context = at::globalContext();
+    const bool wasDeterministic = context.deterministicCuDNN(), wasBenchmark = context.benchmarkCuDNN();
+    context.setDeterministicCuDNN(true);
+    context.setBenchmarkCuDNN(false);
+    for (const std::string preset : {"minimal", "small-unet"}) {
+        torch::manual_seed(3);
+        auto a = buildModel(presetConfig(preset));
+        torch::manual_seed(3);
+        auto b = buildModel(presetConfig(preset));
+        torch::manual_seed(3);
+        auto initial = buildModel(presetConfig(preset));
+        a->to(gpu);
+        b->to(gpu);
+        torch::optim::Adam reference(a->parameters(true), torch::optim::AdamOptions(1e-3));
+        ForeachAdam foreach(b->parameters(true), torch::optim::AdamOptions(1e-3));
+        torch::manual_seed(4);
+        const torch::Tensor x = torch::rand({2, 3, 64, 64}).to(gpu);
+        const torch::Tensor y = torch::randint(0, 2, {2, 64, 64}, torch::kLong).to(gpu);
+        double lossA = 0, lossB = 0;
+        for (int i = 0; i < 8; ++i) {
+            for (auto [model, opt, loss] :
+                 {std::tuple{a.get(), static_cast<torch::optim::Optimizer *>(&reference), &lossA},
+                  std::tuple{b.get(), static_cast<torch::optim::Optimizer *>(&foreach), &lossB}}) {
+                opt->zero_grad();
+                const torch::Tensor l = torch::nn::functional::cross_entropy(model->forward(x), y);
+                l.backward();
+                opt->step();
+                *loss = l.item<double>();
+            }
+        }
+        EXPECT_TRUE(foreach.lastStepUsedForeach()) << preset;
+        double worst = 0, moved = 0;
+        const auto pa = a->parameters(true), pb = b->parameters(true), p0 = initial->parameters(true);
+        for (std::size_t i = 0; i < pa.size(); ++i) {
+            worst = std::max(worst, (pa[i] - pb[i]).abs().max().item<double>());
+            moved = std::max(moved, (pa[i].cpu() - p0[i]).abs().max().item<double>());
+        }
+        EXPECT_GT(moved, 5e-3) << preset;  // 8 steps of about lr = 1e-3 each
+        if (preset == "minimal") {
+            EXPECT_LT(worst, 1e-5) << preset;
+        }
+        // SmallUNet: the noise-level gradients above move the losses apart slightly (0.2 % after
+        // 8 steps on an H200); a wrong update would move them by far more.
+        EXPECT_NEAR(lossA, lossB, 1e-2 * std::abs(lossA)) << preset;
+        std::cout << "[          ] " << preset << ": largest weight difference " << worst << ", last losses " << lossA
+                  << " and " << lossB << "\n";
+    }
+    context.setDeterministicCuDNN(wasDeterministic);
+    context.setBenchmarkCuDNN(wasBenchmark);
+}
+
+namespace {
+
+// Reproducible kernels for the duration of a test: cuDNN's deterministic algorithms, and the
+// Trainer then leaves benchmark mode off (its choice may differ between runs).
+class DeterministicCuDNN {
+public:
+    DeterministicCuDNN() : m_deterministic(at::globalContext().deterministicCuDNN()),
+                           m_benchmark(at::globalContext().benchmarkCuDNN()) {
+        at::globalContext().setDeterministicCuDNN(true);
+        at::globalContext().setBenchmarkCuDNN(false);
+    }
+    ~DeterministicCuDNN() {
+        at::globalContext().setDeterministicCuDNN(m_deterministic);
+        at::globalContext().setBenchmarkCuDNN(m_benchmark);
+    }
+
+private:
+    bool m_deterministic, m_benchmark;
+};
+
+TrainConfig dropoutConfig(int epochs, double lr) {
+    TrainConfig c = cudaConfig("minimal", epochs);
+    c.model.dropout = 0.2;  // dropout draws from the GPU's generator
+    c.learningRate = lr;
+    c.seed = 3;
+    return c;
+}
+
+}  // namespace
+
+TEST(Cuda, ARunResumedOnTheGpuContinuesLikeTheUninterruptedOne) {
+    SKIP_WITHOUT_CUDA();
+    DeterministicCuDNN deterministic;
+    const auto data = smallData(24);
+    Trainer straight(dropoutConfig(4, 1e-2), data);
+    runToEnd(straight);
+    std::string state;
+    {
+        Trainer first(dropoutConfig(4, 1e-2), data);
+        while (first.history().size() < 2) first.step();
+        state = first.resumeState("synthetic:24", "minimal");
+    }
+    auto resumed = Trainer::resume(state, data);  // optimiser state read onto the CPU, moved to the GPU
+    runToEnd(*resumed);
+    ASSERT_EQ(resumed->history().size(), 4u);
+    for (std::size_t e = 0; e < 4; ++e) {
+        EXPECT_NEAR(straight.history()[e].trainLoss, resumed->history()[e].trainLoss, 1e-4) << "epoch " << e + 1;
+        EXPECT_NEAR(straight.history()[e].valDiceMean, resumed->history()[e].valDiceMean, 1e-4) << "epoch " << e + 1;
+    }
+}
+
+TEST(Cuda, ComparedRunsOnTheGpuMatchRunsTrainedAlone) {
+    SKIP_WITHOUT_CUDA();
+    DeterministicCuDNN deterministic;
+    const auto data = smallData(24);
+    const TrainConfig a = dropoutConfig(2, 1e-2), b = dropoutConfig(2, 3e-3);
+    Comparison c({{"fast", a}, {"slow", b}}, data);
+    while (!c.finished()) c.step();
+    Trainer aloneA(a, data), aloneB(b, data);
+    runToEnd(aloneA);
+    runToEnd(aloneB);
+    for (std::size_t e = 0; e < 2; ++e) {
+        EXPECT_NEAR(c.trainer(0).history()[e].trainLoss, aloneA.history()[e].trainLoss, 1e-4) << e;
+        EXPECT_NEAR(c.trainer(1).history()[e].trainLoss, aloneB.history()[e].trainLoss, 1e-4) << e;
+        EXPECT_NEAR(c.trainer(0).history()[e].valDiceMean, aloneA.history()[e].valDiceMean, 1e-4) << e;
+    }
 }

@@ -1,6 +1,7 @@
 // Nothing lost (issue #9): a run saved between epochs continues exactly as if it had never
 // stopped, its autosave folder says what it is, and a killed run is found again.
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -195,18 +196,24 @@ TEST(RunFolder, ARunWhoseProcessWasKilledIsFoundAndContinues) {
         ::close(pipefd[0]);
         // A forked child must not enter the OpenMP pool the parent may have started (libgomp
         // hangs then); one thread keeps LibTorch out of it.
-        configureThreads(1);
-        Trainer t(config(5), smallData());
-        RunAutosave autosave(dir.string(), "unetlab-cli", "minimal", "synthetic:24:5");
-        autosave.begin(t);
-        while (!t.finished()) {
-            const StepResult r = t.step();
-            if (r.epochEnded) autosave.epochEnded(t, r.epoch);
-            if (t.history().size() == 2) {
-                const char ready = 'r';
-                (void)!::write(pipefd[1], &ready, 1);
-                for (;;) t.step();  // keeps training until killed (never reaches epoch 5 in time)
+        // Whatever happens here, the child must not return into GoogleTest's loop and run the
+        // remaining tests a second time.
+        try {
+            configureThreads(1);
+            Trainer t(config(5), smallData());
+            RunAutosave autosave(dir.string(), "unetlab-cli", "minimal", "synthetic:24:5");
+            autosave.begin(t);
+            while (!t.finished()) {
+                const StepResult r = t.step();
+                if (r.epochEnded) autosave.epochEnded(t, r.epoch);
+                if (t.history().size() == 2) {
+                    const char ready = 'r';
+                    (void)!::write(pipefd[1], &ready, 1);
+                    for (;;) t.step();  // keeps training until killed (never reaches epoch 5 in time)
+                }
             }
+        } catch (const std::exception &e) {
+            std::fprintf(stderr, "child: %s\n", e.what());
         }
         ::_exit(0);
     }
