@@ -32,6 +32,7 @@
 #include "core/AtomicFile.h"
 #include "core/BuildInfo.h"
 #include "core/Device.h"
+#include "core/HostMemory.h"
 #include "data/DataSpec.h"
 #include "inspect/ImageFile.h"
 #include "inspect/Inspect.h"
@@ -232,6 +233,11 @@ int cmdInfo(const std::vector<std::string> &argv) {
               << "bf16     " << (cpuHasFastBf16() ? "native (AVX512-BF16/AMX): bf16 autocast is a candidate plan"
                                                   : "not native: plans stay fp32 on this CPU")
               << "\n"
+              << "Memory   "
+              << (reusingCpuAllocatorInstalled()
+                      ? "tensor buffers of 1 MiB and more are kept for reuse (UNETLAB_ALLOCATOR=default: LibTorch's own)"
+                      : "LibTorch's own CPU allocator (UNETLAB_ALLOCATOR=default)")
+              << "\n"
               << "GPUs     " << (gpus.empty() ? "none" : "") << "\n";
     for (std::size_t i = 0; i < gpus.size(); ++i) std::cout << "  cuda:" << i << "  " << gpus[i] << "\n";
     const json plans = cachedPlans();
@@ -252,6 +258,7 @@ int cmdInfo(const std::vector<std::string> &argv) {
                           {"cpu_features", cpuFeatures()},
                           {"physical_cores", physicalCores()},
                           {"native_bf16", cpuHasFastBf16()},
+                          {"reusing_allocator", reusingCpuAllocatorInstalled()},
                           {"plan_cache", planCachePath()},
                           {"plans", plans},
                           {"gpus", gpus}}
@@ -905,9 +912,15 @@ std::string pythonResourceDir() {
     return {};
 }
 
-// Runs bench_peer.py; returns null (and why) when Python or PyTorch is not there.
-json runPythonPeer(int threads, int size, int batch, int steps, int runs, const ExecutionPlan &tuned,
-                   const std::string &device, std::string *why) {
+// Python's nearest equivalent of the engine's reusing allocator (core/HostMemory.h): glibc's
+// malloc keeping large blocks in its heap for the next tensor instead of unmapping them.
+constexpr const char *kTunedMallocEnv =
+    "GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=1073741824 ";
+
+// Runs bench_peer.py for `rows` (both, recipe or tuned); returns null (and why) when Python or
+// PyTorch is not there.
+json runPythonPeerRows(const std::string &rows, bool tunedMalloc, int threads, int size, int batch, int steps,
+                       int runs, const ExecutionPlan &tuned, const std::string &device, std::string *why) {
     const std::string dir = pythonResourceDir();
     if (dir.empty()) {
         *why = "resources/python/bench_peer.py not found (set UNETLAB_PYTHON_DIR)";
@@ -919,7 +932,8 @@ json runPythonPeer(int threads, int size, int batch, int steps, int runs, const 
     const std::string python = chosen && *chosen ? std::string(chosen)
                                : ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3"
                                                                         : "python3";
-    const std::string cmd = python + " '" + dir + "/bench_peer.py' --device " + (device == "cpu" ? "cpu" : "cuda") +
+    const std::string cmd = std::string(tunedMalloc ? kTunedMallocEnv : "") + python + " '" + dir +
+                            "/bench_peer.py' --rows " + rows + " --device " + (device == "cpu" ? "cpu" : "cuda") +
                             " --threads " + std::to_string(threads) +
                             " --size " + std::to_string(size) + " --batch " + std::to_string(batch) + " --steps " +
                             std::to_string(steps) + " --runs " + std::to_string(runs) + " --precision " +
@@ -946,6 +960,30 @@ json runPythonPeer(int threads, int size, int batch, int steps, int runs, const 
     }
 }
 
+// The Python peer: the chapter's recipe in a plain process; the tuned plan in a process whose
+// malloc reuses large blocks as the engine does (when the engine does), so both sides run the
+// same way.
+json runPythonPeer(int threads, int size, int batch, int steps, int runs, const ExecutionPlan &tuned,
+                   const std::string &device, std::string *why) {
+    if (!reusingCpuAllocatorInstalled())
+        return runPythonPeerRows("both", false, threads, size, batch, steps, runs, tuned, device, why);
+    json recipe = runPythonPeerRows("recipe", false, threads, size, batch, steps, runs, tuned, device, why);
+    if (recipe.is_null()) return recipe;
+    json peer = runPythonPeerRows("tuned", true, threads, size, batch, steps, runs, tuned, device, why);
+    if (peer.is_null()) return peer;
+    // Rows in the order of one run: each recipe row followed by its tuned row.
+    json rows = json::array();
+    for (const json &r : recipe["results"]) {
+        rows.push_back(r);
+        for (const json &t : peer["results"])
+            if (t.value("model", "") == r.value("model", "") && t.value("task", "") == r.value("task", ""))
+                rows.push_back(t);
+    }
+    peer["results"] = rows;
+    peer["tuned_malloc"] = kTunedMallocEnv;
+    return peer;
+}
+
 double peakRssMegabytes() {
     struct rusage usage {};
     ::getrusage(RUSAGE_SELF, &usage);
@@ -963,7 +1001,14 @@ int rssProbe(const Args &args) {
     plan.precision = precisionFromString(args.text("precision", "fp32"));
     plan.channelsLast = args.text("memory-format", "channels-last") == "channels-last";
     benchmarkTraining("small-unet", size, 8, 2, device, plan);
-    std::cout << json{{"peak_rss_mb", peakRssMegabytes()}}.dump() << "\n";
+    struct rusage usage {};
+    ::getrusage(RUSAGE_SELF, &usage);
+    // Page faults tell whether the steps reused their buffers (tuned malloc) or mapped fresh ones.
+    std::cout << json{{"peak_rss_mb", peakRssMegabytes()},
+                      {"minor_page_faults", static_cast<std::int64_t>(usage.ru_minflt)},
+                      {"reusing_allocator", reusingCpuAllocatorInstalled()}}
+                     .dump()
+              << "\n";
     return 0;
 }
 
@@ -1109,6 +1154,9 @@ int cmdBench(const std::vector<std::string> &argv) {
                           << std::setprecision(2) << std::setw(25) << speedup << "x\n";
             }
             std::cout << "(speed-up: PyTorch's time / the engine's tuned time; above 1 the engine is faster)\n";
+            if (peer.contains("tuned_malloc"))
+                std::cout << "(tuned rows in a Python process whose malloc reuses large blocks, as the engine does: "
+                          << peer["tuned_malloc"].get<std::string>() << ")\n";
         }
     }
 
@@ -1136,6 +1184,15 @@ int cmdBench(const std::vector<std::string> &argv) {
     }
     target("small-unet inference, one " + std::to_string(size) + "x" + std::to_string(size) + " image (tuned)",
            find(results, "small-unet", "inference", "tuned") * 1000, "ms", 25, false);
+    if (!peer.is_null() && peer.contains("inference_bound") && peer["inference_bound"].is_object()) {
+        // What no plan can beat here: the convolutions' arithmetic at the machine's measured
+        // matrix-multiply rate in the tuned precision.
+        const json &b = peer["inference_bound"];
+        std::cout << "    (its convolutions are " << std::fixed << std::setprecision(1) << b.value("conv_gflop", 0.0)
+                  << " GFLOP; " << b.value("precision", std::string("fp32")) << " matrix multiply here, measured now: "
+                  << std::setprecision(0) << b.value("matmul_gflops", 0.0) << " GFLOP/s, so at least "
+                  << std::setprecision(1) << b.value("min_conv_seconds", 0.0) * 1000 << " ms whatever the plan)\n";
+    }
     target("minimal training (tuned)", batch / find(results, "minimal", "train_step", "tuned"), "img/s", 100, true);
     if (rssMb > 0) target("peak RSS training small-unet at batch 8", rssMb, "MB", 1536, false);
 
@@ -1190,6 +1247,7 @@ int run(int argc, char **argv) {
 }  // namespace unetlab::cli
 
 int main(int argc, char **argv) {
+    unetlab::installReusingCpuAllocator();  // before any tensor is made
     try {
         return unetlab::cli::run(argc, argv);
     } catch (const unetlab::cli::UsageError &e) {

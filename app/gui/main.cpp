@@ -24,6 +24,7 @@
 #include "TrainingDashboard.h"
 #include "TrainingSettings.h"
 #include "core/BuildInfo.h"
+#include "core/HostMemory.h"
 #include "gui/DatasetPage.h"
 #include "gui/EngineThread.h"
 #include "gui/EngineWorker.h"
@@ -39,6 +40,7 @@ int fail(const std::string &message) {
 }  // namespace
 
 int main(int argc, char **argv) {
+    unetlab::installReusingCpuAllocator();  // before any tensor is made
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("UNetLab"));
     QApplication::setApplicationName(QStringLiteral("UNet Lab"));

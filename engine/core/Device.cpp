@@ -1,5 +1,7 @@
 #include "core/Device.h"
 
+#include "core/HostMemory.h"
+
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -28,6 +30,7 @@ void releaseCachedGpuMemory() {
 #ifdef UNETLAB_WITH_CUDA
     if (torch::cuda::is_available()) c10::cuda::CUDACachingAllocator::emptyCache();
 #endif
+    releaseKeptCpuBlocks();
 }
 
 namespace {

@@ -26,7 +26,8 @@ std::string resolveDevice(DeviceChoice choice);
 std::string describeDevice(const std::string &device);
 
 // Hands the memory LibTorch's CUDA allocator keeps cached back to the driver (after a model
-// is closed, or after running out of memory). Does nothing without CUDA.
+// is closed, or after running out of memory), and the CPU blocks kept for reuse back to the
+// system (core/HostMemory.h).
 void releaseCachedGpuMemory();
 
 // Bytes LibTorch's CUDA allocator holds on `deviceIndex` (allocated: in live tensors;

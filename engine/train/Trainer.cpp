@@ -13,6 +13,7 @@
 #include <torch/torch.h>
 
 #include "core/Device.h"
+#include "core/HostMemory.h"
 #include "core/Random.h"
 #include "data/Augment.h"
 #include "models/Networks.h"
@@ -297,6 +298,9 @@ StepResult Trainer::step() {
         r.stopReason = "training has finished";
         return r;
     }
+    // Training and validation ask for buffers of other sizes: the blocks kept for reuse by the
+    // phase that ended would sit idle through this one (core/HostMemory.h).
+    if (d->validating ? d->validationNext == 0 : d->batchIndex == 0) releaseKeptCpuBlocks();
     try {
         RandomStateScope scope(d->randomState, d->device, d->config.seed, d->globalStep);
         return d->validating ? d->validationBatch() : d->trainBatch();

@@ -9,6 +9,11 @@ with a GradScaler, as the engine does).
     python3 bench_peer.py --threads 2 --size 256 --batch 4 --steps 10 --runs 20 \
         --precision bf16 --memory-format channels-last [--device cuda]
 
+It also measures what bounds inference here: the multiply-adds of small-unet's convolutions
+(counted with forward hooks) and the machine's matrix-multiply throughput in the tuned
+precision (the best of ten 2048x2048 products) — the convolutions cannot run faster than that
+throughput, whatever the plan.
+
 Prints one JSON object on the last line.
 """
 
@@ -103,6 +108,32 @@ def inference_time(name, size, runs, precision, channels_last):
     return timed(run, runs)
 
 
+def conv_flops(name, size):
+    """Floating-point operations (2 per multiply-add) of the model's convolutions, one image."""
+    model = preset(name).eval()
+    total = [0]
+
+    def count(module, inputs, output):
+        k = module.weight.shape  # out, in / groups, kh, kw
+        total[0] += 2 * output.numel() * k[1] * k[2] * k[3]
+
+    hooks = [m.register_forward_hook(count) for m in model.modules()
+             if isinstance(m, (torch.nn.Conv2d, torch.nn.ConvTranspose2d))]
+    with torch.inference_mode():
+        model(torch.rand(1, 3, size, size))
+    for h in hooks:
+        h.remove()
+    return total[0]
+
+
+def matmul_flops_per_second(precision, n=2048, repeats=10):
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision, torch.float32)
+    a = torch.rand(n, n, device=DEVICE).to(dtype)
+    b = torch.rand(n, n, device=DEVICE).to(dtype)
+    _, best = timed(lambda: a @ b, repeats)
+    return 2 * n ** 3 / best
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--threads", type=int, default=2)
@@ -115,6 +146,9 @@ def main():
                    help="the tuned plan's precision (the recipe is always fp32)")
     p.add_argument("--memory-format", choices=["contiguous", "channels-last"], default="channels-last",
                    help="the tuned plan's memory format (the recipe is always contiguous)")
+    p.add_argument("--rows", choices=["both", "recipe", "tuned"], default="both",
+                   help="which plans to time (unetlab-cli runs the tuned ones in a process with the "
+                        "engine's malloc settings)")
     a = p.parse_args()
     global DEVICE
     DEVICE = a.device
@@ -122,6 +156,7 @@ def main():
         torch.backends.cudnn.benchmark = True  # as the engine
     torch.set_num_threads(a.threads)
     plans = [("recipe", "fp32", False), ("tuned", a.precision, a.memory_format == "channels-last")]
+    plans = [plan for plan in plans if a.rows in ("both", plan[0])]
     results = []
     for name in ("minimal", "small-unet"):
         for plan, precision, cl in plans:
@@ -132,9 +167,15 @@ def main():
         med, best = inference_time("small-unet", a.size, a.runs, precision, cl)
         results.append({"model": "small-unet", "task": "inference", "plan": plan, "batch": 1,
                         "seconds_median": med, "seconds_min": best})
+    bound = None
+    if a.rows != "recipe":
+        flops = conv_flops("small-unet", a.size)
+        peak = matmul_flops_per_second(a.precision)
+        bound = {"model": "small-unet", "conv_gflop": flops / 1e9, "precision": a.precision,
+                 "matmul_gflops": peak / 1e9, "min_conv_seconds": flops / peak}
     print(json.dumps({"torch_version": torch.__version__, "threads": torch.get_num_threads(), "device": DEVICE,
                       "tuned": {"precision": a.precision, "memory_format": a.memory_format},
-                      "results": results}))
+                      "results": results, "inference_bound": bound}))
 
 
 if __name__ == "__main__":

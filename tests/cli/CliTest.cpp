@@ -39,10 +39,11 @@ protected:
     }
     void TearDown() override { unetlab::testing::removeTree(dir); }
 
-    Result run(const std::string &args) const {
+    // `env`: more VAR=value assignments for the command.
+    Result run(const std::string &args, const std::string &env = "") const {
         const fs::path out = dir / "stdout", err = dir / "stderr";
         // Autosaved runs go to this test's folder, not the user's ~/.local/share.
-        const std::string cmd = "OMP_NUM_THREADS=2 XDG_DATA_HOME='" + (dir / "data").string() + "' '" +
+        const std::string cmd = env + " OMP_NUM_THREADS=2 XDG_DATA_HOME='" + (dir / "data").string() + "' '" +
                                 std::string(UNETLAB_CLI) + "' " + args + " >'" + out.string() + "' 2>'" +
                                 err.string() + "'";
         const int status = std::system(cmd.c_str());
@@ -194,6 +195,37 @@ TEST_F(Cli, BenchPrintsRecipeAndTunedFiguresWithThePeerAndTheTargets) {
     for (const auto &row : j["pytorch_peer"]["results"]) EXPECT_GT(row["engine_tuned_speedup"].get<double>(), 0);
     EXPECT_GE(j["targets"].size(), 4u);
     EXPECT_NE(r.out.find("Targets (issue #8"), std::string::npos);
+    // What bounds inference: SmallUNet's convolutions at 64x64, counted by hand (3x3 convs
+    // 3->32->32 | pool 64 64 | pool 128 128 | up, cat 192->64->64 | up, cat 96->32->32 | 1x1 32->3;
+    // 2 FLOP per multiply-add), and the measured matrix-multiply rate they cannot beat.
+    const auto &bound = j["pytorch_peer"]["inference_bound"];
+    const double hw = 64.0 * 64.0;
+    const double flops = 2 * 9 *
+                             (hw * (3 * 32 + 32 * 32) + hw / 4 * (32 * 64 + 64 * 64) + hw / 16 * (64 * 128 + 128 * 128) +
+                              hw / 4 * (192 * 64 + 64 * 64) + hw * (96 * 32 + 32 * 32)) +
+                         2 * hw * 32 * 3;
+    EXPECT_NEAR(bound["conv_gflop"].get<double>(), flops / 1e9, 1e-9);
+    EXPECT_GT(bound["matmul_gflops"].get<double>(), 0.1);
+    EXPECT_NEAR(bound["min_conv_seconds"].get<double>(),
+                bound["conv_gflop"].get<double>() / bound["matmul_gflops"].get<double>(), 1e-9);
+    EXPECT_NE(r.out.find("GFLOP/s, so at least"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, TrainingBuffersAreReusedNotMappedAfreshEveryStep) {
+    // The CLI keeps tensor buffers of 1 MiB and more for reuse (core/HostMemory.h): the same
+    // training steps fault far fewer fresh pages in than with LibTorch's own allocator, which
+    // UNETLAB_ALLOCATOR=default brings back.
+    const std::string probe = "bench --rss-probe --size 128 --threads 2 --precision fp32 --memory-format contiguous";
+    const Result reusingRun = run(probe), plainRun = run(probe, "UNETLAB_ALLOCATOR=default");
+    ASSERT_EQ(reusingRun.exitCode, 0) << reusingRun.err;
+    ASSERT_EQ(plainRun.exitCode, 0) << plainRun.err;
+    const auto reusing = lastJsonLine(reusingRun.out), plain = lastJsonLine(plainRun.out);
+    EXPECT_TRUE(reusing["reusing_allocator"].get<bool>());
+    EXPECT_FALSE(plain["reusing_allocator"].get<bool>());
+    EXPECT_LT(reusing["minor_page_faults"].get<double>(), 0.5 * plain["minor_page_faults"].get<double>())
+        << reusing << " vs " << plain;
+    EXPECT_TRUE(lastJsonLine(run("info --json").out)["reusing_allocator"].get<bool>());
+    EXPECT_FALSE(lastJsonLine(run("info --json", "UNETLAB_ALLOCATOR=default").out)["reusing_allocator"].get<bool>());
 }
 
 TEST_F(Cli, TrainReportsItsExecutionPlanAndMeasuresAutoOnce) {
