@@ -113,6 +113,13 @@ std::int64_t ModelConfig::parameterCount() const {
 
 int ModelConfig::downsamplingFactor() const { return arch == Architecture::UNet ? (1 << levels) : 1; }
 
+void ModelConfig::checkImageSize(int width, int height) const {
+    const int factor = downsamplingFactor();
+    if (width % factor != 0 || height % factor != 0)
+        throw std::invalid_argument("image size " + std::to_string(width) + "x" + std::to_string(height) +
+                                    " does not suit this model: it must be a multiple of " + std::to_string(factor));
+}
+
 std::string ModelConfig::describe() const {
     std::ostringstream s;
     if (arch == Architecture::MinimalCNN) {

@@ -44,6 +44,9 @@ struct ModelConfig {
     std::int64_t parameterCount() const;
     // Total down-sampling factor; input height and width must be multiples of it.
     int downsamplingFactor() const;
+    // Throws std::invalid_argument with a readable message when width x height is not a
+    // multiple of downsamplingFactor().
+    void checkImageSize(int width, int height) const;
     // One-line human summary, e.g. "UNet 2 levels, base 32, skips, bilinear, BN, ReLU".
     std::string describe() const;
 };

@@ -238,11 +238,7 @@ ExecutionPlan choosePlan(const PlanRequest &request, const ModelConfig &model, i
     if (cpu && request.precision == Precision::FP16)
         throw std::invalid_argument("fp16 needs a CUDA GPU; on a CPU choose bf16 or fp32");
     if (request.threads < 0) throw std::invalid_argument("threads must be 0 (automatic) or more");
-    // The same words as the Trainer's check, before any measurement could fail on the shape.
-    const int factor = model.downsamplingFactor();
-    if (width % factor != 0 || height % factor != 0)
-        throw std::invalid_argument("image size " + std::to_string(width) + "x" + std::to_string(height) +
-                                    " does not suit this model: it must be a multiple of " + std::to_string(factor));
+    model.checkImageSize(width, height);  // the Trainer's check, before a measurement fails on the shape
 
     // UNETLAB_PLAN (e.g. "fp32,channels-last") settles auto choices without measuring:
     // for reproducible scripts and the test suite.

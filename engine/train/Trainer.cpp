@@ -46,8 +46,8 @@ public:
         if (device.is_cuda()) {
             auto gpu = at::globalContext().defaultGenerator(device);
             std::lock_guard<std::mutex> gpuLock(gpu.mutex());
-            SplitMix64 mix(seed ^ (0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(step) + 1)));
-            gpu.set_current_seed(mix.next());  // also restarts the generator's offset
+            // set_current_seed also restarts the generator's offset.
+            gpu.set_current_seed(mix64(mix64(seed ^ 0x5DEECE66DULL) + static_cast<std::uint64_t>(step)));
         }
     }
     ~RandomStateScope() {
@@ -213,11 +213,7 @@ Trainer::Trainer(TrainConfig config, std::shared_ptr<const Dataset> data) : d(st
     config.model.inChannels = data->inChannels();
     config.model.numClasses = data->numClasses();
     config.validate();
-    const int factor = config.model.downsamplingFactor();
-    if (data->width() % factor != 0 || data->height() % factor != 0)
-        throw std::invalid_argument("image size " + std::to_string(data->width()) + "x" +
-                                    std::to_string(data->height()) + " does not suit this model: it must be a multiple of " +
-                                    std::to_string(factor));
+    config.model.checkImageSize(data->width(), data->height());
     d->config = config;
     d->data = std::move(data);
     d->split = makeSplit(d->data->size(), config.valFraction, config.testFraction, config.seed);

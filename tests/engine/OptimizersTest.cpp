@@ -49,6 +49,16 @@ void step(Net &net, torch::optim::Optimizer &opt, int i, bool useExtra = true) {
     opt.step();
 }
 
+// Steps `a` with `reference` and `b` with `other` on the same batches `from` .. `to` - 1.
+void stepBoth(Net &a, torch::optim::Optimizer &reference, Net &b, torch::optim::Optimizer &other, int from, int to,
+              bool (*useExtra)(int) = nullptr) {
+    for (int i = from; i < to; ++i) {
+        const bool extra = useExtra ? useExtra(i) : true;
+        step(a, reference, i, extra);
+        step(b, other, i, extra);
+    }
+}
+
 double maxDifference(Net &a, Net &b) {
     double worst = 0;
     const auto pa = a.parameters(), pb = b.parameters();
@@ -91,10 +101,7 @@ TEST(Optimizers, ForeachAdamMatchesLibTorchsAdam) {
         auto a = makeNet(), b = makeNet();
         torch::optim::Adam reference(a->parameters(), torch::optim::AdamOptions(1e-2).weight_decay(wd));
         ForeachAdam foreach(b->parameters(), torch::optim::AdamOptions(1e-2).weight_decay(wd), ForeachMode::Always);
-        for (int i = 0; i < 6; ++i) {
-            step(*a, reference, i);
-            step(*b, foreach, i);
-        }
+        stepBoth(*a, reference, *b, foreach, 0, 6);
         EXPECT_LT(maxDifference(*a, *b), 1e-6) << "weight decay " << wd;
         // The weights really moved: a no-op optimiser would fail the comparison above only
         // if the reference also did nothing.
@@ -109,10 +116,7 @@ TEST(Optimizers, ForeachAdamWMatchesLibTorchsAdamW) {
     auto a = makeNet(), b = makeNet();
     torch::optim::AdamW reference(a->parameters(), torch::optim::AdamWOptions(1e-2).weight_decay(0.1));
     ForeachAdamW foreach(b->parameters(), torch::optim::AdamWOptions(1e-2).weight_decay(0.1), ForeachMode::Always);
-    for (int i = 0; i < 6; ++i) {
-        step(*a, reference, i);
-        step(*b, foreach, i);
-    }
+    stepBoth(*a, reference, *b, foreach, 0, 6);
     EXPECT_LT(maxDifference(*a, *b), 1e-6);
     EXPECT_GT(maxDifference(*a, *makeNet()), 1e-2);
 }
@@ -123,10 +127,7 @@ TEST(Optimizers, ParametersThatMissedStepsKeepTheirOwnStepCount) {
     auto a = makeNet(), b = makeNet();
     torch::optim::Adam reference(a->parameters(), torch::optim::AdamOptions(1e-2));
     ForeachAdam foreach(b->parameters(), torch::optim::AdamOptions(1e-2), ForeachMode::Always);
-    for (int i = 0; i < 6; ++i) {
-        step(*a, reference, i, i != 1 && i != 3);
-        step(*b, foreach, i, i != 1 && i != 3);
-    }
+    stepBoth(*a, reference, *b, foreach, 0, 6, [](int i) { return i != 1 && i != 3; });
     EXPECT_LT(maxDifference(*a, *b), 1e-6);
 }
 
@@ -136,10 +137,7 @@ TEST(Optimizers, StateSavedByEitherLoadsIntoTheOther) {
     auto a = makeNet(), b = makeNet();
     ForeachAdam first(a->parameters(), torch::optim::AdamOptions(1e-2), ForeachMode::Always);
     torch::optim::Adam second(b->parameters(), torch::optim::AdamOptions(1e-2));
-    for (int i = 0; i < 3; ++i) {
-        step(*a, first, i);
-        step(*b, second, i);
-    }
+    stepBoth(*a, first, *b, second, 0, 3);
     const std::string fromForeach = saved(first), fromLibTorch = saved(second);
     // Swap: the LibTorch optimiser continues from the foreach state and vice versa, on copies
     // of the weights each was trained with.
@@ -181,10 +179,7 @@ TEST(Optimizers, OnTheCpuTheDefaultIsLibTorchsOwnStepBitForBit) {
             reference = std::make_unique<torch::optim::Adam>(a->parameters(), torch::optim::AdamOptions(1e-2));
             ours = std::make_unique<ForeachAdam>(b->parameters(), torch::optim::AdamOptions(1e-2));
         }
-        for (int i = 0; i < 4; ++i) {
-            step(*a, *reference, i);
-            step(*b, *ours, i);
-        }
+        stepBoth(*a, *reference, *b, *ours, 0, 4);
         EXPECT_TRUE(sameWeights(*a, *b)) << (decoupled ? "AdamW" : "Adam");
         EXPECT_FALSE(decoupled ? static_cast<ForeachAdamW &>(*ours).lastStepUsedForeach()
                                : static_cast<ForeachAdam &>(*ours).lastStepUsedForeach());
@@ -195,10 +190,7 @@ TEST(Optimizers, AmsgradFallsBackToLibTorch) {
     auto a = makeNet(), b = makeNet();
     torch::optim::Adam reference(a->parameters(), torch::optim::AdamOptions(1e-2).amsgrad(true));
     ForeachAdam foreach(b->parameters(), torch::optim::AdamOptions(1e-2).amsgrad(true), ForeachMode::Always);
-    for (int i = 0; i < 4; ++i) {
-        step(*a, reference, i);
-        step(*b, foreach, i);
-    }
+    stepBoth(*a, reference, *b, foreach, 0, 4);
     EXPECT_TRUE(sameWeights(*a, *b));
     EXPECT_FALSE(foreach.lastStepUsedForeach());
 }
