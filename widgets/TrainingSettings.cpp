@@ -23,6 +23,7 @@ namespace {
 
 const char *kChapterMinimal = "Chapter: MinimalCNN";
 const char *kChapterSmallUNet = "Chapter: SmallUNet";
+const char *kQuickNuclei = "Quick: SmallUNet on nuclei";
 const char *kCustom = "Custom";
 
 QComboBox *combo(const QStringList &items, const QString &name) {
@@ -95,7 +96,8 @@ TrainingSettings::TrainingSettings(QWidget *parent) : QWidget(parent) {
 }
 
 QStringList TrainingSettings::chapterPresets() {
-    return {QString::fromLatin1(kChapterMinimal), QString::fromLatin1(kChapterSmallUNet)};
+    return {QString::fromLatin1(kChapterMinimal), QString::fromLatin1(kChapterSmallUNet),
+            QString::fromLatin1(kQuickNuclei)};
 }
 
 QWidget *TrainingSettings::buildModelGroup() {
@@ -269,6 +271,7 @@ void TrainingSettings::modelChosen() {
 }
 
 bool TrainingSettings::applyChapterPreset(const QString &name) {
+    if (name == QLatin1String(kQuickNuclei)) return applyQuickPreset();
     const bool minimal = name == QLatin1String(kChapterMinimal);
     if (!minimal && name != QLatin1String(kChapterSmallUNet)) return false;
     m_applying = true;
@@ -284,9 +287,25 @@ bool TrainingSettings::applyChapterPreset(const QString &name) {
     m_lambda->setValue(0.5);
     m_lambda->setEnabled(!minimal);
     m_patience->setValue(0);
+    setPreprocessing(Preprocessing{});
+    m_augment->setConfig(AugmentationConfig{});
     m_data->setSyntheticCount(200);
     m_data->setSize(256);
     m_chapter->setCurrentText(name);
+    m_applying = false;
+    updateSummary();
+    Q_EMIT changed();
+    return true;
+}
+
+// SmallUNet with the "quick" recipe (train/TrainConfig.h) on the bundled nuclei sample:
+// README, "Time to a good model".
+bool TrainingSettings::applyQuickPreset() {
+    m_applying = true;
+    setModel(presetConfig("small-unet"), QStringLiteral("small-unet"));
+    setTrainingKnobs(withRecipe("quick", TrainConfig{}));
+    m_data->setSpec(parseDataSpec("sample:nuclei"));
+    m_chapter->setCurrentText(QString::fromLatin1(kQuickNuclei));
     m_applying = false;
     updateSummary();
     Q_EMIT changed();
@@ -346,7 +365,19 @@ RunRequest TrainingSettings::request() const {
 void TrainingSettings::setRequest(const RunRequest &r) {
     m_applying = true;
     setModel(r.config.model, r.modelName);
-    const TrainConfig &c = r.config;
+    setTrainingKnobs(r.config);
+    m_seed->setValue(static_cast<int>(r.config.seed));
+    m_data->setSpec(r.data);
+    m_precision->setCurrentText(QString::fromStdString(toString(r.plan.precision)));
+    m_memoryFormat->setCurrentText(QString::fromStdString(toString(r.plan.memoryFormat)));
+    m_threads->setValue(r.plan.threads);
+    m_chapter->setCurrentText(QString::fromLatin1(kCustom));
+    m_applying = false;
+    updateSummary();
+    Q_EMIT changed();
+}
+
+void TrainingSettings::setTrainingKnobs(const TrainConfig &c) {
     m_epochs->setValue(c.epochs);
     m_batch->setValue(c.batchSize);
     m_lr->setValue(c.learningRate);
@@ -356,17 +387,8 @@ void TrainingSettings::setRequest(const RunRequest &r) {
     m_lambda->setValue(c.loss.lambda);
     m_lambda->setEnabled(c.loss.kind == LossKind::CrossEntropyDice);
     m_patience->setValue(c.earlyStopPatience);
-    m_seed->setValue(static_cast<int>(c.seed));
-    m_data->setSpec(r.data);
     setPreprocessing(c.preprocessing);
     m_augment->setConfig(c.augmentation);
-    m_precision->setCurrentText(QString::fromStdString(toString(r.plan.precision)));
-    m_memoryFormat->setCurrentText(QString::fromStdString(toString(r.plan.memoryFormat)));
-    m_threads->setValue(r.plan.threads);
-    m_chapter->setCurrentText(QString::fromLatin1(kCustom));
-    m_applying = false;
-    updateSummary();
-    Q_EMIT changed();
 }
 
 void TrainingSettings::setPreprocessing(const Preprocessing &p) {

@@ -22,7 +22,9 @@ class TrainingSettings : public QWidget {
 public:
     explicit TrainingSettings(QWidget *parent = nullptr);
 
-    static QStringList chapterPresets();  // "Chapter: MinimalCNN", "Chapter: SmallUNet"
+    // "Chapter: MinimalCNN", "Chapter: SmallUNet" (MISSION §6's reference runs on synthetic
+    // cells) and "Quick: SmallUNet on nuclei" (the "quick" recipe on the bundled DSB2018 sample).
+    static QStringList chapterPresets();
     // Loads a chapter preset (MISSION §6 reference runs); false for an unknown name.
     bool applyChapterPreset(const QString &name);
     RunRequest request() const;
@@ -48,12 +50,16 @@ Q_SIGNALS:
     void changed();
 
 private:
+    bool applyQuickPreset();
     void modelChosen();
     void updateSummary();
     void setModel(const unetlab::ModelConfig &config, const QString &preset);
     QWidget *buildModelGroup();
     QWidget *buildDataGroup();
     QWidget *buildInputGroup();
+    // Epochs, batch, learning rate, optimiser, schedule, loss, early stop, preprocessing and
+    // augmentation from `c` (not the model, seed, data or plan).
+    void setTrainingKnobs(const unetlab::TrainConfig &c);
     void setPreprocessing(const unetlab::Preprocessing &p);
     QWidget *buildTrainingGroup();
     QWidget *buildExecutionGroup();

@@ -97,6 +97,10 @@ Data and model:
   --dropout P             Dropout2d after each block, 0..0.9   (0)
 
 Training:
+  --recipe quick          start from a named recipe; the flags below still override it:
+                            quick: 8 epochs, batch 4, Adam one-cycle at 2e-3, ce+dice,
+                            --augment flip,rot90, --preprocess percentile:per-image
+                            (small-unet on sample:nuclei: see README, "Time to a good model")
   --epochs N              (default 5)
   --batch N               batch size                           (default 8)
   --lr X                  learning rate (peak for one-cycle)   (default 1e-3)
@@ -326,6 +330,13 @@ ModelConfig modelFromArgs(const Args &args) {
 
 TrainConfig trainConfigFromArgs(const Args &args) {
     TrainConfig c;
+    if (const auto recipe = args.value("recipe")) {
+        try {
+            c = withRecipe(*recipe, c);
+        } catch (const std::invalid_argument &e) {
+            throw UsageError(e.what());
+        }
+    }
     c.model = modelFromArgs(args);
     c.epochs = args.integer("epochs", c.epochs, 1, 100000);
     c.batchSize = args.integer("batch", c.batchSize, 1, 1024);
@@ -338,12 +349,13 @@ TrainConfig trainConfigFromArgs(const Args &args) {
     c.seed = args.unsignedInteger("seed", c.seed);
     c.channelsLast = args.onOff("channels-last", c.channelsLast);
     try {
-        c.optimizer = optimizerFromString(args.text("optimizer", "adam"));
-        c.schedule = scheduleFromString(args.text("schedule", "constant"));
-        c.loss.kind = lossFromString(args.text("loss", "ce"));
+        // Unset flags keep the default or the recipe's choice.
+        if (const auto v = args.value("optimizer")) c.optimizer = optimizerFromString(*v);
+        if (const auto v = args.value("schedule")) c.schedule = scheduleFromString(*v);
+        if (const auto v = args.value("loss")) c.loss.kind = lossFromString(*v);
         c.device = deviceFromString(args.text("device", "auto"));
-        c.preprocessing = parsePreprocessing(args.text("preprocess", "zscore"));
-        c.augmentation = parseAugmentation(args.text("augment", "none"));
+        if (const auto v = args.value("preprocess")) c.preprocessing = parsePreprocessing(*v);
+        if (const auto v = args.value("augment")) c.augmentation = parseAugmentation(*v);
         c.validate();
     } catch (const std::invalid_argument &e) {
         throw UsageError(e.what());
@@ -356,7 +368,7 @@ const std::set<std::string> kRunSettingFlags = {
     "model", "data", "size", "base", "levels", "skips", "upsampling", "widths", "first-kernel", "extra-depth",
     "activation", "batch-norm", "dropout", "batch", "lr", "optimizer", "momentum", "weight-decay", "schedule",
     "loss", "lambda", "gamma", "early-stop", "seed", "device", "channels-last", "memory-format", "precision",
-    "preprocess", "augment", "autosave", "replan"};
+    "preprocess", "augment", "autosave", "replan", "recipe"};
 
 std::string autosaveFolderFor(const std::string &modelName) {
     const std::time_t now = std::time(nullptr);
@@ -379,7 +391,7 @@ int cmdTrain(const std::vector<std::string> &argv) {
                      "extra-depth", "activation", "batch-norm", "dropout", "epochs", "batch", "lr", "optimizer",
                      "momentum", "weight-decay", "schedule", "loss", "lambda", "gamma", "early-stop", "seed",
                      "device", "threads", "channels-last", "memory-format", "precision", "out", "log", "preprocess",
-                     "augment", "autosave", "resume"},
+                     "augment", "autosave", "resume", "recipe"},
                     {"json", "quiet", "replan"});
     const bool quiet = args.has("quiet");
     const auto out = args.value("out");
@@ -473,7 +485,11 @@ int cmdTrain(const std::vector<std::string> &argv) {
                   << "  " << describeDevice(trainer.device()) << "; " << config.epochs << " epochs, batch "
                   << config.batchSize << ", " << toString(config.optimizer) << " lr " << config.learningRate << ", "
                   << toString(config.loss.kind) << " loss, " << toString(config.schedule) << " schedule, seed "
-                  << config.seed << "\n";
+                  << config.seed << "\n"
+                  << "  input " << toString(config.preprocessing) << ", augmentation "
+                  << toString(config.augmentation);
+        if (const auto recipe = args.value("recipe")) std::cerr << " (recipe " << *recipe << ")";
+        std::cerr << "\n";
         if (autosave)
             std::cerr << "  autosave: " << autosave->dir() << "\n"
                       << "  (after a crash, continue with: unetlab-cli train --resume '" << autosave->dir() << "')\n";

@@ -56,7 +56,8 @@ int main(int argc, char **argv) {
     const QCommandLineOption tab(QStringLiteral("tab"), QStringLiteral("Open the area NAME (learn, data, train, inspect, compare)."),
                                  QStringLiteral("NAME"));
     const QCommandLineOption preset(QStringLiteral("preset"),
-                                    QStringLiteral("Load a training preset: \"Chapter: MinimalCNN\" or \"Chapter: SmallUNet\"."),
+                                    QStringLiteral("Load a training preset: \"Chapter: MinimalCNN\", \"Chapter: SmallUNet\" or "
+                                                   "\"Quick: SmallUNet on nuclei\"."),
                                     QStringLiteral("NAME"));
     const QCommandLineOption trainEpochs(QStringLiteral("train-epochs"),
                                          QStringLiteral("Train for N epochs right away (with --screenshot: then capture)."),

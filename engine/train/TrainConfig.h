@@ -78,6 +78,17 @@ LossKind lossFromString(const std::string &s);
 DeviceChoice deviceFromString(const std::string &s);
 Precision precisionFromString(const std::string &s);
 
+// A named set of training settings to start from (the CLI's --recipe, the GUI's presets).
+struct Recipe {
+    std::string name;     // as typed: "quick"
+    std::string summary;  // one line for --help and tooltips
+};
+const std::vector<Recipe> &recipes();
+// `base` with recipe `name`'s settings: epochs, batch, optimiser, learning rate, schedule,
+// loss, preprocessing and augmentation. The model, seed, device, split and plan stay as in
+// `base`. Throws std::invalid_argument naming the recipes when `name` is not one.
+TrainConfig withRecipe(const std::string &name, TrainConfig base);
+
 nlohmann::json toJson(const TrainConfig &config);
 TrainConfig trainConfigFromJson(const nlohmann::json &j);
 

@@ -465,6 +465,26 @@ TEST_F(Cli, TrainsAndEvaluatesTheBundledNucleiSample) {
     EXPECT_NEAR(e["dice_mean"].get<double>(), j["val_dice_mean"].get<double>(), 1e-9);
 }
 
+TEST_F(Cli, ARecipeSetsTheTrainingChoicesAndFlagsStillOverrideIt) {
+    Result r = run("train --model minimal --data 'sample:nuclei;size=64' --recipe quick --epochs 1 --lr 0.01 "
+                   "--autosave off --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto c = lastJsonLine(r.out)["config"];
+    EXPECT_EQ(c["schedule"], "one-cycle");
+    EXPECT_EQ(c["loss"]["kind"], "ce+dice");
+    EXPECT_EQ(c["batch_size"], 4);
+    EXPECT_EQ(c["preprocessing"]["mapping"], "percentile");
+    EXPECT_EQ(c["preprocessing"]["scope"], "image");
+    EXPECT_EQ(c["augmentation"]["flips"], true);
+    EXPECT_EQ(c["augmentation"]["rotate90"], true);
+    EXPECT_EQ(c["epochs"], 1);                             // given: overrides the recipe's 8
+    EXPECT_DOUBLE_EQ(c["learning_rate"].get<double>(), 0.01);  // and its 2e-3
+
+    r = run("train --model minimal --recipe fastest");
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find("unknown recipe 'fastest'; expected one of: quick"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, UnusableFoldersAreOneLineErrors) {
     Result r = run("train --model minimal --data 'folder:" + (dir / "missing").string() + "'");
     EXPECT_EQ(r.exitCode, 1);

@@ -107,6 +107,40 @@ TEST(TrainConfig, ValidationRejectsAbsurdKnobs) {
     EXPECT_THROW(c.validate(), std::invalid_argument);
 }
 
+TEST(Recipes, QuickSetsItsTrainingChoicesAndKeepsModelSeedAndDevice) {
+    TrainConfig base;
+    base.model = presetConfig("small-unet");
+    base.seed = 7;
+    base.device = DeviceChoice::CPU;
+    base.precision = Precision::BF16;
+    const TrainConfig c = withRecipe("quick", base);
+    EXPECT_EQ(c.epochs, 8);
+    EXPECT_EQ(c.batchSize, 4);
+    EXPECT_DOUBLE_EQ(c.learningRate, 2e-3);
+    EXPECT_EQ(c.optimizer, OptimizerKind::Adam);
+    EXPECT_EQ(c.schedule, ScheduleKind::OneCycle);
+    EXPECT_EQ(c.loss.kind, LossKind::CrossEntropyDice);
+    EXPECT_EQ(toString(c.preprocessing), "percentile:per-image");
+    EXPECT_EQ(toString(c.augmentation), "flip,rot90");
+    EXPECT_EQ(toJson(c.model), toJson(base.model));
+    EXPECT_EQ(c.seed, 7u);
+    EXPECT_EQ(c.device, DeviceChoice::CPU);
+    EXPECT_EQ(c.precision, Precision::BF16);
+    EXPECT_NO_THROW(c.validate());
+    ASSERT_FALSE(recipes().empty());
+    EXPECT_EQ(recipes().front().name, "quick");
+}
+
+TEST(Recipes, UnknownNameListsTheKnownOnes) {
+    try {
+        withRecipe("fastest", TrainConfig{});
+        FAIL() << "no exception";
+    } catch (const std::invalid_argument &e) {
+        EXPECT_NE(std::string(e.what()).find("unknown recipe 'fastest'; expected one of: quick"), std::string::npos)
+            << e.what();
+    }
+}
+
 TEST(EnumNames, UnknownNamesAreRejectedWithTheList) {
     EXPECT_EQ(optimizerFromString("rmsprop"), OptimizerKind::RMSProp);
     EXPECT_EQ(lossFromString("ce+dice"), LossKind::CrossEntropyDice);

@@ -98,6 +98,30 @@ TEST(Dashboard, ChaptersMatchTheReferenceRunsAndTheParameterCountFollowsTheKnobs
     EXPECT_FALSE(s.applyChapterPreset(QStringLiteral("Chapter: Nonsense")));
 }
 
+TEST(Dashboard, TheQuickPresetIsTheQuickRecipeOnTheNucleiSampleAndChaptersResetIt) {
+    TrainingSettings s;
+    ASSERT_TRUE(TrainingSettings::chapterPresets().contains(QStringLiteral("Quick: SmallUNet on nuclei")));
+    ASSERT_TRUE(s.applyChapterPreset(QStringLiteral("Quick: SmallUNet on nuclei")));
+    RunRequest r = s.request();
+    const unetlab::TrainConfig quick = unetlab::withRecipe("quick", unetlab::TrainConfig{});
+    EXPECT_EQ(r.modelName, QStringLiteral("small-unet"));
+    EXPECT_EQ(r.data.kind, "sample");
+    EXPECT_EQ(r.data.path, "nuclei");
+    EXPECT_DOUBLE_EQ(r.config.learningRate, quick.learningRate);
+    EXPECT_EQ(r.config.batchSize, quick.batchSize);
+    EXPECT_EQ(r.config.epochs, quick.epochs);
+    EXPECT_EQ(r.config.schedule, quick.schedule);
+    EXPECT_EQ(r.config.loss.kind, quick.loss.kind);
+    EXPECT_EQ(r.config.preprocessing, quick.preprocessing);
+    EXPECT_EQ(r.config.augmentation, quick.augmentation);
+    // A chapter preset afterwards is the chapter's run again, not a mix of the two.
+    ASSERT_TRUE(s.applyChapterPreset(QStringLiteral("Chapter: SmallUNet")));
+    r = s.request();
+    EXPECT_EQ(r.config.preprocessing, unetlab::Preprocessing{});
+    EXPECT_FALSE(r.config.augmentation.any());
+    EXPECT_EQ(r.config.schedule, unetlab::ScheduleKind::Constant);
+}
+
 TEST(Dashboard, SettingsRoundTripThroughARequest) {
     TrainingSettings s;
     RunRequest r;
