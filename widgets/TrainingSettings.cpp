@@ -58,6 +58,11 @@ TrainingSettings::TrainingSettings(QWidget *parent) : QWidget(parent) {
     presetRow->setContentsMargins(0, 0, 0, 0);
     m_chapter = combo(chapterPresets() << QString::fromLatin1(kCustom), tr("Preset"));
     presetRow->addRow(tr("Preset"), m_chapter);
+    m_chapter->setItemData(m_chapter->findText(QString::fromLatin1(kQuickNuclei)),
+                           tr("SmallUNet on the bundled DSB2018 nuclei sample with the recipe \"%1\": %2")
+                               .arg(QString::fromStdString(recipes().front().name),
+                                    QString::fromStdString(recipes().front().summary)),
+                           Qt::ToolTipRole);
     layout->addWidget(m_presetRow);
     m_modelGroup = buildModelGroup();
     layout->addWidget(m_modelGroup);

@@ -1,6 +1,7 @@
 // The training dashboard driven by reports, as the engine thread sends them.
 #include <QLabel>
 #include <QPushButton>
+#include <QComboBox>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 
@@ -102,6 +103,13 @@ TEST(Dashboard, TheQuickPresetIsTheQuickRecipeOnTheNucleiSampleAndChaptersResetI
     TrainingSettings s;
     ASSERT_TRUE(TrainingSettings::chapterPresets().contains(QStringLiteral("Quick: SmallUNet on nuclei")));
     ASSERT_TRUE(s.applyChapterPreset(QStringLiteral("Quick: SmallUNet on nuclei")));
+    QComboBox *preset = nullptr;
+    for (QComboBox *c : s.findChildren<QComboBox *>())
+        if (c->accessibleName() == QStringLiteral("Preset")) preset = c;
+    ASSERT_NE(preset, nullptr);
+    EXPECT_EQ(preset->currentText(), QStringLiteral("Quick: SmallUNet on nuclei"));
+    EXPECT_TRUE(preset->itemData(preset->currentIndex(), Qt::ToolTipRole).toString().contains(
+        QStringLiteral("one-cycle at 2e-3")));
     RunRequest r = s.request();
     const unetlab::TrainConfig quick = unetlab::withRecipe("quick", unetlab::TrainConfig{});
     EXPECT_EQ(r.modelName, QStringLiteral("small-unet"));
