@@ -150,6 +150,10 @@ const char *kEvalHelp = R"(Usage: unetlab-cli eval --checkpoint FILE [options]
   --size N                image side (default: the checkpoint's)
   --split NAME            test | val | train | all (default test; the split of the checkpoint's seed)
   --batch N               (default 8)
+  --precision P           fp32 | int8 (default fp32). int8: the network with int8 weights and
+                          uint8 activations (CPU; U-Nets with ReLU and bilinear upsampling),
+                          calibrated on 16 training-split images; prints the fp32 metrics beside
+                          it and the share of pixels whose class changes
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads
   --json                  end stdout with one JSON object
@@ -196,7 +200,9 @@ const char *kBenchHelp = R"(Usage: unetlab-cli bench [options]
 Times training steps of minimal and small-unet (Adam, cross-entropy) and small-unet's
 inference latency for one image, each twice: as the chapter's recipe (fp32, contiguous
 tensors) and with the engine's execution plan for this machine (chosen as `train` chooses
-it: measured once, then cached). Then the peak memory (RSS) of training small-unet at batch 8
+it: measured once, then cached); on the CPU, inference also with the int8 network (int8
+weights, uint8 activations, calibrated on four images; see `eval --precision int8` for what
+it costs a trained model in accuracy). Then the peak memory (RSS) of training small-unet at batch 8
 with that plan, in a fresh process. Medians over the runs.
 
   --steps N               timed training steps per model and plan (default 10)
@@ -214,7 +220,8 @@ with that plan, in a fresh process. Medians over the runs.
 Unless --no-python is given, the same models are then timed in PyTorch's Python API
 (resources/python/bench_peer.py; Debian's python3 with python3-torch, or the interpreter in
 UNETLAB_PYTHON) on the same device with the same threads and shapes, as the recipe and with
-the engine's plan, and the speed-ups are printed with the targets of issue #8.
+the engine's plan (int8: PyTorch's FX post-training quantization), and the speed-ups are
+printed with the targets of issue #8.
 )";
 
 // ---------------------------------------------------------------------------- info
@@ -646,31 +653,72 @@ int cmdEval(const std::vector<std::string> &argv) {
         std::cout << kEvalHelp;
         return 0;
     }
-    const Args args("eval", argv, {"checkpoint", "data", "size", "split", "batch", "device", "threads"}, {"json"});
+    const Args args("eval", argv, {"checkpoint", "data", "size", "split", "batch", "precision", "device", "threads"},
+                    {"json"});
     const auto path = args.value("checkpoint");
     if (!path) throw UsageError("eval needs --checkpoint FILE");
     const std::string splitName = args.text("split", "test");
     if (splitName != "test" && splitName != "val" && splitName != "train" && splitName != "all")
         throw UsageError("--split must be test, val, train or all, got '" + splitName + "'");
     const int batch = args.integer("batch", 8, 1, 1024);
-    const std::string device = deviceFrom(args);
+    const std::string precision = args.text("precision", "fp32");
+    if (precision != "fp32" && precision != "int8")
+        throw UsageError("--precision must be fp32 or int8, got '" + precision + "'");
+    const bool int8 = precision == "int8";
+    if (int8 && args.text("device", "auto") == "cuda") throw UsageError("--precision int8 runs on the CPU only");
+    const std::string device = int8 ? "cpu" : deviceFrom(args);
     setThreads(args);
 
     LoadedCheckpoint ckpt = loadCheckpoint(*path);
+    if (int8) {
+        const std::string why = int8Unsupported(ckpt.config);
+        if (!why.empty())
+            throw UsageError("--precision int8: " + why + " (this checkpoint: " + ckpt.config.describe() + ")");
+    }
     const json &h = ckpt.header;
     std::string dataSpec;
     const auto data = checkpointData(args, ckpt, &dataSpec);
     const std::vector<std::size_t> indices = splitIndices(h, data->size(), splitName);
+    // int8: calibrated on the first training-split images (not the images evaluated, unless
+    // the split evaluated is the training split itself).
+    std::shared_ptr<SegmentationModel> int8Net;
+    std::vector<std::size_t> calibration;
+    double calibrationSeconds = 0;
+    if (int8) {
+        const auto c0 = std::chrono::steady_clock::now();
+        calibration = splitIndices(h, data->size(), "train");
+        calibration.resize(std::min<std::size_t>(calibration.size(), 16));
+        int8Net = int8Model(*ckpt.model, *data, calibration, ckpt.normalisation);
+        calibrationSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+    }
     const auto t0 = std::chrono::steady_clock::now();
-    const SplitMetrics m = evaluateOn(*ckpt.model, *data, indices, ckpt.normalisation, device, batch);
+    const SplitMetrics m =
+        evaluateOn(int8 ? *int8Net : *ckpt.model, *data, indices, ckpt.normalisation, device, batch);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto classes = data->classNames();
 
     std::cout << *path << ": " << ckpt.config.describe() << ", " << withThousands(h.value("parameters", 0))
               << " parameters\n"
               << data->name() << ", " << splitName << " split: " << m.images << " images, "
-              << describeDevice(device) << ", " << formatDuration(seconds) << "\n\n";
-    printMetricsTable(std::cout, classes, {{splitName, &m}});
+              << describeDevice(device) << (int8 ? ", int8" : "") << ", " << formatDuration(seconds) << "\n\n";
+    json int8Json = nullptr;
+    if (int8) {
+        const SplitMetrics f = evaluateOn(*ckpt.model, *data, indices, ckpt.normalisation, device, batch);
+        const ClassMapAgreement a =
+            compareClassMaps(*ckpt.model, *int8Net, *data, indices, ckpt.normalisation, batch);
+        printMetricsTable(std::cout, classes, {{"int8", &m}, {"fp32", &f}});
+        std::cout << "\nint8 vs fp32: " << std::fixed << std::setprecision(2) << 100.0 * (1.0 - a.pixelAgreement)
+                  << " % of pixels change class (foreground Dice between the two " << std::setprecision(4)
+                  << a.foregroundDice << "); calibrated on " << calibration.size() << " training images in "
+                  << formatDuration(calibrationSeconds) << "\n";
+        int8Json = {{"calibration_images", calibration.size()},
+                    {"fp32_dice_mean", jsonNumber(f.diceMean)},
+                    {"fp32_dice", perClass(classes, f.dice)},
+                    {"pixels_changed", 1.0 - a.pixelAgreement},
+                    {"foreground_dice_int8_vs_fp32", a.foregroundDice}};
+    } else {
+        printMetricsTable(std::cout, classes, {{splitName, &m}});
+    }
     std::cout << "\n";
     printConfusion(std::cout, classes, m.confusion);
     if (args.has("json"))
@@ -678,6 +726,8 @@ int cmdEval(const std::vector<std::string> &argv) {
                           {"checkpoint", *path},
                           {"data", dataSpec},
                           {"split", splitName},
+                          {"precision", precision},
+                          {"int8", int8Json},
                           {"images", m.images},
                           {"device", device},
                           {"seconds", seconds},
@@ -1131,6 +1181,15 @@ int cmdBench(const std::vector<std::string> &argv) {
     configureThreads(plans["small-unet"].threads);
     const InferenceBenchmark it = benchmarkInference("small-unet", size, 1, runs, device, tunedOf("small-unet"));
     row("small-unet", "inference", "tuned", plans["small-unet"].describe(), 1, it.secondsMedian, it.secondsMin);
+    // int8 (models/QuantizedUNet.h): a CPU inference plan of its own, which `eval --precision
+    // int8` runs on a checkpoint once calibrated on its training images.
+    const std::string int8Why = device == "cpu" ? int8Unsupported(presetConfig("small-unet")) : "CPU only";
+    if (int8Why.empty()) {
+        const InferenceBenchmark i8 =
+            benchmarkInference("small-unet", size, 1, runs, device, BenchPlan{Precision::FP32, true, true});
+        row("small-unet", "inference", "int8", "int8 weights, uint8 activations", 1, i8.secondsMedian,
+            i8.secondsMin);
+    }
 
     std::string why;
     const json rss = runRssProbe(size, plans["small-unet"].threads, device, plans["small-unet"], &why);
@@ -1157,19 +1216,22 @@ int cmdBench(const std::vector<std::string> &argv) {
         } else {
             std::cout << std::left << std::setw(12) << "model" << std::setw(12) << "task" << std::setw(10) << "plan"
                       << std::right << std::setw(6) << "batch" << std::setw(12) << "median ms" << std::setw(26)
-                      << "engine tuned speed-up" << "\n";
+                      << "engine speed-up" << "\n";
             for (json &r : peer["results"]) {
                 const std::string task = r.value("task", "");
-                const double engine = find(results, r.value("model", ""), task, "tuned");
+                // Against the engine's row of the same plan (tuned, or int8).
+                const double engine =
+                    find(results, r.value("model", ""), task, r.value("plan", "") == "int8" ? "int8" : "tuned");
                 const double speedup = engine > 0 ? r.value("seconds_median", 0.0) / engine : 0;
-                r["engine_tuned_speedup"] = speedup;
+                r["engine_speedup"] = speedup;  // against the engine row of the same plan
                 std::cout << std::left << std::setw(12) << r.value("model", "") << std::setw(12)
                           << (task == "inference" ? "inference" : "train step") << std::setw(10)
                           << r.value("plan", "") << std::right << std::setw(6) << r.value("batch", 0) << std::fixed
                           << std::setprecision(1) << std::setw(12) << r.value("seconds_median", 0.0) * 1000
                           << std::setprecision(2) << std::setw(25) << speedup << "x\n";
             }
-            std::cout << "(speed-up: PyTorch's time / the engine's tuned time; above 1 the engine is faster)\n";
+            std::cout << "(speed-up: PyTorch's time / the engine's time with the same plan; above 1 the engine is "
+                         "faster)\n";
             if (peer.contains("tuned_malloc"))
                 std::cout << "(tuned rows in a Python process whose malloc reuses large blocks, as the engine does: "
                           << peer["tuned_malloc"].get<std::string>() << ")\n";
@@ -1198,8 +1260,12 @@ int cmdBench(const std::vector<std::string> &argv) {
         target("small-unet training vs the chapter's Python recipe", pyRecipe / smallTuned, "x", 2.0, true);
         target("small-unet training vs tuned Python", pyTuned / smallTuned, "x", 0.95, true);
     }
-    target("small-unet inference, one " + std::to_string(size) + "x" + std::to_string(size) + " image (tuned)",
-           find(results, "small-unet", "inference", "tuned") * 1000, "ms", 25, false);
+    const double tunedInference = find(results, "small-unet", "inference", "tuned");
+    const double int8Inference = find(results, "small-unet", "inference", "int8");
+    const bool int8Faster = int8Inference > 0 && int8Inference < tunedInference;
+    target("small-unet inference, one " + std::to_string(size) + "x" + std::to_string(size) + " image (" +
+               (int8Faster ? "int8" : "tuned") + ")",
+           (int8Faster ? int8Inference : tunedInference) * 1000, "ms", 25, false);
     if (!peer.is_null() && peer.contains("inference_bound") && peer["inference_bound"].is_object()) {
         // What no plan can beat here: the convolutions' arithmetic at the machine's measured
         // matrix-multiply rate in the tuned precision.
@@ -1207,8 +1273,12 @@ int cmdBench(const std::vector<std::string> &argv) {
         std::cout << "    (its convolutions are " << std::fixed << std::setprecision(1) << b.value("conv_gflop", 0.0)
                   << " GFLOP; " << b.value("precision", std::string("fp32")) << " matrix multiply here, measured now: "
                   << std::setprecision(0) << b.value("matmul_gflops", 0.0) << " GFLOP/s, so at least "
-                  << std::setprecision(1) << b.value("min_conv_seconds", 0.0) * 1000 << " ms whatever the plan)\n";
+                  << std::setprecision(1) << b.value("min_conv_seconds", 0.0) * 1000 << " ms in "
+                  << b.value("precision", std::string("fp32")) << ")\n";
     }
+    if (int8Faster)
+        std::cout << "    (int8 runs where it keeps the model's accuracy: `eval --precision int8` gives a\n"
+                     "     checkpoint's metrics in int8 and fp32 and how many pixels change class)\n";
     target("minimal training (tuned)", batch / find(results, "minimal", "train_step", "tuned"), "img/s", 100, true);
     if (rssMb > 0) target("peak RSS training small-unet at batch 8", rssMb, "MB", 1536, false);
 

@@ -8,6 +8,7 @@
 
 #include "data/SyntheticCells.h"
 #include "models/Networks.h"
+#include "models/QuantizedUNet.h"
 #include "train/Autocast.h"
 #include "train/Batch.h"
 #include "train/Losses.h"
@@ -109,6 +110,44 @@ std::vector<std::vector<std::uint8_t>> predictMasks(SegmentationModel &model, co
     return out;
 }
 
+std::string int8Unsupported(const ModelConfig &config) { return int8UnsupportedReason(config).value_or(""); }
+
+std::shared_ptr<SegmentationModel> int8Model(SegmentationModel &model, const Dataset &data,
+                                             const std::vector<std::size_t> &calibration,
+                                             const Normalisation &normalisation) {
+    if (calibration.empty()) throw std::invalid_argument("int8 calibration needs at least one image");
+    model.to(torch::kCPU);
+    EvalModeGuard eval(model);
+    std::vector<Sample> samples;
+    for (const std::size_t i : calibration) samples.push_back(data.get(i));
+    return makeInt8Model(model, prepareInput(stackImages(samples), torch::kCPU, true, normalisation));
+}
+
+ClassMapAgreement compareClassMaps(SegmentationModel &a, SegmentationModel &b, const Dataset &data,
+                                   const std::vector<std::size_t> &indices, const Normalisation &normalisation,
+                                   int batchSize) {
+    ClassMapAgreement r;
+    std::int64_t same = 0, both = 0, fgA = 0, fgB = 0;
+    for (std::size_t start = 0; start < indices.size(); start += static_cast<std::size_t>(batchSize)) {
+        std::vector<Sample> samples;
+        for (std::size_t i = start; i < std::min(indices.size(), start + static_cast<std::size_t>(batchSize)); ++i)
+            samples.push_back(data.get(indices[i]));
+        const auto ma = predictMasks(a, samples, normalisation, "cpu");
+        const auto mb = predictMasks(b, samples, normalisation, "cpu");
+        for (std::size_t k = 0; k < ma.size(); ++k)
+            for (std::size_t p = 0; p < ma[k].size(); ++p) {
+                same += ma[k][p] == mb[k][p];
+                both += ma[k][p] > 0 && mb[k][p] > 0;
+                fgA += ma[k][p] > 0;
+                fgB += mb[k][p] > 0;
+                ++r.pixels;
+            }
+    }
+    r.pixelAgreement = r.pixels ? static_cast<double>(same) / static_cast<double>(r.pixels) : 0;
+    r.foregroundDice = fgA + fgB ? 2.0 * static_cast<double>(both) / static_cast<double>(fgA + fgB) : 1.0;
+    return r;
+}
+
 TrainBenchmark benchmarkTraining(const std::string &preset, int size, int batch, int steps, const std::string &device,
                                  const BenchPlan &plan) {
     const torch::Device dev(device);
@@ -144,6 +183,10 @@ InferenceBenchmark benchmarkInference(const std::string &preset, int size, int b
     auto model = benchModel(preset, dev, plan.channelsLast);
     model->eval();
     const torch::Tensor x = benchBatch(size, batch, dev, plan.channelsLast).first;
+    if (plan.int8) {
+        if (!dev.is_cpu()) throw std::invalid_argument("int8 inference runs on the CPU only");
+        model = makeInt8Model(*model, benchBatch(size, 4, dev, true).first);
+    }
     torch::InferenceMode inference;
     const Timings t = timeRuns(runs, dev, [&] {
         AutocastScope autocast(plan.precision, dev);

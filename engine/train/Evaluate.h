@@ -31,6 +31,23 @@ SplitMetrics evaluateOn(SegmentationModel &model, const Dataset &data, const std
 std::vector<std::vector<std::uint8_t>> predictMasks(SegmentationModel &model, const std::vector<Sample> &samples,
                                                     const Normalisation &normalisation, const std::string &device);
 
+// int8 inference (models/QuantizedUNet.h): why `config` cannot run in int8 here, or empty.
+std::string int8Unsupported(const ModelConfig &config);
+// The int8 twin of `model` (CPU), its activation ranges calibrated on `calibration` images of
+// `data`. Throws std::invalid_argument when the model cannot run in int8.
+std::shared_ptr<SegmentationModel> int8Model(SegmentationModel &model, const Dataset &data,
+                                             const std::vector<std::size_t> &calibration,
+                                             const Normalisation &normalisation);
+// How far two models' class maps differ on `indices` of `data` (CPU).
+struct ClassMapAgreement {
+    double pixelAgreement = 0;  // fraction of pixels given the same class
+    double foregroundDice = 0;  // Dice of the two maps' non-background pixels
+    std::int64_t pixels = 0;
+};
+ClassMapAgreement compareClassMaps(SegmentationModel &a, SegmentationModel &b, const Dataset &data,
+                                   const std::vector<std::size_t> &indices, const Normalisation &normalisation,
+                                   int batchSize = 8);
+
 struct TrainBenchmark {
     std::string model;
     int batch = 0, size = 0, steps = 0;
@@ -46,6 +63,7 @@ struct InferenceBenchmark {
 struct BenchPlan {
     Precision precision = Precision::FP32;
     bool channelsLast = true;
+    bool int8 = false;  // the int8 network (QuantizedUNet), calibrated on the benchmark's images
 };
 // Times `steps` training steps (Adam, cross-entropy) after two warm-up steps.
 TrainBenchmark benchmarkTraining(const std::string &preset, int size, int batch, int steps, const std::string &device,

@@ -9,6 +9,9 @@ with a GradScaler, as the engine does).
     python3 bench_peer.py --threads 2 --size 256 --batch 4 --steps 10 --runs 20 \
         --precision bf16 --memory-format channels-last [--device cuda]
 
+On the CPU, small-unet's inference is also timed in int8 (FX post-training quantization with
+the oneDNN engine), the engine's int8 plan done with PyTorch's own tools.
+
 It also measures what bounds inference here: the multiply-adds of small-unet's convolutions
 (counted with forward hooks) and the machine's matrix-multiply throughput in the tuned
 precision (the best of ten 2048x2048 products) — the convolutions cannot run faster than that
@@ -108,6 +111,30 @@ def inference_time(name, size, runs, precision, channels_last):
     return timed(run, runs)
 
 
+def int8_inference_time(name, size, runs):
+    """The engine's int8 plan in PyTorch: FX post-training quantization with the oneDNN engine
+    (int8 weights per channel, uint8 activations), calibrated on four images, LibTorch's own
+    quantized bilinear upsampling. None when this PyTorch has no oneDNN quantized engine."""
+    if "onednn" not in torch.backends.quantized.supported_engines:
+        return None
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+    torch.backends.quantized.engine = "onednn"
+    torch.manual_seed(1)
+    x = torch.rand(1, 3, size, size).contiguous(memory_format=torch.channels_last)
+    model = prepare_fx(preset(name).eval(), get_default_qconfig_mapping("onednn"), (x,))
+    with torch.no_grad():
+        for _ in range(4):
+            model(torch.rand(1, 3, size, size))
+    model = convert_fx(model)
+
+    def run():
+        with torch.inference_mode():
+            model(x).argmax(1)
+
+    return timed(run, runs)
+
+
 def conv_flops(name, size):
     """Floating-point operations (2 per multiply-add) of the model's convolutions, one image."""
     model = preset(name).eval()
@@ -167,6 +194,11 @@ def main():
         med, best = inference_time("small-unet", a.size, a.runs, precision, cl)
         results.append({"model": "small-unet", "task": "inference", "plan": plan, "batch": 1,
                         "seconds_median": med, "seconds_min": best})
+    if a.rows != "recipe" and DEVICE == "cpu":
+        timing = int8_inference_time("small-unet", a.size, a.runs)
+        if timing:
+            results.append({"model": "small-unet", "task": "inference", "plan": "int8", "batch": 1,
+                            "seconds_median": timing[0], "seconds_min": timing[1]})
     bound = None
     if a.rows != "recipe":
         flops = conv_flops("small-unet", a.size)

@@ -156,6 +156,36 @@ TEST_F(Cli, TrainThenEvalReportsPerClassFiguresAndWritesFiles) {
     EXPECT_NE(r.out.find("confusion"), std::string::npos);
 }
 
+TEST_F(Cli, EvalInInt8GivesItsMetricsBesideFp32AndThePixelsThatChangeClass) {
+    const std::string ckpt = (dir / "u.ckpt").string();
+    Result r = run("train --model small-unet --base 8 --data synthetic:24:3 --size 64 --epochs 2 --batch 4 "
+                   "--lr 0.003 --out '" + ckpt + "'");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    r = run("eval --checkpoint '" + ckpt + "' --split val --precision int8 --json");
+    if (r.exitCode == 2 && r.err.find("quantized CPU engine") != std::string::npos) GTEST_SKIP() << r.err;
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto e = lastJsonLine(r.out);
+    EXPECT_EQ(e["precision"], "int8");
+    EXPECT_EQ(e["int8"]["calibration_images"], 16);
+    const double fp32 = e["int8"]["fp32_dice_mean"].get<double>();
+    EXPECT_NEAR(e["dice_mean"].get<double>(), fp32, 0.02);
+    EXPECT_LT(e["int8"]["pixels_changed"].get<double>(), 0.02);
+    // fp32 in the same command is what a plain eval reports.
+    const auto plain = lastJsonLine(run("eval --checkpoint '" + ckpt + "' --split val --json").out);
+    EXPECT_NEAR(plain["dice_mean"].get<double>(), fp32, 1e-9);
+    EXPECT_NE(r.out.find("int8 Dice"), std::string::npos);
+    EXPECT_NE(r.out.find("of pixels change class"), std::string::npos);
+    // Models int8 does not cover, and unknown precisions, are one-line usage errors.
+    r = run("eval --checkpoint '" + ckpt + "' --precision fp16");
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find("--precision must be fp32 or int8"), std::string::npos);
+    const std::string minimal = (dir / "m.ckpt").string();
+    ASSERT_EQ(run("train --model minimal --data synthetic:12:3 --size 32 --epochs 1 --out '" + minimal + "'").exitCode, 0);
+    r = run("eval --checkpoint '" + minimal + "' --precision int8");
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find("U-Nets only"), std::string::npos) << r.err;
+}
+
 TEST_F(Cli, InfoNamesTheDeviceAndThreads) {
     const Result r = run("info --json");
     ASSERT_EQ(r.exitCode, 0) << r.err;
@@ -181,18 +211,30 @@ TEST_F(Cli, BenchPrintsRecipeAndTunedFiguresWithThePeerAndTheTargets) {
     const Result r = run("bench --steps 1 --runs 1 --size 64 --json");
     ASSERT_EQ(r.exitCode, 0) << r.err;
     const auto j = lastJsonLine(r.out);
-    // minimal and small-unet training, small-unet inference: each as the recipe and tuned.
-    ASSERT_EQ(j["results"].size(), 6u);
+    // minimal and small-unet training, small-unet inference: each as the recipe and tuned;
+    // on a CPU with a quantized engine also small-unet's inference in int8.
+    const bool int8 = j["results"].size() == 7u;
+    ASSERT_EQ(j["results"].size(), int8 ? 7u : 6u);
     for (const auto &row : j["results"]) EXPECT_GT(row["seconds_median"].get<double>(), 0);
     EXPECT_EQ(j["results"][0]["plan"], "recipe");
     EXPECT_EQ(j["results"][1]["plan"], "tuned");
     EXPECT_EQ(j["results"][4]["task"], "inference");
+    if (int8) {
+        EXPECT_EQ(j["results"][6]["task"], "inference");
+        EXPECT_EQ(j["results"][6]["plan"], "int8");
+    }
     EXPECT_TRUE(j["plans"].contains("small-unet"));
     EXPECT_GT(j["peak_rss_mb"].get<double>(), 50);  // a fresh process training small-unet at batch 8
-    // The PyTorch peer ran the same six measurements in this invocation.
+    // The PyTorch peer ran the same measurements in this invocation (int8 with PyTorch's own
+    // quantization when its build has the oneDNN engine).
     ASSERT_TRUE(j["pytorch_peer"].is_object()) << r.out;
-    ASSERT_EQ(j["pytorch_peer"]["results"].size(), 6u);
-    for (const auto &row : j["pytorch_peer"]["results"]) EXPECT_GT(row["engine_tuned_speedup"].get<double>(), 0);
+    const auto &peer = j["pytorch_peer"]["results"];
+    ASSERT_GE(peer.size(), 6u);
+    ASSERT_LE(peer.size(), 7u);
+    for (const auto &row : peer) EXPECT_GT(row["engine_speedup"].get<double>(), 0) << row.dump();
+    if (peer.size() == 7u) {
+        EXPECT_EQ(peer[6]["plan"], "int8");
+    }
     EXPECT_GE(j["targets"].size(), 4u);
     EXPECT_NE(r.out.find("Targets (issue #8"), std::string::npos);
     // What bounds inference: SmallUNet's convolutions at 64x64, counted by hand (3x3 convs
