@@ -23,6 +23,7 @@
 #include "interop/MaskFile.h"
 #include "interop/StateDict.h"
 #include "train/Checkpoint.h"
+#include "train/Evaluate.h"
 #include "train/SlidingWindow.h"
 
 namespace unetlab::cli {
@@ -50,6 +51,12 @@ A side shorter than a tile is padded by reflection.
   --overlap F             fraction of a tile shared with its neighbour, 0..0.9 (default 0.25)
   --blend KIND            gaussian | uniform (default gaussian)
   --batch N               tiles per forward pass (default 4)
+  --precision P           fp32 | int8 (default fp32). int8 (CPU; U-Nets with ReLU and bilinear
+                          upsampling): int8 weights and uint8 activations, calibrated on up to
+                          four tiles of this image; used only when at most 1 % of those tiles'
+                          pixels change class against fp32, else the image runs in fp32. Pays
+                          off for images of many tiles (the calibration costs about one fp32
+                          pass per calibration tile)
   --mean A[,B,C]          input normalisation: per-channel mean and standard deviation of pixels
   --std A[,B,C]           scaled to [0, 1] (default: the checkpoint's; scale-only for a state dict)
   --model NAME            state dict only: the preset its weights are for (default: read off its keys)
@@ -180,7 +187,7 @@ int cmdPredict(const std::vector<std::string> &argv) {
     }
     const Args args("predict", argv,
                     {"checkpoint", "image", "out", "mask-format", "overlay", "tile", "overlap", "blend", "batch",
-                     "mean", "std", "model", "activation", "device", "threads"},
+                     "precision", "mean", "std", "model", "activation", "device", "threads"},
                     {"json"});
     if (!args.value("checkpoint")) throw UsageError("predict needs --checkpoint FILE");
     const auto imagePath = args.value("image");
@@ -198,10 +205,20 @@ int cmdPredict(const std::vector<std::string> &argv) {
     }
     window.overlap = args.real("overlap", window.overlap, -1e-12, 0.9);
     window.batch = args.integer("batch", window.batch, 1, 256);
-    const std::string device = deviceFrom(args);
+    const std::string precision = args.text("precision", "fp32");
+    if (precision != "fp32" && precision != "int8")
+        throw UsageError("--precision must be fp32 or int8, got '" + precision + "'");
+    window.int8 = precision == "int8";
+    if (window.int8 && args.text("device", "auto") == "cuda") throw UsageError("--precision int8 runs on the CPU only");
+    const std::string device = window.int8 ? "cpu" : deviceFrom(args);
     setThreads(args);
 
     const LoadedCheckpoint ckpt = openCheckpoint(args, "predict");
+    if (window.int8) {
+        const std::string why = int8Unsupported(ckpt.config);
+        if (!why.empty())
+            throw UsageError("--precision int8: " + why + " (this network: " + ckpt.config.describe() + ")");
+    }
     const Normalisation normalisation = normalisationFrom(args, ckpt);
     const int factor = ckpt.config.downsamplingFactor();
     int trainedSize = 256;
@@ -229,6 +246,16 @@ int cmdPredict(const std::vector<std::string> &argv) {
               << " of " << p.tileWidth << "x" << p.tileHeight << " (" << p.tilesX << " x " << p.tilesY << ", overlap "
               << window.overlap << ", " << toString(window.blend) << "), " << describeDevice(device) << ", "
               << formatDuration(seconds) << "\n";
+    if (window.int8) {
+        std::ostringstream changed;
+        changed << std::fixed << std::setprecision(2) << 100.0 * p.int8PixelsChanged << " %";
+        if (p.precision == "int8")
+            std::cout << "int8: calibrated on " << p.calibrationTiles << " tile" << (p.calibrationTiles > 1 ? "s" : "")
+                      << " of this image; " << changed.str() << " of their pixels change class against fp32\n";
+        else
+            std::cout << "int8 not used: " << changed.str() << " of the calibration tiles' pixels change class "
+                      << "against fp32 (more than 1 %); predicted in fp32\n";
+    }
     json pixels = json::object();
     for (std::size_t c = 0; c < classes.size(); ++c) {
         const double fraction = static_cast<double>(counts[c]) / static_cast<double>(p.mask.size());
@@ -253,6 +280,8 @@ int cmdPredict(const std::vector<std::string> &argv) {
                           {"tiles_y", p.tilesY},
                           {"overlap", window.overlap},
                           {"blend", toString(window.blend)},
+                          {"precision", p.precision},
+                          {"int8_pixels_changed", window.int8 ? json(p.int8PixelsChanged) : json(nullptr)},
                           {"device", device},
                           {"seconds", seconds},
                           {"mask", *out},

@@ -128,6 +128,7 @@ struct QuantizedUNet::Impl {
     double inScale = 1;
     int64_t inZeroPoint = 0;
     float inMin = 0, inMax = 0;
+    at::Tensor calibrationLogits;
 
     // Walks the network once, in fp32 (observe: record ranges) or int8.
     at::Tensor run(const at::Tensor &input, bool quantized, bool observe);
@@ -187,7 +188,9 @@ QuantizedUNet::QuantizedUNet(SegmentationModel &model, const torch::Tensor &cali
     const at::Tensor cal = calibration.to(torch::kCPU, torch::kFloat);
     if (!torch::isfinite(cal).all().item<bool>())
         throw std::invalid_argument("int8 calibration images contain NaN or infinite values");
-    for (int64_t i = 0; i < cal.size(0); ++i) d.run(cal.narrow(0, i, 1), false, true);
+    std::vector<at::Tensor> logits;
+    for (int64_t i = 0; i < cal.size(0); ++i) logits.push_back(d.run(cal.narrow(0, i, 1), false, true));
+    d.calibrationLogits = torch::cat(logits);
 
     const auto affine = [](float lo, float hi, double *scale, int64_t *zeroPoint) {
         lo = std::min(lo, 0.0f);
@@ -273,13 +276,21 @@ protected:
         return m_net.forward(x);
     }
 
+public:
+    const QuantizedUNet &quantized() const { return m_net; }
+
 private:
     QuantizedUNet m_net;
 };
 }  // namespace
 
-std::shared_ptr<SegmentationModel> makeInt8Model(SegmentationModel &model, const torch::Tensor &calibration) {
-    return std::make_shared<Int8Model>(model, calibration);
+const torch::Tensor &QuantizedUNet::calibrationLogits() const { return m_impl->calibrationLogits; }
+
+std::shared_ptr<SegmentationModel> makeInt8Model(SegmentationModel &model, const torch::Tensor &calibration,
+                                                 torch::Tensor *calibrationLogits) {
+    auto net = std::make_shared<Int8Model>(model, calibration);
+    if (calibrationLogits) *calibrationLogits = net->quantized().calibrationLogits();
+    return net;
 }
 
 torch::Tensor upsampleConcatQuantized(const torch::Tensor &lowIn, const torch::Tensor &skipIn, int64_t H, int64_t W,

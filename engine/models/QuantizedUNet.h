@@ -42,6 +42,9 @@ public:
     torch::Tensor forward(const torch::Tensor &x);
     // The same folded network in fp32 (the reference the calibration ran).
     torch::Tensor forwardFloat(const torch::Tensor &x);
+    // forwardFloat()'s logits of the calibration images, kept from calibrating (callers compare
+    // them with forward() without another fp32 pass).
+    const torch::Tensor &calibrationLogits() const;
 
     struct Impl;
 
@@ -51,7 +54,9 @@ private:
 
 // QuantizedUNet as a SegmentationModel, so evaluation, prediction and benchmarks run it as
 // they run the fp32 model (CPU only; forwardStages() is not available).
-std::shared_ptr<SegmentationModel> makeInt8Model(SegmentationModel &model, const torch::Tensor &calibration);
+// `calibrationLogits`, when given, receives QuantizedUNet::calibrationLogits().
+std::shared_ptr<SegmentationModel> makeInt8Model(SegmentationModel &model, const torch::Tensor &calibration,
+                                                 torch::Tensor *calibrationLogits = nullptr);
 
 // The uint8 NHWC kernel: bilinear 2x upsampling (align_corners false, as F::interpolate) of
 // `low` (quint8, zero point 0) to the size of `skip`, concatenated along channels with `skip`

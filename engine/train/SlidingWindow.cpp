@@ -8,6 +8,7 @@
 
 #include "core/EnumNames.h"
 #include "models/Networks.h"
+#include "models/QuantizedUNet.h"
 #include "train/Batch.h"
 
 namespace unetlab {
@@ -101,9 +102,33 @@ LargePrediction predictLarge(SegmentationModel &model, const Sample &image, cons
                 pad.mode(torch::kReplicate);
             x = F::pad(x, pad).contiguous(torch::MemoryFormat::ChannelsLast);
         }
+        std::vector<std::pair<int, int>> origins;
+        for (int y : ys.starts)
+            for (int x0 : xs.starts) origins.emplace_back(y, x0);
+        const auto tileAt = [&](const std::pair<int, int> &o) {
+            return x.narrow(2, o.first, ys.tile).narrow(3, o.second, xs.tile);
+        };
+        SegmentationModel *net = &model;
+        std::shared_ptr<SegmentationModel> int8Net;
+        if (options.int8) {
+            if (!dev.is_cpu()) throw std::invalid_argument("int8 inference runs on the CPU only");
+            const std::size_t n = origins.size(), k = std::min<std::size_t>(n, 4);
+            std::vector<torch::Tensor> chosen;
+            for (std::size_t j = 0; j < k; ++j) chosen.push_back(tileAt(origins[k == 1 ? 0 : j * (n - 1) / (k - 1)]));
+            const torch::Tensor calibration = torch::cat(chosen).contiguous(torch::MemoryFormat::ChannelsLast);
+            torch::Tensor reference;  // the fp32 logits of the calibration tiles, from calibrating
+            int8Net = makeInt8Model(model, calibration, &reference);
+            const torch::Tensor changed = reference.argmax(1) != int8Net->forward(calibration).argmax(1);
+            out.calibrationTiles = static_cast<int>(k);
+            out.int8PixelsChanged = changed.to(torch::kDouble).mean().item<double>();
+            if (out.int8PixelsChanged <= options.int8Tolerance) {
+                net = int8Net.get();
+                out.precision = "int8";
+            }
+        }
         if (out.tilesX == 1 && out.tilesY == 1) {
             // One tile is the single pass itself: no blending, so the result is exactly the same.
-            const torch::Tensor logits = model.forward(x)[0];
+            const torch::Tensor logits = net->forward(x)[0];
             mask = logits.argmax(0);
             if (options.probabilities) probabilities = torch::softmax(logits, 0);
         } else {
@@ -111,16 +136,12 @@ LargePrediction predictLarge(SegmentationModel &model, const Sample &image, cons
             const torch::Tensor window = blendWindow(options.blend, ys.tile, xs.tile, dev);
             torch::Tensor sum = torch::zeros({config.numClasses, x.size(2), x.size(3)}, fOptions);
             torch::Tensor weight = torch::zeros({x.size(2), x.size(3)}, fOptions);
-            std::vector<std::pair<int, int>> origins;
-            for (int y : ys.starts)
-                for (int x0 : xs.starts) origins.emplace_back(y, x0);
             for (std::size_t first = 0; first < origins.size(); first += static_cast<std::size_t>(options.batch)) {
                 const std::size_t last = std::min(origins.size(), first + static_cast<std::size_t>(options.batch));
                 std::vector<torch::Tensor> tiles;
-                for (std::size_t i = first; i < last; ++i)
-                    tiles.push_back(x.narrow(2, origins[i].first, ys.tile).narrow(3, origins[i].second, xs.tile));
+                for (std::size_t i = first; i < last; ++i) tiles.push_back(tileAt(origins[i]));
                 const torch::Tensor p =
-                    torch::softmax(model.forward(torch::cat(tiles).contiguous(torch::MemoryFormat::ChannelsLast)), 1)
+                    torch::softmax(net->forward(torch::cat(tiles).contiguous(torch::MemoryFormat::ChannelsLast)), 1)
                         .to(torch::kFloat);
                 for (std::size_t i = first; i < last; ++i) {
                     const auto [y, x0] = origins[i];

@@ -30,6 +30,12 @@ struct SlidingWindowOptions {
     Blend blend = Blend::Gaussian;
     int batch = 4;               // tiles per forward pass
     bool probabilities = false;  // also return the blended class probabilities
+    // int8 (CPU): the network's int8 twin (models/QuantizedUNet.h), calibrated on up to four
+    // tiles of this image spread over it. It is used only when, on those tiles, at most
+    // `int8Tolerance` of the pixels change class against fp32; otherwise the prediction runs
+    // in fp32 and LargePrediction says why.
+    bool int8 = false;
+    double int8Tolerance = 0.01;
 };
 
 // Where the tiles go along one side of the image (pure arithmetic, no LibTorch).
@@ -51,6 +57,9 @@ struct LargePrediction {
     int tilesX = 0, tilesY = 0;
     std::vector<std::uint8_t> mask;    // height * width class indices
     std::vector<float> probabilities;  // classes * height * width (class-major), when asked
+    std::string precision = "fp32";    // what the tiles ran in: "fp32" or "int8"
+    int calibrationTiles = 0;          // int8: tiles calibrated (and checked) on
+    double int8PixelsChanged = 0;      // int8: share of those tiles' pixels whose class changed
 };
 
 // The class mask of `image` (any size, its channels the network's input channels) from

@@ -156,36 +156,6 @@ TEST_F(Cli, TrainThenEvalReportsPerClassFiguresAndWritesFiles) {
     EXPECT_NE(r.out.find("confusion"), std::string::npos);
 }
 
-TEST_F(Cli, EvalInInt8GivesItsMetricsBesideFp32AndThePixelsThatChangeClass) {
-    const std::string ckpt = (dir / "u.ckpt").string();
-    Result r = run("train --model small-unet --base 8 --data synthetic:24:3 --size 64 --epochs 2 --batch 4 "
-                   "--lr 0.003 --out '" + ckpt + "'");
-    ASSERT_EQ(r.exitCode, 0) << r.err;
-    r = run("eval --checkpoint '" + ckpt + "' --split val --precision int8 --json");
-    if (r.exitCode == 2 && r.err.find("quantized CPU engine") != std::string::npos) GTEST_SKIP() << r.err;
-    ASSERT_EQ(r.exitCode, 0) << r.err;
-    const auto e = lastJsonLine(r.out);
-    EXPECT_EQ(e["precision"], "int8");
-    EXPECT_EQ(e["int8"]["calibration_images"], 16);
-    const double fp32 = e["int8"]["fp32_dice_mean"].get<double>();
-    EXPECT_NEAR(e["dice_mean"].get<double>(), fp32, 0.02);
-    EXPECT_LT(e["int8"]["pixels_changed"].get<double>(), 0.02);
-    // fp32 in the same command is what a plain eval reports.
-    const auto plain = lastJsonLine(run("eval --checkpoint '" + ckpt + "' --split val --json").out);
-    EXPECT_NEAR(plain["dice_mean"].get<double>(), fp32, 1e-9);
-    EXPECT_NE(r.out.find("int8 Dice"), std::string::npos);
-    EXPECT_NE(r.out.find("of pixels change class"), std::string::npos);
-    // Models int8 does not cover, and unknown precisions, are one-line usage errors.
-    r = run("eval --checkpoint '" + ckpt + "' --precision fp16");
-    EXPECT_EQ(r.exitCode, 2);
-    EXPECT_NE(r.err.find("--precision must be fp32 or int8"), std::string::npos);
-    const std::string minimal = (dir / "m.ckpt").string();
-    ASSERT_EQ(run("train --model minimal --data synthetic:12:3 --size 32 --epochs 1 --out '" + minimal + "'").exitCode, 0);
-    r = run("eval --checkpoint '" + minimal + "' --precision int8");
-    EXPECT_EQ(r.exitCode, 2);
-    EXPECT_NE(r.err.find("U-Nets only"), std::string::npos) << r.err;
-}
-
 TEST_F(Cli, InfoNamesTheDeviceAndThreads) {
     const Result r = run("info --json");
     ASSERT_EQ(r.exitCode, 0) << r.err;
@@ -388,6 +358,52 @@ PngInfo pngInfo(const std::string &bytes) {
 }
 
 }  // namespace
+
+TEST_F(Cli, Int8EvalAndPredictSayHowManyPixelsChangeAgainstFp32) {
+    const std::string ckpt = (dir / "u.ckpt").string();
+    Result r = run("train --model small-unet --base 8 --data synthetic:24:3 --size 64 --epochs 2 --batch 4 "
+                   "--lr 0.003 --out '" + ckpt + "'");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    r = run("eval --checkpoint '" + ckpt + "' --split val --precision int8 --json");
+    if (r.exitCode == 2 && r.err.find("quantized CPU engine") != std::string::npos) GTEST_SKIP() << r.err;
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto e = lastJsonLine(r.out);
+    EXPECT_EQ(e["precision"], "int8");
+    EXPECT_EQ(e["int8"]["calibration_images"], 16);
+    const double fp32 = e["int8"]["fp32_dice_mean"].get<double>();
+    EXPECT_NEAR(e["dice_mean"].get<double>(), fp32, 0.02);
+    EXPECT_LT(e["int8"]["pixels_changed"].get<double>(), 0.02);
+    // fp32 in the same command is what a plain eval reports.
+    const auto plain = lastJsonLine(run("eval --checkpoint '" + ckpt + "' --split val --json").out);
+    EXPECT_NEAR(plain["dice_mean"].get<double>(), fp32, 1e-9);
+    EXPECT_NE(r.out.find("int8 Dice"), std::string::npos);
+    EXPECT_NE(r.out.find("of pixels change class"), std::string::npos);
+    // predict in int8: a 150x97 image in 32-pixel tiles, calibrated on four of them.
+    const std::string image = (dir / "cells.tif").string(), maskFile = (dir / "mask.png").string();
+    writeTiff(image, 150, 97);
+    r = run("predict --checkpoint '" + ckpt + "' --image '" + image + "' --out '" + maskFile +
+            "' --tile 32 --precision int8 --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto p = lastJsonLine(r.out);
+    EXPECT_TRUE(p["precision"] == "int8" || p["precision"] == "fp32");  // fp32 when too many pixels changed
+    EXPECT_LE(p["int8_pixels_changed"].get<double>(), p["precision"] == "int8" ? 0.01 : 1.0);
+    EXPECT_NE(r.out.find(p["precision"] == "int8" ? "int8: calibrated on 4 tiles" : "int8 not used"), std::string::npos)
+        << r.out;
+    EXPECT_TRUE(fs::exists(maskFile));
+    r = run("predict --checkpoint '" + ckpt + "' --image '" + image + "' --out '" + maskFile +
+            "' --precision int8 --device cuda");
+    EXPECT_EQ(r.exitCode, 2);
+    // Models int8 does not cover, and unknown precisions, are one-line usage errors.
+    r = run("eval --checkpoint '" + ckpt + "' --precision fp16");
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find("--precision must be fp32 or int8"), std::string::npos);
+    const std::string minimal = (dir / "m.ckpt").string();
+    ASSERT_EQ(run("train --model minimal --data synthetic:12:3 --size 32 --epochs 1 --out '" + minimal + "'").exitCode, 0);
+    r = run("eval --checkpoint '" + minimal + "' --precision int8");
+    EXPECT_EQ(r.exitCode, 2);
+    EXPECT_NE(r.err.find("U-Nets only"), std::string::npos) << r.err;
+}
+
 
 TEST_F(Cli, PredictWritesAMaskOfTheImageSizeWhateverTheSize) {
     const std::string ckpt = (dir / "m.ckpt").string(), image = (dir / "cells.tif").string();

@@ -10,6 +10,7 @@
 #include "models/Networks.h"
 #include "models/QuantizedUNet.h"
 #include "train/Evaluate.h"
+#include "train/SlidingWindow.h"
 #include "train/Trainer.h"
 
 using namespace unetlab;
@@ -28,7 +29,7 @@ std::shared_ptr<SegmentationModel> modelWithStatistics(ModelConfig config, const
         for (int i = 0; i < 3; ++i) model->forward(x);
         // Move BatchNorm's affine parameters off their defaults so the folding is exercised.
         for (auto &p : model->named_parameters(true))
-            if (p.key().find(".bn") != std::string::npos) p.value().uniform_(0.5, 1.5);
+            if (p.key().find(".bn") != std::string::npos) p.value().copy_(torch::rand_like(p.value()) + 0.5);
     }
     model->eval();
     return model;
@@ -86,6 +87,10 @@ TEST(Int8, FoldedNetworkEqualsTheModelInFp32) {
         torch::NoGradGuard noGrad;
         const torch::Tensor ref = model->forward(x);
         EXPECT_TRUE(torch::allclose(q.forwardFloat(x), ref, 1e-3, 1e-3)) << preset;
+        // Calibrating (image by image) kept those fp32 logits, for comparing without another pass.
+        std::vector<torch::Tensor> single;
+        for (int64_t k = 0; k < x.size(0); ++k) single.push_back(q.forwardFloat(x.narrow(0, k, 1)));
+        EXPECT_TRUE(torch::allclose(q.calibrationLogits(), torch::cat(single), 1e-6, 1e-6)) << preset;
         const torch::Tensor int8 = q.forward(x);
         EXPECT_EQ(int8.sizes(), ref.sizes());
         // int8 logits follow fp32's closely on the calibration images themselves.
@@ -148,6 +153,29 @@ TEST(Int8, ATrainedSmallUNetKeepsItsDiceWithinOnePointInInt8) {
     const ClassMapAgreement a = compareClassMaps(model, *int8, *data, split.val, t.normalisation());
     EXPECT_EQ(a.pixels, static_cast<std::int64_t>(split.val.size()) * 64 * 64);
     EXPECT_GT(a.pixelAgreement, 0.98);
+    // Sliding-window prediction in int8: calibrated on tiles of the image itself, it gives the
+    // fp32 mask but for a few boundary pixels; with no tolerance for changed pixels it refuses
+    // int8 and predicts in fp32.
+    const Sample image = data->get(split.val[0]);
+    SlidingWindowOptions window;
+    window.tile = 32;
+    window.overlap = 0.5;
+    const LargePrediction fp = predictLarge(model, image, t.normalisation(), "cpu", window);
+    window.int8 = true;
+    const LargePrediction q8 = predictLarge(model, image, t.normalisation(), "cpu", window);
+    EXPECT_EQ(fp.precision, "fp32");
+    EXPECT_EQ(q8.precision, "int8");
+    EXPECT_EQ(q8.calibrationTiles, 4);  // of 3 x 3 tiles
+    EXPECT_LE(q8.int8PixelsChanged, 0.01);
+    ASSERT_EQ(q8.mask.size(), fp.mask.size());
+    std::size_t same = 0;
+    for (std::size_t i = 0; i < fp.mask.size(); ++i) same += fp.mask[i] == q8.mask[i];
+    EXPECT_GT(static_cast<double>(same) / static_cast<double>(fp.mask.size()), 0.98);
+    window.int8Tolerance = -1;
+    const LargePrediction refused = predictLarge(model, image, t.normalisation(), "cpu", window);
+    EXPECT_EQ(refused.precision, "fp32");
+    EXPECT_EQ(refused.mask, fp.mask);
+
     // The int8 network has no stages to show and does not run on a GPU.
     EXPECT_THROW(int8->forwardStages(torch::zeros({1, 3, 64, 64})), std::invalid_argument);
     EXPECT_THROW(int8Model(model, *data, {}, t.normalisation()), std::invalid_argument);
