@@ -3,6 +3,7 @@
 #include "cli/Format.h"
 #include "core/Device.h"
 #include "data/DataSpec.h"
+#include "train/Evaluate.h"
 
 #include <iostream>
 
@@ -23,6 +24,20 @@ bool wantsHelp(const std::vector<std::string> &args) {
 std::string deviceFrom(const Args &args) { return resolveDevice(deviceFromString(args.text("device", "auto"))); }
 
 void setThreads(const Args &args) { configureThreads(args.integer("threads", 0, 1, 1024)); }
+
+bool int8From(const Args &args) {
+    const std::string precision = args.text("precision", "fp32");
+    if (precision != "fp32" && precision != "int8")
+        throw UsageError("--precision must be fp32 or int8, got '" + precision + "'");
+    if (precision == "int8" && args.text("device", "auto") == "cuda")
+        throw UsageError("--precision int8 runs on the CPU only");
+    return precision == "int8";
+}
+
+void requireInt8(const ModelConfig &config) {
+    const std::string why = int8Unsupported(config);
+    if (!why.empty()) throw UsageError("--precision int8: " + why + " (this network: " + config.describe() + ")");
+}
 
 PlanRequest planRequestFrom(const Args &args) {
     PlanRequest r;

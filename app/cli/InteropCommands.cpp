@@ -23,7 +23,6 @@
 #include "interop/MaskFile.h"
 #include "interop/StateDict.h"
 #include "train/Checkpoint.h"
-#include "train/Evaluate.h"
 #include "train/SlidingWindow.h"
 
 namespace unetlab::cli {
@@ -205,20 +204,12 @@ int cmdPredict(const std::vector<std::string> &argv) {
     }
     window.overlap = args.real("overlap", window.overlap, -1e-12, 0.9);
     window.batch = args.integer("batch", window.batch, 1, 256);
-    const std::string precision = args.text("precision", "fp32");
-    if (precision != "fp32" && precision != "int8")
-        throw UsageError("--precision must be fp32 or int8, got '" + precision + "'");
-    window.int8 = precision == "int8";
-    if (window.int8 && args.text("device", "auto") == "cuda") throw UsageError("--precision int8 runs on the CPU only");
+    window.int8 = int8From(args);
     const std::string device = window.int8 ? "cpu" : deviceFrom(args);
     setThreads(args);
 
     const LoadedCheckpoint ckpt = openCheckpoint(args, "predict");
-    if (window.int8) {
-        const std::string why = int8Unsupported(ckpt.config);
-        if (!why.empty())
-            throw UsageError("--precision int8: " + why + " (this network: " + ckpt.config.describe() + ")");
-    }
+    if (window.int8) requireInt8(ckpt.config);
     const Normalisation normalisation = normalisationFrom(args, ckpt);
     const int factor = ckpt.config.downsamplingFactor();
     int trainedSize = 256;

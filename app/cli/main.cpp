@@ -661,20 +661,12 @@ int cmdEval(const std::vector<std::string> &argv) {
     if (splitName != "test" && splitName != "val" && splitName != "train" && splitName != "all")
         throw UsageError("--split must be test, val, train or all, got '" + splitName + "'");
     const int batch = args.integer("batch", 8, 1, 1024);
-    const std::string precision = args.text("precision", "fp32");
-    if (precision != "fp32" && precision != "int8")
-        throw UsageError("--precision must be fp32 or int8, got '" + precision + "'");
-    const bool int8 = precision == "int8";
-    if (int8 && args.text("device", "auto") == "cuda") throw UsageError("--precision int8 runs on the CPU only");
+    const bool int8 = int8From(args);
     const std::string device = int8 ? "cpu" : deviceFrom(args);
     setThreads(args);
 
     LoadedCheckpoint ckpt = loadCheckpoint(*path);
-    if (int8) {
-        const std::string why = int8Unsupported(ckpt.config);
-        if (!why.empty())
-            throw UsageError("--precision int8: " + why + " (this checkpoint: " + ckpt.config.describe() + ")");
-    }
+    if (int8) requireInt8(ckpt.config);
     const json &h = ckpt.header;
     std::string dataSpec;
     const auto data = checkpointData(args, ckpt, &dataSpec);
@@ -726,7 +718,7 @@ int cmdEval(const std::vector<std::string> &argv) {
                           {"checkpoint", *path},
                           {"data", dataSpec},
                           {"split", splitName},
-                          {"precision", precision},
+                          {"precision", int8 ? "int8" : "fp32"},
                           {"int8", int8Json},
                           {"images", m.images},
                           {"device", device},

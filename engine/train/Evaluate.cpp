@@ -116,8 +116,6 @@ std::shared_ptr<SegmentationModel> int8Model(SegmentationModel &model, const Dat
                                              const std::vector<std::size_t> &calibration,
                                              const Normalisation &normalisation) {
     if (calibration.empty()) throw std::invalid_argument("int8 calibration needs at least one image");
-    model.to(torch::kCPU);
-    EvalModeGuard eval(model);
     std::vector<Sample> samples;
     for (const std::size_t i : calibration) samples.push_back(data.get(i));
     return makeInt8Model(model, prepareInput(stackImages(samples), torch::kCPU, true, normalisation));

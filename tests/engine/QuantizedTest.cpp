@@ -121,6 +121,16 @@ TEST(Int8, OtherDepthsWithoutBatchNormAndBatchesRunAsSingleImages) {
         EXPECT_EQ(q.forward(odd).sizes(), torch::IntArrayRef({1, 3, 32, 48}));
         // ... but calibrating on them is refused.
         EXPECT_THROW(QuantizedUNet(*model, odd), std::invalid_argument);
+        // So are weights that are not numbers (a model whose training diverged).
+        torch::NoGradGuard noGrad2;
+        auto broken = buildModel(c);
+        broken->named_parameters()["enc1.conv1.weight"].view(-1)[0] = std::nan("");
+        try {
+            QuantizedUNet bad(*broken, x);
+            ADD_FAILURE() << "NaN weights were quantized";
+        } catch (const std::invalid_argument &e) {
+            EXPECT_NE(std::string(e.what()).find("enc1.conv1.weight"), std::string::npos) << e.what();
+        }
     }
 }
 
@@ -153,6 +163,24 @@ TEST(Int8, ATrainedSmallUNetKeepsItsDiceWithinOnePointInInt8) {
     const ClassMapAgreement a = compareClassMaps(model, *int8, *data, split.val, t.normalisation());
     EXPECT_EQ(a.pixels, static_cast<std::int64_t>(split.val.size()) * 64 * 64);
     EXPECT_GT(a.pixelAgreement, 0.98);
+    // Counted by hand from the two models' masks.
+    std::vector<Sample> valSamples;
+    for (const std::size_t i : split.val) valSamples.push_back(data->get(i));
+    const auto fpMasks = predictMasks(model, valSamples, t.normalisation(), "cpu");
+    const auto q8Masks = predictMasks(*int8, valSamples, t.normalisation(), "cpu");
+    double sameClass = 0, bothForeground = 0, foregroundFp = 0, foregroundQ8 = 0;
+    for (std::size_t k = 0; k < fpMasks.size(); ++k)
+        for (std::size_t i = 0; i < fpMasks[k].size(); ++i) {
+            sameClass += fpMasks[k][i] == q8Masks[k][i];
+            bothForeground += fpMasks[k][i] > 0 && q8Masks[k][i] > 0;
+            foregroundFp += fpMasks[k][i] > 0;
+            foregroundQ8 += q8Masks[k][i] > 0;
+        }
+    EXPECT_DOUBLE_EQ(a.pixelAgreement, sameClass / static_cast<double>(a.pixels));
+    EXPECT_DOUBLE_EQ(a.foregroundDice, 2 * bothForeground / (foregroundFp + foregroundQ8));
+    const ClassMapAgreement self = compareClassMaps(model, model, *data, split.val, t.normalisation());
+    EXPECT_EQ(self.pixelAgreement, 1.0);
+    EXPECT_EQ(self.foregroundDice, 1.0);
     // Sliding-window prediction in int8: calibrated on tiles of the image itself, it gives the
     // fp32 mask but for a few boundary pixels; with no tolerance for changed pixels it refuses
     // int8 and predicts in fp32.
