@@ -109,6 +109,14 @@ TrainingDashboard::TrainingDashboard(QWidget *parent) : QWidget(parent) {
 
     m_dice->setClasses({tr("background"), tr("cytoplasm"), tr("nucleus")});
     setState(State::Idle);
+    // Between runs the live rate shows the rate the next run starts with; from Start on it is
+    // the run's (what Apply sends), and the settings' edits leave it alone.
+    auto followSettings = [this] {
+        if (m_state == State::Idle || m_state == State::Finished)
+            m_liveRate->setValue(m_settings->request().config.learningRate);
+    };
+    connect(m_settings, &TrainingSettings::changed, this, followSettings);
+    followSettings();
 }
 
 QWidget *TrainingDashboard::buildControls() {

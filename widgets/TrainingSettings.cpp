@@ -330,6 +330,9 @@ ModelConfig TrainingSettings::modelConfig() const {
     c.activation = activationFromString(m_activation->currentText().toStdString());
     c.batchNorm = m_batchNorm->isChecked();
     c.dropout = m_dropout->value();
+    // The engine takes the class count from the data; where the spec already says it, the
+    // parameter count shown is the one the run will have.
+    if (const int classes = expectedClassCount(m_data->spec())) c.numClasses = classes;
     return c;
 }
 

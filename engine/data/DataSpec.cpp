@@ -128,6 +128,12 @@ std::string bundledSampleFolder(const std::string &name) {
     return (std::filesystem::path(dir) / sample->folder).string();
 }
 
+int expectedClassCount(const DataSpec &spec) {
+    if (spec.kind == "synthetic") return static_cast<int>(SyntheticCells().classNames().size());
+    if (!spec.images.classNames.empty()) return static_cast<int>(spec.images.classNames.size());
+    return spec.images.mapping == MaskMapping::Binary ? 2 : 0;
+}
+
 std::string DataSpec::toString() const {
     if (kind == "synthetic") return kind + ":" + std::to_string(count) + ":" + std::to_string(seed);
     std::string s = kind + ":" + path + (kind == "tiff" ? "," + labels : "");

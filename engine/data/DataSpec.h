@@ -54,6 +54,9 @@ struct DataSpec {
 DataSpec parseDataSpec(const std::string &text, int size = 256);
 // Throws DataError (data/Dataset.h) when the data cannot be opened or holds nothing usable.
 std::shared_ptr<const Dataset> openDataset(const DataSpec &spec);
+// How many classes the data will have when the spec alone says (synthetic cells, a bundled
+// sample, class names given, a binary mapping); 0 when only opening the data tells.
+int expectedClassCount(const DataSpec &spec);
 
 // Datasets that ship with the app (resources/samples/).
 struct BundledSample {

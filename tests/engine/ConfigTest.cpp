@@ -191,4 +191,12 @@ TEST(DataSpec, OpensTheSyntheticDataset) {
     EXPECT_EQ(data->size(), 6u);
     EXPECT_EQ(data->width(), 64);
     EXPECT_EQ(data->numClasses(), 3);
+    EXPECT_EQ(expectedClassCount(parseDataSpec("synthetic:6:3", 64)), data->numClasses());
+}
+
+TEST(DataSpec, SaysTheClassCountOnlyWhereTheSpecFixesIt) {
+    EXPECT_EQ(expectedClassCount(parseDataSpec("folder:/data/cells")), 0);  // the masks tell
+    EXPECT_EQ(expectedClassCount(parseDataSpec("folder:/data/cells;mapping=binary")), 2);
+    EXPECT_EQ(expectedClassCount(parseDataSpec("folder:/data/cells;classes=bg,cell,edge")), 3);
+    EXPECT_EQ(expectedClassCount(parseDataSpec("tiff:/d/v.tif,/d/l.tif;mapping=index")), 0);
 }

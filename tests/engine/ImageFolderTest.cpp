@@ -628,6 +628,7 @@ TEST(BundledSample, NucleiOpensWith201PairsAndTwoClasses) {
     EXPECT_EQ(data->size(), 201u);
     EXPECT_EQ(data->classNames(), (std::vector<std::string>{"background", "nucleus"}));
     EXPECT_EQ(data->inChannels(), 3);
+    EXPECT_EQ(expectedClassCount(parseDataSpec("sample:nuclei")), data->numClasses());
     EXPECT_EQ(data->width(), 256);
     EXPECT_TRUE(data->problems().empty());
     const DatasetSummary s = data->summary();

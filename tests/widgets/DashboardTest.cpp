@@ -1,7 +1,9 @@
 // The training dashboard driven by reports, as the engine thread sends them.
 #include <QLabel>
+#include <QLocale>
 #include <QPushButton>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 
@@ -82,6 +84,25 @@ TEST(Dashboard, StartSendsTheSettingsAndLocksTheKnobs) {
     EXPECT_EQ(requests.count(), 1);
 }
 
+TEST(Dashboard, TheLiveRateShowsTheRateTheNextRunStartsWithUntilARunTakesIt) {
+    TrainingDashboard d;
+    QDoubleSpinBox *live = nullptr;
+    for (QDoubleSpinBox *b : d.findChildren<QDoubleSpinBox *>())
+        if (b->accessibleName() == QStringLiteral("Learning rate while training")) live = b;
+    ASSERT_NE(live, nullptr);
+    EXPECT_DOUBLE_EQ(live->value(), d.settings()->request().config.learningRate);
+    ASSERT_TRUE(d.settings()->applyChapterPreset(QStringLiteral("Quick: SmallUNet on nuclei")));
+    EXPECT_DOUBLE_EQ(live->value(), 2e-3);
+    ASSERT_TRUE(d.settings()->applyChapterPreset(QStringLiteral("Chapter: SmallUNet")));
+    EXPECT_DOUBLE_EQ(live->value(), 3e-4);
+    // From Start on the box belongs to the run (what Apply changes), not to the settings.
+    d.start();
+    d.onRunStarted(info());
+    live->setValue(5e-4);
+    ASSERT_TRUE(d.settings()->applyChapterPreset(QStringLiteral("Chapter: MinimalCNN")));
+    EXPECT_DOUBLE_EQ(live->value(), 5e-4);
+}
+
 TEST(Dashboard, ChaptersMatchTheReferenceRunsAndTheParameterCountFollowsTheKnobs) {
     TrainingSettings s;
     ASSERT_TRUE(s.applyChapterPreset(QStringLiteral("Chapter: MinimalCNN")));
@@ -122,6 +143,10 @@ TEST(Dashboard, TheQuickPresetIsTheQuickRecipeOnTheNucleiSampleAndChaptersResetI
     EXPECT_EQ(r.config.loss.kind, quick.loss.kind);
     EXPECT_EQ(r.config.preprocessing, quick.preprocessing);
     EXPECT_EQ(r.config.augmentation, quick.augmentation);
+    // The nuclei sample has two classes: the count shown is the run's, before the data is opened.
+    EXPECT_EQ(r.config.model.numClasses, 2);
+    EXPECT_EQ(s.parameterCount(), 472866);
+    EXPECT_TRUE(s.parameterText().startsWith(QLocale().toString(472866))) << s.parameterText().toStdString();
     // A chapter preset afterwards is the chapter's run again, not a mix of the two.
     ASSERT_TRUE(s.applyChapterPreset(QStringLiteral("Chapter: SmallUNet")));
     r = s.request();
