@@ -214,6 +214,12 @@ int main(int argc, char **argv) {
                                  captureOnAnswer();
                                  askView();
                              });
+            // A checkpoint that cannot be opened: capture the window with its error, not wait.
+            QObject::connect(window.engine()->worker(), &unetlab::gui::EngineWorker::errorOccurred, once,
+                             [once, capture] {
+                                 once->deleteLater();
+                                 capture();
+                             });
         } else if (inspecting && epochs > 0) {
             QObject::connect(dashboard, &TrainingDashboard::runFinished, &window, [captureOnAnswer, askView] {
                 captureOnAnswer();

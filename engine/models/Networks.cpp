@@ -204,6 +204,15 @@ std::int64_t countParameters(const nn::Module &module, bool trainableOnly) {
     return total;
 }
 
+std::string firstNonFiniteTensor(const nn::Module &module) {
+    torch::NoGradGuard noGrad;
+    for (const auto &item : module.named_parameters(/*recurse=*/true))
+        if (!torch::isfinite(item.value()).all().item<bool>()) return item.key();
+    for (const auto &item : module.named_buffers(/*recurse=*/true))
+        if (item.value().is_floating_point() && !torch::isfinite(item.value()).all().item<bool>()) return item.key();
+    return {};
+}
+
 void useChannelsLast(torch::nn::Module &module) {
     torch::NoGradGuard noGrad;
     for (auto &p : module.parameters(true))

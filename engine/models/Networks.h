@@ -45,6 +45,10 @@ std::shared_ptr<SegmentationModel> buildModel(const ModelConfig &config);
 
 std::int64_t countParameters(const torch::nn::Module &module, bool trainableOnly = true);
 
+// The name of the first parameter or buffer holding NaN or infinite values (the weights of a
+// run that diverged); empty when every value is finite.
+std::string firstNonFiniteTensor(const torch::nn::Module &module);
+
 // Stores every 4-D weight channels-last (NHWC), as oneDNN and tensor cores prefer.
 void useChannelsLast(torch::nn::Module &module);
 

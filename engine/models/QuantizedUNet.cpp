@@ -148,13 +148,12 @@ QuantizedUNet::QuantizedUNet(SegmentationModel &model, const torch::Tensor &cali
     if (at::globalContext().qEngine() != d.engine) at::globalContext().setQEngine(d.engine);
 
     torch::NoGradGuard noGrad;
+    if (const std::string bad = firstNonFiniteTensor(model); !bad.empty())
+        throw std::invalid_argument("the network's '" + bad + "' holds NaN or infinite values");
     std::map<std::string, at::Tensor> p;
     for (const auto &item : model.named_parameters(true))
         p[item.key()] = item.value().detach().to(torch::kCPU).to(torch::kFloat);
     for (const auto &item : model.named_buffers(true)) p[item.key()] = item.value().detach().to(torch::kCPU);
-    for (const auto &[name, tensor] : p)
-        if (tensor.is_floating_point() && !torch::isfinite(tensor).all().item<bool>())
-            throw std::invalid_argument("the network's '" + name + "' holds NaN or infinite values");
     const auto get = [&](const std::string &name) {
         const auto it = p.find(name);
         if (it == p.end()) throw std::invalid_argument("int8: the model has no '" + name + "'");

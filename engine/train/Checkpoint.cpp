@@ -136,7 +136,9 @@ nlohmann::json readCheckpointHeader(const std::string &path) {
     return parse(path, bytes).header;
 }
 
-LoadedCheckpoint loadCheckpoint(const std::string &path, const std::optional<ModelConfig> &expected) {
+namespace {
+
+LoadedCheckpoint loadUnchecked(const std::string &path, const std::optional<ModelConfig> &expected) {
     std::string bytes;
     try {
         bytes = readWholeFile(path);
@@ -211,6 +213,17 @@ LoadedCheckpoint loadCheckpoint(const std::string &path, const std::optional<Mod
     for (auto &item : out.model->named_parameters(true)) restore(item.key(), item.value(), false);
     for (auto &item : out.model->named_buffers(true)) restore(item.key(), item.value(), true);
     out.model->eval();
+    return out;
+}
+
+}  // namespace
+
+LoadedCheckpoint loadCheckpoint(const std::string &path, const std::optional<ModelConfig> &expected) {
+    LoadedCheckpoint out = loadUnchecked(path, expected);
+    // Such weights predict nothing (every pixel NaN, argmax background) and say nothing.
+    if (const std::string bad = firstNonFiniteTensor(*out.model); !bad.empty())
+        throw CheckpointError("'" + path + "' holds NaN or infinite values in '" + bad +
+                              "' (the run that wrote it diverged): it cannot predict");
     return out;
 }
 

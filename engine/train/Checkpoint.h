@@ -41,8 +41,9 @@ struct LoadedCheckpoint {
 };
 
 // Throws CheckpointError with a one-line reason: unreadable, not a checkpoint, truncated,
-// corrupt, or (when `expected` is given) a different architecture than expected. For a
-// PyTorch state dict, `expected` is the architecture to load it into (else it is guessed).
+// corrupt, weights holding NaN or infinite values, or (when `expected` is given) a different
+// architecture than expected. For a PyTorch state dict, `expected` is the architecture to
+// load it into (else it is guessed).
 LoadedCheckpoint loadCheckpoint(const std::string &path, const std::optional<ModelConfig> &expected = {});
 // Reads just the header (fast, no weights).
 nlohmann::json readCheckpointHeader(const std::string &path);

@@ -9,6 +9,7 @@
 #include "../RemoveTree.h"
 #include "core/AtomicFile.h"
 #include "data/SyntheticCells.h"
+#include "interop/StateDict.h"
 #include "models/Networks.h"
 #include "train/Checkpoint.h"
 #include "train/Trainer.h"
@@ -126,6 +127,34 @@ TEST_F(CheckpointFiles, ForeignFilesAreRefused) {
     EXPECT_NE(errorOf([&] { loadCheckpoint(path("tensor.pt")); }).find("not a UNet Lab checkpoint"),
               std::string::npos);
     EXPECT_NE(errorOf([&] { loadCheckpoint(path("missing.ckpt")); }).find("cannot open"), std::string::npos);
+}
+
+TEST_F(CheckpointFiles, WeightsOfADivergedRunAreRefusedByName) {
+    saved();
+    const auto params = model->named_parameters();
+    const std::string weight = params.keys().at(2);
+    std::string var;
+    for (const auto &b : model->named_buffers())
+        if (b.key().find("running_var") != std::string::npos) var = b.key();
+    ASSERT_FALSE(var.empty());
+    {
+        torch::NoGradGuard g;
+        params[weight].view(-1)[0] = NAN;
+    }
+    saveCheckpoint(path("nan.ckpt"), *model, {{"note", "diverged"}});
+    const std::string e = errorOf([&] { loadCheckpoint(path("nan.ckpt")); });
+    EXPECT_NE(e.find("NaN or infinite values in '" + weight + "'"), std::string::npos) << e;
+    // The same weights as PyTorch saves them.
+    ASSERT_GT(saveStateDict(*model, path("nan.pt")), 0u);
+    EXPECT_NE(errorOf([&] { loadCheckpoint(path("nan.pt")); }).find("'" + weight + "'"), std::string::npos);
+    // An infinite BatchNorm running variance too.
+    {
+        torch::NoGradGuard g;
+        params[weight].zero_();
+        model->named_buffers()[var].fill_(INFINITY);
+    }
+    saveCheckpoint(path("inf.ckpt"), *model, {{"note", "diverged"}});
+    EXPECT_NE(errorOf([&] { loadCheckpoint(path("inf.ckpt")); }).find("'" + var + "'"), std::string::npos);
 }
 
 TEST_F(CheckpointFiles, HeaderThatLiesAboutTheArchitectureIsRefused) {
