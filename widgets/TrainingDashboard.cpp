@@ -16,6 +16,7 @@
 #include <QScrollArea>
 #include <QSplitter>
 #include <QStyle>
+#include <QToolButton>
 #include <QSvgGenerator>
 #include <QVBoxLayout>
 
@@ -71,6 +72,7 @@ TrainingDashboard::TrainingDashboard(QWidget *parent) : QWidget(parent) {
     PresentationMode::setFixedWidth(scroll, 350);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     outer->addWidget(scroll);
+    m_settingsPanel = scroll;
 
     auto *right = new QVBoxLayout;
     right->addWidget(buildControls());
@@ -117,6 +119,7 @@ TrainingDashboard::TrainingDashboard(QWidget *parent) : QWidget(parent) {
     };
     connect(m_settings, &TrainingSettings::changed, this, followSettings);
     followSettings();
+    setSettingsShown(true);
 }
 
 QWidget *TrainingDashboard::buildControls() {
@@ -124,13 +127,18 @@ QWidget *TrainingDashboard::buildControls() {
     auto *v = new QVBoxLayout(box);
     v->setContentsMargins(0, 0, 0, 0);
     auto *row = new QHBoxLayout;
+    m_fold = new QToolButton;
+    m_fold->setAutoRaise(true);
+    m_fold->setAccessibleName(tr("Show or hide the training settings"));
+    connect(m_fold, &QToolButton::clicked, this, [this] { setSettingsShown(!settingsShown()); });
+    row->addWidget(m_fold);
     m_start = button(tr("Start"), tr("Start training with these settings (Ctrl+R)"), QStyle::SP_MediaPlay);
     m_pause = button(tr("Pause"), tr("Pause after the current batch (Ctrl+P)"), QStyle::SP_MediaPause);
     m_resume = button(tr("Resume"), tr("Continue training (Ctrl+P)"), QStyle::SP_MediaPlay);
     m_step = button(tr("Step"), tr("Run one more training batch while paused (Ctrl+.)"), QStyle::SP_MediaSkipForward);
     m_stop = button(tr("Stop"), tr("Stop now and keep the best weights so far (Ctrl+Shift+R)"), QStyle::SP_MediaStop);
     for (QPushButton *b : {m_start, m_pause, m_resume, m_step, m_stop}) row->addWidget(b);
-    row->addSpacing(16);
+    row->addSpacing(6);
     // Wraps onto two lines (within the buttons' height) rather than widening the window.
     auto *rateTitle = new QLabel(tr("Learning rate now"));
     rateTitle->setWordWrap(true);
@@ -210,6 +218,10 @@ void TrainingDashboard::start() {
     m_runLabel->setText(tr("Preparing %1 on %2…").arg(request.modelName, DataSourceForm::describe(request.data)));
     setState(State::Preparing);
     m_settings->saveSettings();
+    if (PresentationMode::instance()->isOn() && settingsShown()) {
+        setSettingsShown(false);
+        m_foldedForRun = true;
+    }
     Q_EMIT startRequested(request);
 }
 
@@ -228,9 +240,21 @@ void TrainingDashboard::stop() {
     if (m_state == State::Running || m_state == State::Paused) Q_EMIT stopRequested();
 }
 
+bool TrainingDashboard::settingsShown() const { return !m_settingsPanel->isHidden(); }
+
+void TrainingDashboard::setSettingsShown(bool shown) {
+    m_foldedForRun = false;  // whoever calls decides from here on (start() sets it again)
+    m_settingsPanel->setHidden(!shown);
+    m_fold->setText(shown ? QStringLiteral("◀") : tr("▶ Settings"));
+    m_fold->setToolTip(shown ? tr("Hide the training settings: the charts get the width (Ctrl+Shift+H)")
+                             : tr("Show the training settings (Ctrl+Shift+H)"));
+    Q_EMIT settingsShownChanged(shown);
+}
+
 void TrainingDashboard::setState(State state) {
     m_state = state;
     const bool busy = state == State::Running || state == State::Preparing || state == State::Paused;
+    if (!busy && m_foldedForRun) setSettingsShown(true);
     m_start->setEnabled(!busy);
     m_pause->setEnabled(state == State::Running);
     m_resume->setEnabled(state == State::Paused);

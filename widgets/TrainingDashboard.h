@@ -13,6 +13,7 @@ class QDoubleSpinBox;
 class QLabel;
 class QProgressBar;
 class QPushButton;
+class QToolButton;
 class DiceChart;
 class LearningRateChart;
 class LossChart;
@@ -35,6 +36,10 @@ public:
     LearningRateChart *learningRateChart() const { return m_rate; }
     PreviewStrip *preview() const { return m_preview; }
     RunHistory *history() const { return m_history; }
+    // The settings column beside the charts. In presentation mode it folds away while a run
+    // goes (the knobs are locked then) so the charts get the projector's width, and comes
+    // back when the run ends; the fold button and View › Training Settings toggle it any time.
+    bool settingsShown() const;
     QString progressText() const;
     QString bannerText() const;
     int epochProgress() const;
@@ -63,8 +68,10 @@ public Q_SLOTS:
     void onPaused(bool paused);
     void onError(const QString &message);
     void showMessage(const QString &message, bool warning = false);
+    void setSettingsShown(bool shown);
 
 Q_SIGNALS:
+    void settingsShownChanged(bool shown);
     void startRequested(const RunRequest &request);
     void pauseRequested();
     void resumeRequested();
@@ -88,6 +95,9 @@ private:
     LearningRateChart *m_rate;
     PreviewStrip *m_preview;
     RunHistory *m_history;
+    QWidget *m_settingsPanel;
+    QToolButton *m_fold;
+    bool m_foldedForRun = false;  // presentation mode folded the settings at Start
     QPushButton *m_start, *m_pause, *m_resume, *m_step, *m_stop, *m_applyRate, *m_save, *m_export;
     QDoubleSpinBox *m_liveRate;
     QProgressBar *m_epochBar, *m_batchBar;

@@ -322,6 +322,12 @@ void MainWindow::buildMenus() {
         QAction *a = view->addAction(m_tabs->tabText(i).remove(QLatin1Char('&')), this, [this, i] { m_tabs->setCurrentIndex(i); });
         a->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + i)));
     }
+    QAction *panel = view->addAction(tr("Training &Settings"));
+    panel->setCheckable(true);
+    panel->setChecked(m_dashboard->settingsShown());
+    panel->setShortcut(QKeySequence(tr("Ctrl+Shift+H")));
+    connect(panel, &QAction::toggled, m_dashboard, &TrainingDashboard::setSettingsShown);
+    connect(m_dashboard, &TrainingDashboard::settingsShownChanged, panel, &QAction::setChecked);
     QAction *full = view->addAction(tr("&Full Screen"), this, [this] { isFullScreen() ? showNormal() : showFullScreen(); });
     full->setShortcut(QKeySequence(Qt::Key_F11));  // QKeySequence::FullScreen is empty on some desktops
     // Larger fonts, high contrast and thick lines for a projector; F5 starts a slide show elsewhere.

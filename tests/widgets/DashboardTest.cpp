@@ -6,10 +6,12 @@
 #include <QDoubleSpinBox>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QToolButton>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "PresentationMode.h"
 #include "PreviewStrip.h"
 #include "RunHistory.h"
 #include "TrainingCharts.h"
@@ -302,4 +304,52 @@ TEST(ClassLegend, NamesTheDatasClassesInTheirColours) {
     EXPECT_TRUE(legend.contains(QStringLiteral("#43b047'>■</span> cell"))) << legend.toStdString();
     EXPECT_TRUE(legend.contains(QStringLiteral("#e91e63'>■</span> membrane &lt;edge&gt;"))) << legend.toStdString();
     EXPECT_TRUE(classLegendHtml({QStringLiteral("background")}).isEmpty());
+}
+
+// On a projector the knobs (locked during a run anyway) give their width to the charts.
+TEST(Dashboard, PresentationModeFoldsTheSettingsWhileARunGoesAndTheButtonTogglesThem) {
+    struct ModeOff {
+        ~ModeOff() { PresentationMode::instance()->apply(false); }
+    } off;
+    TrainingDashboard d;
+    QToolButton *fold = nullptr;
+    for (QToolButton *b : d.findChildren<QToolButton *>())
+        if (b->accessibleName() == QStringLiteral("Show or hide the training settings")) fold = b;
+    ASSERT_NE(fold, nullptr);
+    EXPECT_TRUE(d.settingsShown());
+    RunSummary s;
+    s.info = info();
+    s.stopReason = QStringLiteral("completed 3 epochs");
+    d.start();  // normal mode: the settings stay
+    EXPECT_TRUE(d.settingsShown());
+    d.onRunStarted(info());
+    d.onRunFinished(s);
+
+    PresentationMode::instance()->apply(true);
+    QSignalSpy shown(&d, &TrainingDashboard::settingsShownChanged);
+    d.start();
+    EXPECT_FALSE(d.settingsShown());
+    EXPECT_TRUE(fold->text().contains(QStringLiteral("Settings")));
+    d.onRunStarted(info());
+    d.onPaused(true);
+    EXPECT_FALSE(d.settingsShown());  // still folded while paused
+    d.onPaused(false);
+    d.onRunFinished(s);
+    EXPECT_TRUE(d.settingsShown());  // back when the run ends
+    EXPECT_EQ(shown.count(), 2);
+
+    // Unfolded by hand mid-run, they stay after it; folded by hand, they stay folded.
+    d.start();
+    fold->click();
+    EXPECT_TRUE(d.settingsShown());
+    d.onRunStarted(info());
+    d.onError(QStringLiteral("Training failed: out of memory"));
+    d.onRunFinished(s);
+    EXPECT_TRUE(d.settingsShown());
+    fold->click();
+    EXPECT_FALSE(d.settingsShown());
+    d.start();
+    d.onRunStarted(info());
+    d.onRunFinished(s);
+    EXPECT_FALSE(d.settingsShown());
 }

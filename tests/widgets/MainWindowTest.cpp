@@ -1,5 +1,7 @@
+#include <QAction>
 #include <QKeySequence>
 #include <QLabel>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QSignalSpy>
 #include <QStatusBar>
@@ -313,6 +315,38 @@ TEST(MainWindow, NoPageScrollsAtTheFirstRunSizeOfA1280By800Screen) {
             << where.toStdString() << ": content " << area->widget()->minimumSizeHint().height() << " high in "
             << area->viewport()->height();
     });
+}
+
+// A 1366×768 projector in presentation mode: with the settings folded (as a run folds them,
+// or View › Training Settings) the Train page's charts and buttons fit its width.
+TEST(MainWindow, InPresentationModeTheFoldedTrainPageFitsA1366By768Projector) {
+    MainWindow w;
+    // Off again while the window lives, so its View menu remembers "off" (after this one).
+    struct ModeOff {
+        ~ModeOff() { PresentationMode::instance()->apply(false); }
+    } off;
+    w.resize(1366, 740);
+    w.show();
+    PresentationMode::instance()->apply(true);
+    ASSERT_TRUE(w.showArea(QStringLiteral("train")));
+    QAction *panel = nullptr;
+    for (QAction *menu : w.menuBar()->actions())
+        if (menu->menu())
+            for (QAction *a : menu->menu()->actions())
+                if (a->text().remove(QLatin1Char('&')) == QLatin1String("Training Settings")) panel = a;
+    ASSERT_NE(panel, nullptr);
+    EXPECT_TRUE(panel->isChecked());
+    EXPECT_TRUE(w.shortcutsText().contains(QStringLiteral("View › Training Settings")));
+    panel->trigger();
+    EXPECT_FALSE(w.dashboard()->settingsShown());
+    QTest::qWait(50);
+    QScrollArea *area = PageScroll::area(w.dashboard());
+    ASSERT_NE(area, nullptr);
+    QCoreApplication::processEvents();
+    EXPECT_FALSE(area->horizontalScrollBar()->isVisible())
+        << "content " << area->widget()->minimumSizeHint().width() << " wide in " << area->viewport()->width();
+    w.dashboard()->setSettingsShown(true);  // the fold button or a run's end
+    EXPECT_TRUE(panel->isChecked());
 }
 
 // The first start (no saved geometry) takes 1600×950, or 92 % of a smaller screen, centred;
