@@ -60,5 +60,5 @@ TEST(LearnScreenshots, EveryLessonAtLectureSize) {
     up->animator()->seek(17);
     save(&area, QStringLiteral("transposed-step"));
     // The receptive-field panel needs dataset images and the engine: the app takes its
-    // picture (see docs/README-learn.md).
+    // picture (README, "Learn area": the receptive-field pictures).
 }
