@@ -6,18 +6,15 @@
 #include <QCloseEvent>
 #include <QDir>
 #include <QFileDialog>
-#include <QHelpEvent>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLocale>
 #include <QMenuBar>
-#include <QPainter>
 #include <QPushButton>
 #include <QMessageBox>
 #include <QScreen>
 #include <QSettings>
 #include <QStyle>
-#include <QToolTip>
 #include <QStandardPaths>
 #include <QStatusBar>
 
@@ -33,6 +30,7 @@
 #include "core/Device.h"
 #include "data/ImageDecode.h"
 #include "LearnArea.h"
+#include "ElidingLabel.h"
 #include "PresentationMode.h"
 #include "ReceptiveFieldPanel.h"
 #include "TrainingDashboard.h"
@@ -44,39 +42,6 @@
 #include "train/RunFolder.h"
 
 namespace unetlab::gui {
-
-namespace {
-
-// A status bar label that never forces the window wider than the screen: when its text does
-// not fit, it is cut with "…" and the whole text shows as a tooltip (unless one is set).
-class ElidingLabel : public QLabel {
-public:
-    using QLabel::QLabel;
-    QSize minimumSizeHint() const override {
-        const QSize hint = QLabel::minimumSizeHint();
-        return {std::min(hint.width(), fontMetrics().horizontalAdvance(QStringLiteral("Model: …")) + 2 * margin()),
-                hint.height()};
-    }
-
-protected:
-    void paintEvent(QPaintEvent *) override {
-        QPainter painter(this);
-        const QRect r = contentsRect().adjusted(margin(), margin(), -margin(), -margin());
-        painter.setPen(palette().color(foregroundRole()));
-        painter.drawText(r, static_cast<int>(alignment()), fontMetrics().elidedText(text(), Qt::ElideRight, r.width()));
-    }
-    bool event(QEvent *e) override {
-        if (e->type() == QEvent::ToolTip && toolTip().isEmpty()) {
-            const bool cut = fontMetrics().horizontalAdvance(text()) > contentsRect().width() - 2 * margin();
-            if (cut) QToolTip::showText(static_cast<QHelpEvent *>(e)->globalPos(), text(), this);
-            else QToolTip::hideText();
-            return true;
-        }
-        return QLabel::event(e);
-    }
-};
-
-}  // namespace
 
 QSize MainWindow::firstRunSize(const QRect &available) {
     return {std::min(1600, available.width() * 92 / 100), std::min(950, available.height() * 92 / 100)};

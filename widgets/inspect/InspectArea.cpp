@@ -12,6 +12,7 @@
 
 #include "ChannelRankingPanel.h"
 #include "FeatureMapViewer.h"
+#include "ElidingLabel.h"
 #include "InspectStyle.h"
 #include "KernelViewer.h"
 #include "LargeImagePanel.h"
@@ -79,6 +80,20 @@ InspectArea::InspectArea(QWidget *parent) : QWidget(parent) {
     setStatus(tr("Pick a model above, then an image: every view explains what it shows."));
 }
 
+namespace {
+
+// A model's description in bold, or what is missing in italics.
+void showModelText(QLabel *label, const QString &text, const QString &none) {
+    QFont f = label->font();
+    f.setBold(!text.isEmpty());
+    f.setItalic(text.isEmpty());
+    label->setFont(f);
+    label->setText(text.isEmpty() ? none : text);
+    label->setAccessibleName(label->text());  // the whole text, however much of it shows
+}
+
+}  // namespace
+
 QWidget *InspectArea::buildModelBar() {
     auto *bar = new QWidget;
     auto *row = new QHBoxLayout(bar);
@@ -87,20 +102,16 @@ QWidget *InspectArea::buildModelBar() {
     inspectstyle::scaleFont(title, 1.1, true);
     row->addWidget(title);
     m_useTraining = new QRadioButton(tr("in training"));
-    m_trainingLabel = new QLabel;
+    m_trainingLabel = new ElidingLabel;
     m_useCheckpoint = new QRadioButton(tr("checkpoint"));
-    m_checkpointLabel = new QLabel;
+    m_checkpointLabel = new ElidingLabel;
     m_openCheckpoint = new QPushButton(tr("Open checkpoint…"));
     auto *group = new QButtonGroup(bar);
     group->addButton(m_useTraining);
     group->addButton(m_useCheckpoint);
     m_useTraining->setChecked(true);
-    // Long descriptions are cut at the window's edge (full text in the tooltip) rather than
-    // forcing the window wider than the screen; shorter ones show whole where there is room.
-    for (QLabel *l : {m_trainingLabel, m_checkpointLabel}) {
-        l->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
-        l->setMinimumWidth(120);
-    }
+    // Long descriptions end in "…" (full text in the tooltip) rather than forcing the window
+    // wider than the screen or running off its edge; shorter ones show whole where there is room.
     row->addWidget(m_useTraining);
     row->addWidget(m_trainingLabel);
     row->addSpacing(20);
@@ -108,12 +119,16 @@ QWidget *InspectArea::buildModelBar() {
     row->addWidget(m_checkpointLabel);
     row->addWidget(m_openCheckpoint);
     row->addSpacing(12);
-    m_dataLabel = new QLabel;
-    m_dataLabel->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Preferred);
-    m_dataLabel->setMinimumWidth(120);
-    row->addWidget(m_dataLabel, 1);  // the room left over
-    m_trainingLabel->setText(tr("<i>none yet — start one in the Train area</i>"));
-    m_checkpointLabel->setText(tr("<i>none loaded</i>"));
+    m_dataLabel = new ElidingLabel;
+    row->addWidget(m_dataLabel);
+    row->addStretch(1);
+    // Short of room, the checkpoint's long description gives way before the other two.
+    m_dataLabel->setAccessibleName(tr("Data: none yet"));
+    m_trainingLabel->setMinimumCharacters(24);
+    m_checkpointLabel->setMinimumCharacters(12);
+    m_dataLabel->setMinimumCharacters(28);
+    showModelText(m_trainingLabel, {}, tr("none yet — start one in the Train area"));
+    showModelText(m_checkpointLabel, {}, tr("none loaded"));
     connect(m_useTraining, &QRadioButton::toggled, this, &InspectArea::updateAvailability);
     connect(m_openCheckpoint, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Open a checkpoint"), QString(),
@@ -146,6 +161,7 @@ QString InspectArea::statusText() const { return m_status->text(); }
 void InspectArea::setDataset(const QString &name, int imageCount, const QStringList &classNames) {
     m_dataLabel->setText(tr("Data: %1").arg(name));
     m_dataLabel->setToolTip(m_dataLabel->text());
+    m_dataLabel->setAccessibleName(m_dataLabel->text());
     m_featureMaps->setDataset(imageCount, classNames);
     m_ranking->setDataset(imageCount, classNames);
     m_worst->setDataset(imageCount, classNames);
@@ -154,8 +170,7 @@ void InspectArea::setDataset(const QString &name, int imageCount, const QStringL
 void InspectArea::setTrainingModel(const QString &description) {
     const bool first = m_trainingDescription.isEmpty() && !description.isEmpty();
     m_trainingDescription = description;
-    m_trainingLabel->setText(description.isEmpty() ? tr("<i>none yet — start one in the Train area</i>")
-                                                   : QStringLiteral("<b>%1</b>").arg(description.toHtmlEscaped()));
+    showModelText(m_trainingLabel, description, tr("none yet — start one in the Train area"));
     m_trainingLabel->setToolTip(description);
     if (first && m_checkpointPath.isEmpty()) m_useTraining->setChecked(true);
     updateAvailability();
@@ -167,9 +182,8 @@ void InspectArea::setCheckpointModel(const QString &path, const QString &descrip
     const QString name = QFileInfo(path).fileName();
     QString details = description;
     if (details.startsWith(name + QStringLiteral(": "))) details = details.mid(name.size() + 2);
-    m_checkpointLabel->setText(path.isEmpty() ? tr("<i>none loaded</i>")
-                                              : QStringLiteral("<b>%1</b> (%2)")
-                                                    .arg(name.toHtmlEscaped(), details.toHtmlEscaped()));
+    showModelText(m_checkpointLabel, path.isEmpty() ? QString() : QStringLiteral("%1 (%2)").arg(name, details),
+                  tr("none loaded"));
     m_checkpointLabel->setToolTip(path.isEmpty() ? QString() : path + QLatin1Char('\n') + details);
     if (!path.isEmpty()) {
         m_useCheckpoint->setChecked(true);

@@ -28,6 +28,7 @@ class QPushButton;
 class QRadioButton;
 class QTabWidget;
 class ChannelRankingPanel;
+class ElidingLabel;
 class FeatureMapViewer;
 class KernelViewer;
 class LargeImagePanel;
@@ -94,10 +95,10 @@ private:
 
     QRadioButton *m_useTraining = nullptr;
     QRadioButton *m_useCheckpoint = nullptr;
-    QLabel *m_trainingLabel = nullptr;
-    QLabel *m_checkpointLabel = nullptr;
+    ElidingLabel *m_trainingLabel = nullptr;
+    ElidingLabel *m_checkpointLabel = nullptr;
     QPushButton *m_openCheckpoint = nullptr;
-    QLabel *m_dataLabel = nullptr;
+    ElidingLabel *m_dataLabel = nullptr;
     QTabWidget *m_tabs = nullptr;
     FeatureMapViewer *m_featureMaps = nullptr;
     KernelViewer *m_kernels = nullptr;
