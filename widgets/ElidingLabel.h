@@ -36,8 +36,10 @@ protected:
     bool event(QEvent *e) override {
         if (e->type() == QEvent::ToolTip && toolTip().isEmpty()) {
             const bool cut = fontMetrics().horizontalAdvance(text()) > contentsRect().width() - 2 * margin();
-            if (cut) QToolTip::showText(static_cast<QHelpEvent *>(e)->globalPos(), text(), this);
-            else QToolTip::hideText();
+            if (cut)
+                QToolTip::showText(static_cast<QHelpEvent *>(e)->globalPos(), text(), this);
+            else
+                QToolTip::hideText();
             return true;
         }
         return QLabel::event(e);
