@@ -18,6 +18,18 @@
 
 #include "core/Device.h"
 
+// Under AddressSanitizer a kept block is poisoned until it is handed out again, so a tensor's
+// buffer read or written after the tensor died is reported (use-after-poison), as LibTorch's
+// own allocator's freed memory would be.
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define UNETLAB_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define UNETLAB_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define UNETLAB_POISON(p, n) ((void)(p), (void)(n))
+#define UNETLAB_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 namespace unetlab {
 namespace {
 
@@ -40,6 +52,7 @@ public:
         m_kept -= size;
         ++m_reused;
         m_live.emplace(p, size);
+        UNETLAB_UNPOISON(p, size);
         return p;
     }
     void mapped(void *p, std::size_t size) {
@@ -58,6 +71,7 @@ public:
             size = it->second;
             m_live.erase(it);
             if (m_kept + size <= m_limit) {
+                UNETLAB_POISON(p, size);
                 m_free[size].push_back(p);
                 m_kept += size;
                 return true;
@@ -74,7 +88,10 @@ public:
             m_kept = 0;
         }
         for (auto &[size, list] : blocks)
-            for (void *p : list) ::munmap(p, size);
+            for (void *p : list) {
+                UNETLAB_UNPOISON(p, size);  // the addresses may be mapped again, by anyone
+                ::munmap(p, size);
+            }
     }
     KeptCpuBlocks stats() {
         std::lock_guard<std::mutex> lock(m_mutex);

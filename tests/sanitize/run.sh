@@ -59,7 +59,7 @@ check() {
 for mode in $modes; do
   case $mode in
   asan)
-    build asan engine_core_tests engine_torch_tests
+    build asan engine_core_tests engine_torch_tests engine_memory_tests
     check "asan engine tests" asan
     ;;
   tsan | tsan-gui)
