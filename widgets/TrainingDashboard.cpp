@@ -218,10 +218,9 @@ void TrainingDashboard::start() {
     m_runLabel->setText(tr("Preparing %1 on %2…").arg(request.modelName, DataSourceForm::describe(request.data)));
     setState(State::Preparing);
     m_settings->saveSettings();
-    if (PresentationMode::instance()->isOn() && settingsShown()) {
-        setSettingsShown(false);
-        m_foldedForRun = true;
-    }
+    // On a projector the charts get the width for the run and for the talk about its result
+    // after it; the knobs come back with the fold button.
+    if (PresentationMode::instance()->isOn()) setSettingsShown(false);
     Q_EMIT startRequested(request);
 }
 
@@ -243,7 +242,6 @@ void TrainingDashboard::stop() {
 bool TrainingDashboard::settingsShown() const { return !m_settingsPanel->isHidden(); }
 
 void TrainingDashboard::setSettingsShown(bool shown) {
-    m_foldedForRun = false;  // whoever calls decides from here on (start() sets it again)
     m_settingsPanel->setHidden(!shown);
     m_fold->setText(shown ? QStringLiteral("◀") : tr("▶ Settings"));
     m_fold->setToolTip(shown ? tr("Hide the training settings: the charts get the width (Ctrl+Shift+H)")
@@ -254,7 +252,6 @@ void TrainingDashboard::setSettingsShown(bool shown) {
 void TrainingDashboard::setState(State state) {
     m_state = state;
     const bool busy = state == State::Running || state == State::Preparing || state == State::Paused;
-    if (!busy && m_foldedForRun) setSettingsShown(true);
     m_start->setEnabled(!busy);
     m_pause->setEnabled(state == State::Running);
     m_resume->setEnabled(state == State::Paused);

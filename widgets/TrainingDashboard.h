@@ -36,9 +36,9 @@ public:
     LearningRateChart *learningRateChart() const { return m_rate; }
     PreviewStrip *preview() const { return m_preview; }
     RunHistory *history() const { return m_history; }
-    // The settings column beside the charts. In presentation mode it folds away while a run
-    // goes (the knobs are locked then) so the charts get the projector's width, and comes
-    // back when the run ends; the fold button and View › Training Settings toggle it any time.
+    // The settings column beside the charts. In presentation mode Start folds it away (the
+    // knobs are locked during the run) so the charts keep the projector's width through the
+    // run and its result; the fold button and View › Training Settings toggle it any time.
     bool settingsShown() const;
     QString progressText() const;
     QString bannerText() const;
@@ -97,7 +97,6 @@ private:
     RunHistory *m_history;
     QWidget *m_settingsPanel;
     QToolButton *m_fold;
-    bool m_foldedForRun = false;  // presentation mode folded the settings at Start
     QPushButton *m_start, *m_pause, *m_resume, *m_step, *m_stop, *m_applyRate, *m_save, *m_export;
     QDoubleSpinBox *m_liveRate;
     QProgressBar *m_epochBar, *m_batchBar;

@@ -306,8 +306,9 @@ TEST(ClassLegend, NamesTheDatasClassesInTheirColours) {
     EXPECT_TRUE(classLegendHtml({QStringLiteral("background")}).isEmpty());
 }
 
-// On a projector the knobs (locked during a run anyway) give their width to the charts.
-TEST(Dashboard, PresentationModeFoldsTheSettingsWhileARunGoesAndTheButtonTogglesThem) {
+// On a projector the knobs (locked during a run anyway) give their width to the charts, for the
+// run and the talk about its result; the button brings them back.
+TEST(Dashboard, PresentationModeFoldsTheSettingsAtStartAndTheButtonTogglesThem) {
     struct ModeOff {
         ~ModeOff() { PresentationMode::instance()->apply(false); }
     } off;
@@ -324,6 +325,7 @@ TEST(Dashboard, PresentationModeFoldsTheSettingsWhileARunGoesAndTheButtonToggles
     EXPECT_TRUE(d.settingsShown());
     d.onRunStarted(info());
     d.onRunFinished(s);
+    EXPECT_TRUE(d.settingsShown());
 
     PresentationMode::instance()->apply(true);
     QSignalSpy shown(&d, &TrainingDashboard::settingsShownChanged);
@@ -332,24 +334,22 @@ TEST(Dashboard, PresentationModeFoldsTheSettingsWhileARunGoesAndTheButtonToggles
     EXPECT_TRUE(fold->text().contains(QStringLiteral("Settings")));
     d.onRunStarted(info());
     d.onPaused(true);
-    EXPECT_FALSE(d.settingsShown());  // still folded while paused
     d.onPaused(false);
     d.onRunFinished(s);
-    EXPECT_TRUE(d.settingsShown());  // back when the run ends
-    EXPECT_EQ(shown.count(), 2);
+    EXPECT_FALSE(d.settingsShown());  // the result keeps the width
+    ASSERT_EQ(shown.count(), 1);
+    EXPECT_FALSE(shown.at(0).at(0).toBool());
+    fold->click();
+    EXPECT_TRUE(d.settingsShown());
+    EXPECT_EQ(fold->text(), QStringLiteral("◀"));
 
-    // Unfolded by hand mid-run, they stay after it; folded by hand, they stay folded.
+    // Unfolded by hand mid-run, they stay; a run that fails also leaves them as they are.
     d.start();
+    EXPECT_FALSE(d.settingsShown());
     fold->click();
     EXPECT_TRUE(d.settingsShown());
     d.onRunStarted(info());
     d.onError(QStringLiteral("Training failed: out of memory"));
     d.onRunFinished(s);
     EXPECT_TRUE(d.settingsShown());
-    fold->click();
-    EXPECT_FALSE(d.settingsShown());
-    d.start();
-    d.onRunStarted(info());
-    d.onRunFinished(s);
-    EXPECT_FALSE(d.settingsShown());
 }
