@@ -25,10 +25,7 @@ std::string deviceFrom(const Args &args) { return resolveDevice(deviceFromString
 
 void setThreads(const Args &args) { configureThreads(args.integer("threads", 0, 1, 1024)); }
 
-bool int8From(const Args &args) {
-    const std::string precision = args.text("precision", "fp32");
-    if (precision != "fp32" && precision != "int8")
-        throw UsageError("--precision must be fp32 or int8, got '" + precision + "'");
+bool int8From(const Args &args, const std::string &precision) {
     if (precision == "int8" && args.text("device", "auto") == "cuda")
         throw UsageError("--precision int8 runs on the CPU only");
     return precision == "int8";

@@ -25,9 +25,9 @@ PlanRequest planRequestFrom(const Args &args);
 // Chooses the execution plan for `config` (measuring it on first use, with progress lines on
 // stderr unless `quiet`) and writes its precision and memory format into `config`.
 ExecutionPlan applyPlan(const Args &args, TrainConfig &config, int width, int height, bool quiet);
-// --precision fp32|int8 of `eval` and `predict`: true for int8, which runs on the CPU only
-// (with --device cuda, or any other precision, a UsageError).
-bool int8From(const Args &args);
+// True when `precision` (--precision of `eval` or `predict`, already checked) is int8, which
+// runs on the CPU only: with --device cuda a UsageError.
+bool int8From(const Args &args, const std::string &precision);
 // A UsageError saying why `config` cannot run in int8, when it cannot.
 void requireInt8(const ModelConfig &config);
 // Opens a --data spec; a malformed spec is a UsageError. `canonical` gets the spec's

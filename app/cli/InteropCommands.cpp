@@ -23,6 +23,7 @@
 #include "interop/MaskFile.h"
 #include "interop/StateDict.h"
 #include "train/Checkpoint.h"
+#include "train/ExecutionPlan.h"
 #include "train/SlidingWindow.h"
 
 namespace unetlab::cli {
@@ -50,7 +51,10 @@ A side shorter than a tile is padded by reflection.
   --overlap F             fraction of a tile shared with its neighbour, 0..0.9 (default 0.25)
   --blend KIND            gaussian | uniform (default gaussian)
   --batch N               tiles per forward pass (default 4)
-  --precision P           fp32 | int8 (default fp32). int8 (CPU; U-Nets with ReLU and bilinear
+  --precision P           auto | fp32 | bf16 | fp16 | int8 (default auto). auto: bf16 autocast for
+                          a network trained in bf16 where this device runs bf16 fast (a CPU with
+                          AVX512-BF16 or AMX, a GPU), fp16 for one trained in fp16 on a GPU, else
+                          fp32. fp16: CUDA only. int8 (CPU; U-Nets with ReLU and bilinear
                           upsampling): int8 weights and uint8 activations, calibrated on up to
                           four tiles of this image; used only when at most 1 % of those tiles'
                           pixels change class against fp32, else the image runs in fp32. Pays
@@ -204,12 +208,24 @@ int cmdPredict(const std::vector<std::string> &argv) {
     }
     window.overlap = args.real("overlap", window.overlap, -1e-12, 0.9);
     window.batch = args.integer("batch", window.batch, 1, 256);
-    window.int8 = int8From(args);
+    const std::string precision = args.text("precision", "auto");
+    if (precision != "auto" && precision != "fp32" && precision != "bf16" && precision != "fp16" &&
+        precision != "int8")
+        throw UsageError("--precision must be auto, fp32, bf16, fp16 or int8, got '" + precision + "'");
+    window.int8 = int8From(args, precision);
     const std::string device = window.int8 ? "cpu" : deviceFrom(args);
+    if (precision == "fp16" && device == "cpu")
+        throw UsageError("--precision fp16 needs a CUDA GPU; on a CPU use bf16 or fp32");
     setThreads(args);
 
     const LoadedCheckpoint ckpt = openCheckpoint(args, "predict");
     if (window.int8) requireInt8(ckpt.config);
+    // auto: the arithmetic the network was trained in where this device runs it fast (bf16 on
+    // a CPU with AVX512-BF16 or AMX), else fp32; int8 checks itself against fp32.
+    if (precision == "auto")
+        window.precision = inferencePrecision(trainedPrecision(ckpt.header), device);
+    else if (!window.int8)
+        window.precision = precisionFromString(precision);
     const Normalisation normalisation = normalisationFrom(args, ckpt);
     const int factor = ckpt.config.downsamplingFactor();
     int trainedSize = 256;
@@ -236,6 +252,7 @@ int cmdPredict(const std::vector<std::string> &argv) {
     std::cout << *imagePath << ": " << p.width << "x" << p.height << ", " << tiles << " tile" << (tiles > 1 ? "s" : "")
               << " of " << p.tileWidth << "x" << p.tileHeight << " (" << p.tilesX << " x " << p.tilesY << ", overlap "
               << window.overlap << ", " << toString(window.blend) << "), " << describeDevice(device) << ", "
+              << p.precision << ", "
               << formatDuration(seconds) << "\n";
     if (window.int8) {
         std::ostringstream changed;

@@ -150,10 +150,12 @@ const char *kEvalHelp = R"(Usage: unetlab-cli eval --checkpoint FILE [options]
   --size N                image side (default: the checkpoint's)
   --split NAME            test | val | train | all (default test; the split of the checkpoint's seed)
   --batch N               (default 8)
-  --precision P           fp32 | int8 (default fp32). int8: the network with int8 weights and
-                          uint8 activations (CPU; U-Nets with ReLU and bilinear upsampling),
-                          calibrated on 16 training-split images; prints the fp32 metrics beside
-                          it and the share of pixels whose class changes
+  --precision P           fp32 | bf16 | int8 (default fp32). bf16: the network under bf16 autocast
+                          (as `predict` and the Inspect area run a bf16-trained network where
+                          bf16 is fast). int8: the network with int8 weights and uint8
+                          activations (CPU; U-Nets with ReLU and bilinear upsampling), calibrated
+                          on 16 training-split images. Both print the fp32 metrics beside theirs
+                          and the share of pixels whose class changes
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads
   --json                  end stdout with one JSON object
@@ -661,7 +663,10 @@ int cmdEval(const std::vector<std::string> &argv) {
     if (splitName != "test" && splitName != "val" && splitName != "train" && splitName != "all")
         throw UsageError("--split must be test, val, train or all, got '" + splitName + "'");
     const int batch = args.integer("batch", 8, 1, 1024);
-    const bool int8 = int8From(args);
+    const std::string precision = args.text("precision", "fp32");
+    if (precision != "fp32" && precision != "bf16" && precision != "int8")
+        throw UsageError("--precision must be fp32, bf16 or int8, got '" + precision + "'");
+    const bool int8 = int8From(args, precision), reduced = precision != "fp32";
     const std::string device = int8 ? "cpu" : deviceFrom(args);
     setThreads(args);
 
@@ -672,42 +677,48 @@ int cmdEval(const std::vector<std::string> &argv) {
     const auto data = checkpointData(args, ckpt, &dataSpec);
     const std::vector<std::size_t> indices = splitIndices(h, data->size(), splitName);
     // int8: calibrated on the first training-split images (not the images evaluated, unless
-    // the split evaluated is the training split itself).
-    std::shared_ptr<SegmentationModel> int8Net;
+    // the split evaluated is the training split itself). bf16: the network under autocast.
+    std::shared_ptr<SegmentationModel> reducedNet;
     std::vector<std::size_t> calibration;
     double calibrationSeconds = 0;
     if (int8) {
         const auto c0 = std::chrono::steady_clock::now();
         calibration = splitIndices(h, data->size(), "train");
         calibration.resize(std::min<std::size_t>(calibration.size(), 16));
-        int8Net = int8Model(*ckpt.model, *data, calibration, ckpt.normalisation);
+        reducedNet = int8Model(*ckpt.model, *data, calibration, ckpt.normalisation);
         calibrationSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
+    } else if (reduced) {
+        reducedNet = autocastModel(ckpt.model, precisionFromString(precision));
     }
     const auto t0 = std::chrono::steady_clock::now();
     const SplitMetrics m =
-        evaluateOn(int8 ? *int8Net : *ckpt.model, *data, indices, ckpt.normalisation, device, batch);
+        evaluateOn(reduced ? *reducedNet : *ckpt.model, *data, indices, ckpt.normalisation, device, batch);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const auto classes = data->classNames();
 
     std::cout << *path << ": " << ckpt.config.describe() << ", " << withThousands(h.value("parameters", 0))
               << " parameters\n"
               << data->name() << ", " << splitName << " split: " << m.images << " images, "
-              << describeDevice(device) << (int8 ? ", int8" : "") << ", " << formatDuration(seconds) << "\n\n";
-    json int8Json = nullptr;
-    if (int8) {
+              << describeDevice(device) << (reduced ? ", " + precision : "") << ", " << formatDuration(seconds)
+              << "\n\n";
+    json reducedJson = nullptr;
+    if (reduced) {
         const SplitMetrics f = evaluateOn(*ckpt.model, *data, indices, ckpt.normalisation, device, batch);
         const ClassMapAgreement a =
-            compareClassMaps(*ckpt.model, *int8Net, *data, indices, ckpt.normalisation, batch);
-        printMetricsTable(std::cout, classes, {{"int8", &m}, {"fp32", &f}});
-        std::cout << "\nint8 vs fp32: " << std::fixed << std::setprecision(2) << 100.0 * (1.0 - a.pixelAgreement)
-                  << " % of pixels change class (foreground Dice between the two " << std::setprecision(4)
-                  << a.foregroundDice << "); calibrated on " << calibration.size() << " training images in "
-                  << formatDuration(calibrationSeconds) << "\n";
-        int8Json = {{"calibration_images", calibration.size()},
-                    {"fp32_dice_mean", jsonNumber(f.diceMean)},
-                    {"fp32_dice", perClass(classes, f.dice)},
-                    {"pixels_changed", 1.0 - a.pixelAgreement},
-                    {"foreground_dice_int8_vs_fp32", a.foregroundDice}};
+            compareClassMaps(*ckpt.model, *reducedNet, *data, indices, ckpt.normalisation, batch, device);
+        printMetricsTable(std::cout, classes, {{precision, &m}, {"fp32", &f}});
+        std::cout << "\n" << precision << " vs fp32: " << std::fixed << std::setprecision(2)
+                  << 100.0 * (1.0 - a.pixelAgreement) << " % of pixels change class (foreground Dice between the two "
+                  << std::setprecision(4) << a.foregroundDice << ")";
+        if (int8)
+            std::cout << "; calibrated on " << calibration.size() << " training images in "
+                      << formatDuration(calibrationSeconds);
+        std::cout << "\n";
+        reducedJson = {{"fp32_dice_mean", jsonNumber(f.diceMean)},
+                       {"fp32_dice", perClass(classes, f.dice)},
+                       {"pixels_changed", 1.0 - a.pixelAgreement},
+                       {"foreground_dice_" + precision + "_vs_fp32", a.foregroundDice}};
+        if (int8) reducedJson["calibration_images"] = calibration.size();
     } else {
         printMetricsTable(std::cout, classes, {{splitName, &m}});
     }
@@ -718,8 +729,9 @@ int cmdEval(const std::vector<std::string> &argv) {
                           {"checkpoint", *path},
                           {"data", dataSpec},
                           {"split", splitName},
-                          {"precision", int8 ? "int8" : "fp32"},
-                          {"int8", int8Json},
+                          {"precision", precision},
+                          {"int8", int8 ? reducedJson : json(nullptr)},
+                          {"bf16", precision == "bf16" ? reducedJson : json(nullptr)},
                           {"images", m.images},
                           {"device", device},
                           {"seconds", seconds},
@@ -793,6 +805,9 @@ int cmdInspect(const std::vector<std::string> &argv) {
 
     LoadedCheckpoint ckpt = loadCheckpoint(*path);
     SegmentationModel &model = *ckpt.model;
+    // The maps as the Inspect area shows them: in the arithmetic the network was trained in,
+    // where this device runs it fast (bf16 on a CPU with AVX512-BF16 or AMX).
+    options.precision = inferencePrecision(trainedPrecision(ckpt.header), device);
     std::string dataSpec;
     const auto data = checkpointData(args, ckpt, &dataSpec);
     const auto classes = data->classNames();
@@ -864,7 +879,8 @@ int cmdInspect(const std::vector<std::string> &argv) {
 
     // What was seen, for people.
     const std::string className = classes[static_cast<std::size_t>(options.classIndex)];
-    std::cout << *path << ": " << ckpt.config.describe() << ", " << describeDevice(device) << "\n"
+    std::cout << *path << ": " << ckpt.config.describe() << ", " << describeDevice(device) << ", "
+              << toString(options.precision) << "\n"
               << (imagePath ? "Image " + *imagePath : "Image " + sample.id + " (index " + std::to_string(index) +
                                                           " of " + dataSpec + ")")
               << ", " << sample.width << "x" << sample.height;
@@ -919,6 +935,7 @@ int cmdInspect(const std::vector<std::string> &argv) {
                           {"checkpoint", *path},
                           {"model", ckpt.config.describe()},
                           {"device", device},
+                          {"precision", toString(options.precision)},
                           {"data", dataSpec},
                           {"image", {{"source", imagePath ? "file" : "data"},
                                      {"path", imagePath ? json(*imagePath) : json(nullptr)},

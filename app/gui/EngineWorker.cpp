@@ -852,11 +852,8 @@ EngineWorker::InspectTarget EngineWorker::inspectTarget(const InspectModelChoice
     t.normalisation = m_loaded->normalisation;
     t.downsampling = m_loaded->config.downsamplingFactor();
     t.device = resolveDevice(DeviceChoice::Auto);
-    // A checkpoint trained with a bf16 plan is inspected the same way (fp16 only on a GPU).
-    if (h.contains("train") && h["train"].contains("precision")) {
-        const Precision p = precisionFromString(h["train"]["precision"].get<std::string>());
-        if (p == Precision::BF16 || (p == Precision::FP16 && t.device != "cpu")) t.precision = p;
-    }
+    // A checkpoint trained with a bf16 plan is inspected the same way where bf16 is fast here.
+    t.precision = inferencePrecision(trainedPrecision(h), t.device);
     return t;
 }
 
@@ -975,6 +972,7 @@ void EngineWorker::inspectLargeImage(const LargeImageRequest &request) {
                                         " for this network, got " + std::to_string(options.tile));
         options.overlap = request.overlap;
         options.blend = blendFromString(request.blend.toStdString());
+        options.precision = t.precision;
         QElapsedTimer clock;
         clock.start();
         const LargePrediction p = predictLarge(*t.model, image, t.normalisation, t.device, options);
@@ -1008,7 +1006,7 @@ void EngineWorker::inspectLargeImage(const LargeImageRequest &request) {
             r.classNames << q(names[c]);
             r.classFractions << static_cast<double>(counts[c]) / static_cast<double>(std::max<std::size_t>(1, p.mask.size()));
         }
-        r.device = q(describeDevice(t.device));
+        r.device = q(describeDevice(t.device) + ", " + p.precision);  // "CPU (2 threads), bf16"
         Q_EMIT largeImageReady(r);
     });
 }

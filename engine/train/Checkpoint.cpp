@@ -136,6 +136,19 @@ nlohmann::json readCheckpointHeader(const std::string &path) {
     return parse(path, bytes).header;
 }
 
+Precision trainedPrecision(const nlohmann::json &header) {
+    const auto train = header.find("train");
+    if (train == header.end() || !train->is_object()) return Precision::FP32;
+    const auto precision = train->find("precision");
+    if (precision == train->end() || !precision->is_string()) return Precision::FP32;
+    try {
+        const Precision p = precisionFromString(precision->get<std::string>());
+        return p == Precision::Auto ? Precision::FP32 : p;
+    } catch (const std::invalid_argument &) {
+        return Precision::FP32;
+    }
+}
+
 namespace {
 
 LoadedCheckpoint loadUnchecked(const std::string &path, const std::optional<ModelConfig> &expected) {

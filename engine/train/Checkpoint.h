@@ -22,6 +22,7 @@
 
 #include "data/Normalisation.h"
 #include "models/ModelConfig.h"
+#include "train/TrainConfig.h"
 
 namespace unetlab {
 
@@ -47,6 +48,9 @@ struct LoadedCheckpoint {
 LoadedCheckpoint loadCheckpoint(const std::string &path, const std::optional<ModelConfig> &expected = {});
 // Reads just the header (fast, no weights).
 nlohmann::json readCheckpointHeader(const std::string &path);
+// The precision the weights were trained in (the header's train.precision); fp32 where the
+// header does not say (a PyTorch state dict) or says something unknown.
+Precision trainedPrecision(const nlohmann::json &header);
 
 class CheckpointError : public std::runtime_error {
 public:

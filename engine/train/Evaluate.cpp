@@ -121,17 +121,47 @@ std::shared_ptr<SegmentationModel> int8Model(SegmentationModel &model, const Dat
     return makeInt8Model(model, prepareInput(stackImages(samples), torch::kCPU, true, normalisation));
 }
 
+namespace {
+
+class AutocastModel final : public SegmentationModel {
+public:
+    AutocastModel(std::shared_ptr<SegmentationModel> inner, Precision precision)
+        : SegmentationModel(inner->config()), m_inner(register_module("inner", std::move(inner))),
+          m_precision(precision) {}
+
+protected:
+    torch::Tensor run(const torch::Tensor &x, StageActivations *stages) override {
+        AutocastScope autocast(m_precision, x.device());
+        if (!stages) return m_inner->forward(x).to(torch::kFloat);
+        *stages = m_inner->forwardStages(x);
+        for (auto &stage : *stages) stage.second = stage.second.to(torch::kFloat);
+        return {};  // forwardStages() returns the stages
+    }
+
+private:
+    std::shared_ptr<SegmentationModel> m_inner;
+    Precision m_precision;
+};
+
+}  // namespace
+
+std::shared_ptr<SegmentationModel> autocastModel(std::shared_ptr<SegmentationModel> model, Precision precision) {
+    if (precision == Precision::Auto) throw std::invalid_argument("autocast needs a precision, not auto");
+    if (precision == Precision::FP32) return model;
+    return std::make_shared<AutocastModel>(std::move(model), precision);
+}
+
 ClassMapAgreement compareClassMaps(SegmentationModel &a, SegmentationModel &b, const Dataset &data,
                                    const std::vector<std::size_t> &indices, const Normalisation &normalisation,
-                                   int batchSize) {
+                                   int batchSize, const std::string &device) {
     ClassMapAgreement r;
     std::int64_t same = 0, both = 0, fgA = 0, fgB = 0;
     for (std::size_t start = 0; start < indices.size(); start += static_cast<std::size_t>(batchSize)) {
         std::vector<Sample> samples;
         for (std::size_t i = start; i < std::min(indices.size(), start + static_cast<std::size_t>(batchSize)); ++i)
             samples.push_back(data.get(indices[i]));
-        const auto ma = predictMasks(a, samples, normalisation, "cpu");
-        const auto mb = predictMasks(b, samples, normalisation, "cpu");
+        const auto ma = predictMasks(a, samples, normalisation, device);
+        const auto mb = predictMasks(b, samples, normalisation, device);
         for (std::size_t k = 0; k < ma.size(); ++k)
             for (std::size_t p = 0; p < ma[k].size(); ++p) {
                 same += ma[k][p] == mb[k][p];

@@ -38,7 +38,11 @@ std::string int8Unsupported(const ModelConfig &config);
 std::shared_ptr<SegmentationModel> int8Model(SegmentationModel &model, const Dataset &data,
                                              const std::vector<std::size_t> &calibration,
                                              const Normalisation &normalisation);
-// How far two models' class maps differ on `indices` of `data` (CPU).
+// `model` run under bf16 or fp16 autocast (fp16: CUDA only), its logits returned in fp32, as a
+// model of its own (forwardStages() too), so evaluation and comparisons run it as they run
+// `model`; it shares `model`'s weights. fp32 gives `model` itself.
+std::shared_ptr<SegmentationModel> autocastModel(std::shared_ptr<SegmentationModel> model, Precision precision);
+// How far two models' class maps differ on `indices` of `data`, on `device`.
 struct ClassMapAgreement {
     double pixelAgreement = 0;  // fraction of pixels given the same class
     double foregroundDice = 0;  // Dice of the two maps' non-background pixels
@@ -46,7 +50,7 @@ struct ClassMapAgreement {
 };
 ClassMapAgreement compareClassMaps(SegmentationModel &a, SegmentationModel &b, const Dataset &data,
                                    const std::vector<std::size_t> &indices, const Normalisation &normalisation,
-                                   int batchSize = 8);
+                                   int batchSize = 8, const std::string &device = "cpu");
 
 struct TrainBenchmark {
     std::string model;

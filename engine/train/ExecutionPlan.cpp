@@ -196,6 +196,13 @@ bool cpuHasFastBf16() {
     return f.find(" avx512_bf16 ") != std::string::npos || f.find(" amx_bf16 ") != std::string::npos;
 }
 
+Precision inferencePrecision(Precision trained, const std::string &device) {
+    const bool cpu = torch::Device(device).is_cpu();
+    if (trained == Precision::BF16 && (!cpu || cpuHasFastBf16())) return Precision::BF16;
+    if (trained == Precision::FP16 && !cpu) return Precision::FP16;
+    return Precision::FP32;
+}
+
 int logicalCpus() {
     if (const char *env = std::getenv("OMP_NUM_THREADS"))
         if (const int n = std::atoi(env); n > 0) return n;

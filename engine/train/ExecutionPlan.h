@@ -60,6 +60,10 @@ nlohmann::json toJson(const ExecutionPlan &plan);
 
 // True when the CPU runs bf16 matrix products natively (avx512_bf16 or amx_bf16).
 bool cpuHasFastBf16();
+// The arithmetic for inference with a network trained in `trained` precision on `device`:
+// bf16 where the device runs it fast (a CPU with AVX512-BF16 or AMX, or a GPU), fp16 on a
+// GPU, else fp32 — a network trained in fp32 runs in fp32. Never Auto (Auto counts as fp32).
+Precision inferencePrecision(Precision trained, const std::string &device);
 // Logical CPUs (or OMP_NUM_THREADS when set) and physical cores.
 int logicalCpus();
 int physicalCores();

@@ -9,6 +9,7 @@
 #include "core/EnumNames.h"
 #include "models/Networks.h"
 #include "models/QuantizedUNet.h"
+#include "train/Autocast.h"
 #include "train/Batch.h"
 
 namespace unetlab {
@@ -71,6 +72,8 @@ LargePrediction predictLarge(SegmentationModel &model, const Sample &image, cons
     if (image.width < 1 || image.height < 1 || image.image.size() != image.pixelCount() * image.channels)
         throw std::invalid_argument("image '" + image.id + "' is empty or its pixels do not match its size");
     if (options.batch < 1) throw std::invalid_argument("the tile batch must be at least 1");
+    if (options.precision == Precision::Auto)
+        throw std::invalid_argument("sliding window: the precision must be fp32, bf16 or fp16, not auto");
     const TileAxis ys = planTileAxis(image.height, options.tile, options.overlap, config.downsamplingFactor());
     const TileAxis xs = planTileAxis(image.width, options.tile, options.overlap, config.downsamplingFactor());
 
@@ -126,9 +129,15 @@ LargePrediction predictLarge(SegmentationModel &model, const Sample &image, cons
                 out.precision = "int8";
             }
         }
+        if (net == &model) out.precision = toString(options.precision);
+        // Logits in fp32 whatever the arithmetic (the int8 network's head is fp32 already).
+        const auto logitsOf = [&](const torch::Tensor &input) {
+            AutocastScope autocast(net == &model ? options.precision : Precision::FP32, dev);
+            return net->forward(input).to(torch::kFloat);
+        };
         if (out.tilesX == 1 && out.tilesY == 1) {
             // One tile is the single pass itself: no blending, so the result is exactly the same.
-            const torch::Tensor logits = net->forward(x)[0];
+            const torch::Tensor logits = logitsOf(x)[0];
             mask = logits.argmax(0);
             if (options.probabilities) probabilities = torch::softmax(logits, 0);
         } else {
@@ -141,8 +150,7 @@ LargePrediction predictLarge(SegmentationModel &model, const Sample &image, cons
                 std::vector<torch::Tensor> tiles;
                 for (std::size_t i = first; i < last; ++i) tiles.push_back(tileAt(origins[i]));
                 const torch::Tensor p =
-                    torch::softmax(net->forward(torch::cat(tiles).contiguous(torch::MemoryFormat::ChannelsLast)), 1)
-                        .to(torch::kFloat);
+                    torch::softmax(logitsOf(torch::cat(tiles).contiguous(torch::MemoryFormat::ChannelsLast)), 1);
                 for (std::size_t i = first; i < last; ++i) {
                     const auto [y, x0] = origins[i];
                     sum.narrow(1, y, ys.tile)

@@ -11,6 +11,7 @@
 
 #include "data/Normalisation.h"
 #include "data/Sample.h"
+#include "train/TrainConfig.h"
 
 namespace unetlab {
 
@@ -36,6 +37,9 @@ struct SlidingWindowOptions {
     // in fp32 and LargePrediction says why.
     bool int8 = false;
     double int8Tolerance = 0.01;
+    // The floating-point network's arithmetic (also where int8 is refused): fp32, or bf16 /
+    // fp16 autocast (fp16 on a GPU only; train/ExecutionPlan.h's inferencePrecision() picks one).
+    Precision precision = Precision::FP32;
 };
 
 // Where the tiles go along one side of the image (pure arithmetic, no LibTorch).
@@ -57,7 +61,7 @@ struct LargePrediction {
     int tilesX = 0, tilesY = 0;
     std::vector<std::uint8_t> mask;    // height * width class indices
     std::vector<float> probabilities;  // classes * height * width (class-major), when asked
-    std::string precision = "fp32";    // what the tiles ran in: "fp32" or "int8"
+    std::string precision = "fp32";    // what the tiles ran in: "fp32", "bf16", "fp16" or "int8"
     int calibrationTiles = 0;          // int8: tiles calibrated (and checked) on
     double int8PixelsChanged = 0;      // int8: share of those tiles' pixels whose class changed
 };

@@ -396,7 +396,7 @@ TEST_F(Cli, Int8EvalAndPredictSayHowManyPixelsChangeAgainstFp32) {
     // Models int8 does not cover, and unknown precisions, are one-line usage errors.
     r = run("eval --checkpoint '" + ckpt + "' --precision fp16");
     EXPECT_EQ(r.exitCode, 2);
-    EXPECT_NE(r.err.find("--precision must be fp32 or int8"), std::string::npos);
+    EXPECT_NE(r.err.find("--precision must be fp32, bf16 or int8"), std::string::npos) << r.err;
     const std::string minimal = (dir / "m.ckpt").string();
     ASSERT_EQ(run("train --model minimal --data synthetic:12:3 --size 32 --epochs 1 --out '" + minimal + "'").exitCode, 0);
     r = run("eval --checkpoint '" + minimal + "' --precision int8");
@@ -453,6 +453,60 @@ TEST_F(Cli, PredictWritesAMaskOfTheImageSizeWhateverTheSize) {
     EXPECT_EQ(lines(r.err), 1) << r.err;
 }
 
+TEST_F(Cli, PredictAndInspectUseTheTrainedBf16WhereItIsFastAndEvalSaysWhatBf16Costs) {
+    const std::string ckpt = (dir / "b.ckpt").string(), image = (dir / "cells.tif").string();
+    ASSERT_EQ(run("train --model small-unet --base 8 --data synthetic:24:2 --size 48 --epochs 3 --batch 4 --lr 0.003 "
+                  "--precision bf16 --quiet --out '" + ckpt + "'")
+                  .exitCode,
+              0);
+    writeTiff(image, 90, 70);
+    const std::string mask = (dir / "mask.png").string();
+    auto predict = [&](const std::string &extra) {
+        const Result r = run("predict --checkpoint '" + ckpt + "' --image '" + image + "' --out '" + mask +
+                             "' --tile 32 --json " + extra);
+        EXPECT_EQ(r.exitCode, 0) << extra << ": " << r.err;
+        return std::make_pair(lastJsonLine(r.out), r.out);
+    };
+    // Trained in bf16: auto predicts in bf16 where the CPU has AVX512-BF16 or AMX, else in fp32.
+    const auto [automatic, text] = predict("");
+    const bool fastBf16 = lastJsonLine(run("info --json").out)["native_bf16"].get<bool>();
+    const std::string expected = fastBf16 ? "bf16" : "fp32";
+    EXPECT_EQ(automatic["precision"], expected);
+    EXPECT_NE(text.find(", " + expected + ", "), std::string::npos) << text;  // "..., CPU, 2 threads, bf16, 0.1 s"
+    EXPECT_EQ(predict("--precision fp32").first["precision"], "fp32");
+    EXPECT_EQ(predict("--precision bf16").first["precision"], "bf16");  // forced: also where bf16 is slow
+    // eval --precision bf16: the metrics in bf16 beside fp32's, and how many pixels change.
+    Result e = run("eval --checkpoint '" + ckpt + "' --split all --precision bf16 --json");
+    ASSERT_EQ(e.exitCode, 0) << e.err;
+    const auto bf = lastJsonLine(e.out);
+    EXPECT_EQ(bf["precision"], "bf16");
+    EXPECT_TRUE(bf["int8"].is_null());
+    const auto plain = lastJsonLine(run("eval --checkpoint '" + ckpt + "' --split all --json").out);
+    EXPECT_EQ(plain["precision"], "fp32");
+    EXPECT_TRUE(plain["bf16"].is_null());
+    EXPECT_NEAR(bf["bf16"]["fp32_dice_mean"].get<double>(), plain["dice_mean"].get<double>(), 1e-9);
+    EXPECT_NEAR(bf["dice_mean"].get<double>(), plain["dice_mean"].get<double>(), 0.02);
+    EXPECT_LT(bf["bf16"]["pixels_changed"].get<double>(), 0.02);
+    EXPECT_GT(bf["bf16"]["foreground_dice_bf16_vs_fp32"].get<double>(), 0.95);
+    EXPECT_NE(e.out.find("bf16 vs fp32: "), std::string::npos) << e.out;
+    // inspect draws the stages as the Inspect area does: in the same arithmetic.
+    const Result inspected = run("inspect --checkpoint '" + ckpt + "' --index 0 --out '" + (dir / "in").string() +
+                                 "' --split val --json");
+    ASSERT_EQ(inspected.exitCode, 0) << inspected.err;
+    EXPECT_EQ(lastJsonLine(inspected.out)["precision"], expected);
+    // fp16 needs a GPU; unknown names are refused.
+    for (const std::string &bad : {std::string("fp16 --device cpu"), std::string("half")}) {
+        const Result r =
+            run("predict --checkpoint '" + ckpt + "' --image '" + image + "' --out '" + mask + "' --precision " + bad);
+        EXPECT_EQ(r.exitCode, 2) << bad;
+        EXPECT_EQ(lines(r.err), 1) << r.err;
+        EXPECT_NE(r.err.find(bad == "half" ? "--precision must be auto, fp32, bf16, fp16 or int8"
+                                           : "--precision fp16 needs a CUDA GPU"),
+                  std::string::npos)
+            << r.err;
+    }
+}
+
 TEST_F(Cli, ExportedStateDictPredictsLikeTheCheckpoint) {
     const std::string ckpt = (dir / "m.ckpt").string(), pt = (dir / "model.pt").string();
     ASSERT_EQ(run("train --model small-unet --base 4 --data synthetic:12:2 --size 32 --epochs 1 --quiet --out '" +
@@ -474,7 +528,7 @@ TEST_F(Cli, ExportedStateDictPredictsLikeTheCheckpoint) {
     writeTiff(image, 80, 60);
     auto maskOf = [&](const std::string &checkpoint, const std::string &out) {
         const Result p = run("predict --checkpoint '" + checkpoint + "' --image '" + image + "' --out '" + out +
-                             "' --mean 0.5,0.5,0.5 --std 0.25,0.25,0.25 --tile 32 --json");
+                             "' --mean 0.5,0.5,0.5 --std 0.25,0.25,0.25 --tile 32 --precision fp32 --json");
         EXPECT_EQ(p.exitCode, 0) << p.err;
         return slurp(out);
     };
@@ -491,6 +545,7 @@ TEST_F(Cli, ExportedStateDictPredictsLikeTheCheckpoint) {
     r = run("export --checkpoint '" + pt + "' --format unetlab --out '" + back + "' --mean 0.5,0.5,0.5 --std "
             "0.25,0.25,0.25");
     ASSERT_EQ(r.exitCode, 0) << r.err;
+    // (It records no training precision, so it predicts in fp32 by default.)
     const Result p = run("predict --checkpoint '" + back + "' --image '" + image + "' --out '" +
                          (dir / "d.png").string() + "' --tile 32");
     ASSERT_EQ(p.exitCode, 0) << p.err;

@@ -22,6 +22,7 @@
 #include "models/Networks.h"
 #include "train/Checkpoint.h"
 #include "train/Evaluate.h"
+#include "train/ExecutionPlan.h"
 #include "train/SlidingWindow.h"
 
 using namespace unetlab;
@@ -336,13 +337,20 @@ TEST(SlidingWindow, TilesCoverTheImageAndEndAtItsBorder) {
     EXPECT_THROW(planTileAxis(100, 32, 0.95, 4), std::invalid_argument);
 }
 
-TEST(SlidingWindow, OneTileOverTheWholeImageIsExactlyTheSinglePass) {
+namespace {
+// A synthetic image `size` pixels square and an untrained SmallUNet `base` channels wide.
+std::pair<Sample, std::shared_ptr<SegmentationModel>> imageAndSmallUNet(int size, std::uint64_t imageSeed, int base,
+                                                                        std::uint64_t modelSeed) {
     SyntheticOptions o;
-    o.size = 64;
-    const Sample s = SyntheticCells::generate(o, 3);
+    o.size = size;
     ModelConfig c = presetConfig("small-unet");
-    c.base = 4;
-    auto model = createModel(c, 5);
+    c.base = base;
+    return {SyntheticCells::generate(o, imageSeed), createModel(c, modelSeed)};
+}
+}  // namespace
+
+TEST(SlidingWindow, OneTileOverTheWholeImageIsExactlyTheSinglePass) {
+    const auto [s, model] = imageAndSmallUNet(64, 3, 4, 5);
     const Normalisation n{{0.5, 0.5, 0.5}, {0.25, 0.25, 0.25}};
     const auto single = predictMasks(*model, {s}, n, "cpu").front();
     SlidingWindowOptions w;
@@ -399,6 +407,84 @@ TEST(SlidingWindow, ManyTilesMatchOneFullPassOfMinimalCNN) {
     for (std::size_t i = 0; i < p.probabilities.size(); ++i)
         worstUniform = std::max(worstUniform, double(std::abs(uniform.probabilities[i] - full.probabilities[i])));
     EXPECT_GT(worstUniform, 10 * worst);  // 0.13 when written
+}
+
+TEST(SlidingWindow, Bf16AutocastRunsTheTilesInBf16AndKeepsTheMask) {
+    const auto [s, model] = imageAndSmallUNet(96, 7, 8, 3);
+    SlidingWindowOptions w;
+    w.tile = 64;
+    w.probabilities = true;
+    const LargePrediction fp = predictLarge(*model, s, Normalisation{}, "cpu", w);
+    w.precision = Precision::BF16;
+    const LargePrediction bf = predictLarge(*model, s, Normalisation{}, "cpu", w);
+    EXPECT_EQ(fp.precision, "fp32");
+    EXPECT_EQ(bf.precision, "bf16");
+    ASSERT_EQ(bf.probabilities.size(), fp.probabilities.size());
+    double worst = 0;
+    for (std::size_t i = 0; i < fp.probabilities.size(); ++i)
+        worst = std::max(worst, double(std::abs(bf.probabilities[i] - fp.probabilities[i])));
+    EXPECT_GT(worst, 1e-4);  // the convolutions really ran in bf16 (8 bits of mantissa) ...
+    EXPECT_LT(worst, 0.05);  // ... and the probabilities stay close
+    std::size_t same = 0;
+    for (std::size_t i = 0; i < fp.mask.size(); ++i) same += fp.mask[i] == bf.mask[i];
+    EXPECT_GE(double(same) / double(fp.mask.size()), 0.99);
+    // Autocast ends with the call: fp32 afterwards gives the same probabilities bit for bit.
+    w.precision = Precision::FP32;
+    EXPECT_EQ(predictLarge(*model, s, Normalisation{}, "cpu", w).probabilities, fp.probabilities);
+    // fp16 autocast needs a GPU; "auto" is for the caller to settle.
+    w.precision = Precision::FP16;
+    EXPECT_THROW(predictLarge(*model, s, Normalisation{}, "cpu", w), std::invalid_argument);
+    w.precision = Precision::Auto;
+    EXPECT_THROW(predictLarge(*model, s, Normalisation{}, "cpu", w), std::invalid_argument);
+}
+
+TEST(SlidingWindow, AnAutocastModelRunsTheSameWeightsInBf16) {
+    ModelConfig c = presetConfig("small-unet");
+    c.base = 8;
+    std::shared_ptr<SegmentationModel> model = createModel(c, 5);
+    EXPECT_EQ(autocastModel(model, Precision::FP32), model);
+    EXPECT_THROW(autocastModel(model, Precision::Auto), std::invalid_argument);
+    const auto bf16 = autocastModel(model, Precision::BF16);
+    EXPECT_EQ(bf16->config().describe(), c.describe());
+    torch::NoGradGuard noGrad;
+    model->eval();
+    bf16->eval();
+    const torch::Tensor x = torch::rand({2, 3, 32, 32});
+    const torch::Tensor fp = model->forward(x), bf = bf16->forward(x);
+    EXPECT_EQ(bf.scalar_type(), torch::kFloat);
+    const double worst = (bf - fp).abs().max().item<double>();
+    EXPECT_GT(worst, 0.0);  // ran in bf16
+    EXPECT_LT(worst, 0.1 * fp.abs().max().item<double>());
+    const auto stages = bf16->forwardStages(x), reference = model->forwardStages(x);
+    ASSERT_EQ(stages.size(), reference.size());
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+        EXPECT_EQ(stages[i].first, reference[i].first);
+        EXPECT_EQ(stages[i].second.scalar_type(), torch::kFloat);
+        EXPECT_EQ(stages[i].second.sizes(), reference[i].second.sizes());
+    }
+    // It shares the weights: a change to the model shows in it.
+    model->named_parameters()["head.bias"].add_(100.0);
+    EXPECT_GT(bf16->forward(x).mean().item<double>(), 10.0);
+}
+
+TEST(SlidingWindow, InferenceRunsInTheTrainedPrecisionWhereTheDeviceRunsItFast) {
+    EXPECT_EQ(inferencePrecision(Precision::FP32, "cpu"), Precision::FP32);
+    EXPECT_EQ(inferencePrecision(Precision::BF16, "cpu"), cpuHasFastBf16() ? Precision::BF16 : Precision::FP32);
+    EXPECT_EQ(inferencePrecision(Precision::FP16, "cpu"), Precision::FP32);
+    EXPECT_EQ(inferencePrecision(Precision::Auto, "cpu"), Precision::FP32);
+    EXPECT_EQ(inferencePrecision(Precision::BF16, "cuda:0"), Precision::BF16);
+    EXPECT_EQ(inferencePrecision(Precision::FP16, "cuda:0"), Precision::FP16);
+    EXPECT_EQ(inferencePrecision(Precision::FP32, "cuda:0"), Precision::FP32);
+    // What a checkpoint's header says it was trained in; fp32 where it does not say.
+    using nlohmann::json;
+    EXPECT_EQ(trainedPrecision(json{{"train", {{"precision", "bf16"}}}}), Precision::BF16);
+    EXPECT_EQ(trainedPrecision(json{{"train", {{"precision", "fp16"}}}}), Precision::FP16);
+    EXPECT_EQ(trainedPrecision(json{{"train", {{"precision", "auto"}}}}), Precision::FP32);
+    EXPECT_EQ(trainedPrecision(json{{"train", {{"precision", "fp8"}}}}), Precision::FP32);
+    EXPECT_EQ(trainedPrecision(json{{"train", {{"precision", 16}}}}), Precision::FP32);
+    EXPECT_EQ(trainedPrecision(json{{"train", "bf16"}}), Precision::FP32);
+    EXPECT_EQ(trainedPrecision(json{{"origin", "pytorch"}}), Precision::FP32);
+    EXPECT_EQ(trainedPrecision(json::array()), Precision::FP32);
 }
 
 TEST(SlidingWindow, AUNetSegmentsAnImageOfAnySize) {

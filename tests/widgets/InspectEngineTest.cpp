@@ -27,6 +27,8 @@
 #include "gui/EngineWorker.h"
 #include "gui/MainWindow.h"
 #include "interop/StateDict.h"
+#include "train/Checkpoint.h"
+#include "train/ExecutionPlan.h"
 #include "models/Networks.h"
 
 using unetlab::gui::EngineWorker;
@@ -166,6 +168,11 @@ TEST(InspectEngine, FollowsTheModelInTrainingAndAnswersEveryView) {
     EXPECT_NEAR(share, 1.0, 1e-9);
     EXPECT_EQ(big.overlay.size(), QSize(150, 97));
     EXPECT_TRUE(in->largeImage()->summaryText().contains(QStringLiteral("6 tiles")));
+    // In the arithmetic the run trained in where it is fast here (bf16 on AVX512-BF16/AMX).
+    const auto trained = unetlab::trainedPrecision(unetlab::readCheckpointHeader(path.toStdString()));
+    const QString precision = QString::fromStdString(unetlab::toString(unetlab::inferencePrecision(trained, "cpu")));
+    EXPECT_TRUE(in->largeImage()->summaryText().contains(QStringLiteral(", %1, ").arg(precision)))
+        << in->largeImage()->summaryText().toStdString();
     const QString maskPath = dir.filePath(QStringLiteral("slide-mask.png"));
     EXPECT_TRUE(in->largeImage()->saveMask(maskPath, QStringLiteral("index")).isEmpty());
     const QImage maskFile(maskPath);
