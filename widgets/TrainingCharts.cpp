@@ -4,6 +4,7 @@
 
 #include <QChart>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
@@ -68,6 +69,7 @@ LiveChart::LiveChart(const QString &title, const QString &yTitle, bool logY, QWi
     setRenderHint(QPainter::Antialiasing);
     updateMinimumSize();
     connect(PresentationMode::instance(), &PresentationMode::changed, this, &LiveChart::updateMinimumSize);
+    connect(chart, &QChart::plotAreaChanged, this, &LiveChart::fitEpochTicks);
 }
 
 void LiveChart::updateMinimumSize() {
@@ -106,7 +108,20 @@ QScatterSeries *LiveChart::addMarkers(const QString &name, const QColor &colour,
 void LiveChart::setEpochs(int epochs) {
     m_epochs = std::max(1, epochs);
     m_x->setRange(0, m_epochs);
-    m_x->setTickCount(std::min(m_epochs, 10) + 1);
+    fitEpochTicks();
+}
+
+int LiveChart::epochTickCount() const { return m_x->tickCount(); }
+
+void LiveChart::fitEpochTicks() {
+    // Each label needs its width and some air between it and the next (Qt elides labels
+    // that do not fit their share to "...").
+    const QFontMetrics metrics(m_x->labelsFont());
+    const double needed = metrics.horizontalAdvance(QString::number(m_epochs)) + metrics.averageCharWidth();
+    const double width = chart()->plotArea().width();
+    int intervals = std::min(m_epochs, 10);
+    while (intervals > 1 && (m_epochs % intervals != 0 || (width > 0 && width / intervals < needed))) --intervals;
+    if (m_x->tickCount() != intervals + 1) m_x->setTickCount(intervals + 1);
 }
 
 void LiveChart::fitY(double y) {

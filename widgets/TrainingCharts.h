@@ -24,6 +24,9 @@ public:
     void setEpochs(int epochs);
     // Point counts per series, for tests and exports.
     QVector<int> pointCounts() const;
+    // Ticks on the epoch axis: up to 11 (every epoch up to 10 epochs), fewer when the plot is
+    // too narrow for their labels, always on whole epochs.
+    int epochTickCount() const;
     // Writes the chart as PNG (by extension .png) or SVG (.svg); false on failure.
     bool exportTo(const QString &path);
 
@@ -36,6 +39,8 @@ protected:
     // 240×180: three charts beside the settings fit a 1280-pixel screen. 1.5× that in
     // presentation mode, whose larger text needs the room (the page scrolls instead).
     void updateMinimumSize();
+    // The most epoch ticks whose labels fit the plot's width, on whole epochs.
+    void fitEpochTicks();
 
     QValueAxis *m_x = nullptr;
     QValueAxis *m_y = nullptr;

@@ -319,6 +319,11 @@ void TrainingDashboard::onBatches(const QVector<unetlab::BatchReport> &batches) 
     updateProgress();
 }
 
+void TrainingDashboard::onRestoredBatches(const QVector<unetlab::BatchReport> &batches) {
+    m_loss->addBatches(batches);
+    m_rate->addBatches(batches);
+}
+
 void TrainingDashboard::onValidationProgress(int done, int total) {
     m_batchBar->setRange(0, total);
     m_batchBar->setValue(done);

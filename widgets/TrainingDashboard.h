@@ -58,6 +58,8 @@ public Q_SLOTS:
     void stop();
     void onRunStarted(const RunInfo &info);
     void onBatches(const QVector<unetlab::BatchReport> &batches);
+    // A restored run's earlier batches: drawn in the loss and learning-rate charts only.
+    void onRestoredBatches(const QVector<unetlab::BatchReport> &batches);
     void onValidationProgress(int done, int total);
     void onEpoch(const unetlab::EpochReport &epoch);
     void onPreview(const QVector<PreviewItem> &items, int epoch);

@@ -203,6 +203,8 @@ void EngineWorker::beginRun(const QString &modelName, const ExecutionPlan &plan,
                                                                                   : QStringList{m_loadedPreset}));
     if (restored) {
         // The curves up to the saved epoch, then paused: Resume continues with the next epoch.
+        const std::vector<BatchReport> earlier = readRunBatches(runDir.toStdString(), m_info.restoredEpochs);
+        if (!earlier.empty()) Q_EMIT restoredBatches(QVector<BatchReport>(earlier.begin(), earlier.end()));
         for (const EpochReport &e : t.history()) Q_EMIT epochDone(e);
         Q_EMIT pausedChanged(true);
         emitPreview(static_cast<int>(t.history().size()));

@@ -83,6 +83,9 @@ Q_SIGNALS:
     void deviceReady(const QString &description);
     void runStarted(const RunInfo &info);
     void batchesDone(const QVector<unetlab::BatchReport> &batches);
+    // A restored run's batches before its interruption (its run folder's batches.csv), for the
+    // curves only; sent after runStarted and before its epochs' epochDone.
+    void restoredBatches(const QVector<unetlab::BatchReport> &batches);
     void validationProgress(int done, int total);
     void epochDone(const unetlab::EpochReport &epoch);
     void previewReady(const QVector<PreviewItem> &items, int epoch);

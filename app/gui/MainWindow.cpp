@@ -156,6 +156,7 @@ void MainWindow::connectEngine() {
     // Events: engine thread -> dashboard.
     connect(w, &EngineWorker::runStarted, d, &TrainingDashboard::onRunStarted);
     connect(w, &EngineWorker::batchesDone, d, &TrainingDashboard::onBatches);
+    connect(w, &EngineWorker::restoredBatches, d, &TrainingDashboard::onRestoredBatches);
     connect(w, &EngineWorker::validationProgress, d, &TrainingDashboard::onValidationProgress);
     connect(w, &EngineWorker::epochDone, d, &TrainingDashboard::onEpoch);
     connect(w, &EngineWorker::previewReady, d, &TrainingDashboard::onPreview);

@@ -26,6 +26,36 @@ std::string historyCsv(const std::vector<std::string> &classes, const std::vecto
     return csv.str();
 }
 
+std::string batchesCsv(const std::vector<BatchReport> &batches) {
+    std::ostringstream csv;
+    csv << "epoch,batch,batches_per_epoch,loss,learning_rate,images_per_second,elapsed_seconds\n";
+    csv << std::setprecision(std::numeric_limits<double>::max_digits10);
+    for (const auto &b : batches)
+        csv << b.epoch << "," << b.batch << "," << b.batchesPerEpoch << "," << b.loss << "," << b.learningRate << ","
+            << b.imagesPerSecond << "," << b.elapsedSeconds << "\n";
+    return csv.str();
+}
+
+std::vector<BatchReport> batchesFromCsv(const std::string &csv) {
+    std::vector<BatchReport> batches;
+    std::istringstream in(csv);
+    std::string line;
+    if (!std::getline(in, line) || line.rfind("epoch,batch,batches_per_epoch,", 0) != 0) return batches;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        BatchReport b;
+        char c[6] = {};
+        fields >> b.epoch >> c[0] >> b.batch >> c[1] >> b.batchesPerEpoch >> c[2] >> b.loss >> c[3] >>
+            b.learningRate >> c[4] >> b.imagesPerSecond >> c[5] >> b.elapsedSeconds;
+        const bool commas = std::string(c, 6) == ",,,,,,";
+        if (!fields || !commas || !(fields >> std::ws).eof() || b.epoch < 1 || b.batch < 1 ||
+            b.batch > b.batchesPerEpoch)
+            break;
+        batches.push_back(b);
+    }
+    return batches;
+}
+
 namespace {
 
 nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }

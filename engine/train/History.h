@@ -15,6 +15,13 @@ namespace unetlab {
 // images_per_second, best.
 std::string historyCsv(const std::vector<std::string> &classes, const std::vector<EpochReport> &history);
 
+// Every training batch, one line each: epoch, batch, batches_per_epoch, loss, learning_rate,
+// images_per_second, elapsed_seconds (a run folder's batches.csv, so a restored run shows its
+// batch curves). batchesFromCsv() reads it back; it stops at the first line it cannot read
+// (a file cut short), keeping the lines before.
+std::string batchesCsv(const std::vector<BatchReport> &batches);
+std::vector<BatchReport> batchesFromCsv(const std::string &csv);
+
 // Every field of every epoch, losslessly (undefined values as null), for saved runs:
 // historyFromJson(historyToJson(h)) == h. historyFromJson throws std::invalid_argument on
 // anything else.

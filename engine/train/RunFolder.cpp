@@ -180,7 +180,25 @@ void RunAutosave::writeMarker(const Trainer &trainer, const std::string &state, 
     writeFileAtomically((fs::path(m_dir) / kRunMarkerFile).string(), j.dump(2) + "\n");
 }
 
-void RunAutosave::begin(const Trainer &trainer) { writeMarker(trainer, "running", {}); }
+std::vector<BatchReport> readRunBatches(const std::string &dir, int epochs) {
+    const fs::path path = fs::path(dir) / kRunBatchesFile;
+    std::error_code ec;
+    if (!fs::exists(path, ec)) return {};
+    std::vector<BatchReport> batches;
+    try {
+        batches = batchesFromCsv(readWholeFile(path.string()));
+    } catch (const std::exception &) {
+        return {};  // unreadable: the curves start empty, the run itself is fine
+    }
+    const auto later = [epochs](const BatchReport &b) { return b.epoch > epochs; };
+    batches.erase(std::find_if(batches.begin(), batches.end(), later), batches.end());
+    return batches;
+}
+
+void RunAutosave::begin(const Trainer &trainer) {
+    m_earlierBatches = readRunBatches(m_dir, static_cast<int>(trainer.history().size()));
+    writeMarker(trainer, "running", {});
+}
 
 void RunAutosave::epochEnded(const Trainer &trainer, const EpochReport &epoch) {
     const fs::path dir(m_dir);
@@ -198,6 +216,9 @@ void RunAutosave::epochEnded(const Trainer &trainer, const EpochReport &epoch) {
         trainer.saveCheckpoint((dir / "best.ckpt").string(), m_dataSpec, true);
         m_haveBest = true;
     }
+    std::vector<BatchReport> batches = m_earlierBatches;
+    batches.insert(batches.end(), trainer.batchHistory().begin(), trainer.batchHistory().end());
+    writeFileAtomically((dir / kRunBatchesFile).string(), batchesCsv(batches));
     std::vector<std::string> classes = trainer.dataset().classNames();
     writeFileAtomically((dir / "metrics.csv").string(), historyCsv(classes, trainer.history()));
     writeMarker(trainer, trainer.finished() ? "finished" : "running", {});

@@ -6,6 +6,7 @@
 //                (removed once the run completes its epochs: there is nothing to continue)
 //   last.ckpt    the weights of the last finished epoch (a checkpoint like any other)
 //   best.ckpt    the best epoch's weights so far (when this epoch was the best)
+//   batches.csv  every training batch: loss and learning rate (the batch curves)
 //   metrics.csv  the history, one line per epoch
 //   run.json     what the run is: state, program, process id, model, data, epochs, best Dice
 //
@@ -26,6 +27,7 @@ class Trainer;
 
 inline constexpr const char *kRunStateFile = "state.bin";
 inline constexpr const char *kRunMarkerFile = "run.json";
+inline constexpr const char *kRunBatchesFile = "batches.csv";
 
 // $XDG_DATA_HOME (else ~/.local/share) + "/UNetLab/UNet Lab/runs": where the GUI keeps runs
 // (QStandardPaths::AppDataLocation on Linux) and where the CLI autosaves by default.
@@ -57,6 +59,10 @@ SavedRun readSavedRun(const std::string &dir);
 // that cannot be read are skipped.
 std::vector<SavedRun> findInterruptedRuns(const std::string &root);
 
+// The training batches of the first `epochs` epochs from DIR/batches.csv, for a restored
+// run's curves; empty when the folder has none (a run saved before batches were kept).
+std::vector<BatchReport> readRunBatches(const std::string &dir, int epochs);
+
 // Rewrites the state in DIR/run.json, e.g. "discarded" when the user declines to restore it.
 void setRunState(const std::string &dir, const std::string &state, const std::string &reason = {});
 
@@ -71,7 +77,8 @@ public:
     std::string bestCheckpoint() const;  // empty until an epoch was the best
     std::string lastCheckpoint() const;
 
-    void begin(const Trainer &trainer);  // run.json "running"
+    // run.json "running"; a resumed run keeps the batches its folder has of its finished epochs.
+    void begin(const Trainer &trainer);
     void epochEnded(const Trainer &trainer, const EpochReport &epoch);
     void end(const Trainer &trainer, const std::string &state, const std::string &reason);
 
@@ -80,6 +87,7 @@ private:
 
     std::string m_dir, m_program, m_model, m_dataSpec;
     bool m_haveBest = false;
+    std::vector<BatchReport> m_earlierBatches;  // a resumed run's batches before it was resumed
 };
 
 }  // namespace unetlab

@@ -137,6 +137,7 @@ struct Trainer::Impl {
     Clock::time_point started, epochStarted;
 
     std::vector<EpochReport> history;
+    std::vector<BatchReport> batchHistory;  // the training batches run by this object
     torch::Tensor randomState;  // this run's state of the global CPU generator
     int bestEpoch = 0;
     double bestDice = -1;
@@ -425,6 +426,7 @@ StepResult Trainer::Impl::trainBatch() {
     r.batch.learningRate = lr;
     r.batch.imagesPerSecond = seconds > 0 ? static_cast<double>(end - begin) / seconds : 0;
     r.batch.elapsedSeconds = secondsSince(started);
+    batchHistory.push_back(r.batch);
     if (batchIndex >= batchesPerEpoch) {
         validating = true;
         validationNext = 0;
@@ -557,6 +559,7 @@ std::int64_t Trainer::parameterCount() const { return countParameters(*d->model)
 std::string Trainer::device() const { return d->device.str(); }
 const Normalisation &Trainer::normalisation() const { return d->normalisation; }
 const std::vector<EpochReport> &Trainer::history() const { return d->history; }
+const std::vector<BatchReport> &Trainer::batchHistory() const { return d->batchHistory; }
 int Trainer::bestEpoch() const { return d->bestEpoch; }
 int Trainer::totalSteps() const { return d->config.epochs * d->batchesPerEpoch; }
 SegmentationModel &Trainer::model() { return *d->model; }

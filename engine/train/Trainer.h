@@ -59,6 +59,8 @@ public:
     std::string device() const;            // "cpu" or "cuda:0"
     const Normalisation &normalisation() const;  // from the training split
     const std::vector<EpochReport> &history() const;
+    // The training batches this object ran, in order (a resumed run: those since resume()).
+    const std::vector<BatchReport> &batchHistory() const;
     int bestEpoch() const;                 // 0 before the first epoch ends
     int totalSteps() const;                // training batches over the whole run
 

@@ -183,6 +183,62 @@ TEST(RunFolder, EveryEpochLeavesStateCheckpointsMetricsAndADescription) {
     EXPECT_EQ(readSavedRun(dir.string()).reason, "stopped by the user");
 }
 
+TEST(RunFolder, TheBatchCurvesAreSavedAndAResumedRunKeepsThem) {
+    TempDir tmp;
+    const auto data = smallData();
+    const std::string dir = (tmp.path / "run").string();
+    std::vector<BatchReport> firstTwo;
+    {
+        Trainer t(config(3), data);
+        RunAutosave autosave(dir, "unetlab-cli", "minimal", "synthetic:24:5");
+        autosave.begin(t);
+        while (t.history().size() < 2) {
+            const StepResult r = t.step();
+            if (r.epochEnded) autosave.epochEnded(t, r.epoch);
+        }
+        firstTwo = t.batchHistory();
+    }
+    // 24 images, 17 for training in batches of 4: 5 batches an epoch.
+    ASSERT_EQ(firstTwo.size(), 10u);
+    EXPECT_EQ(firstTwo.back().epoch, 2);
+    EXPECT_EQ(firstTwo.back().batch, 5);
+    const std::vector<BatchReport> saved = readRunBatches(dir, 2);
+    ASSERT_EQ(saved.size(), firstTwo.size());
+    for (std::size_t i = 0; i < saved.size(); ++i) {
+        EXPECT_EQ(saved[i].epoch, firstTwo[i].epoch);
+        EXPECT_EQ(saved[i].batch, firstTwo[i].batch);
+        EXPECT_EQ(saved[i].batchesPerEpoch, 5);
+        EXPECT_EQ(saved[i].loss, firstTwo[i].loss);  // written with every digit
+        EXPECT_EQ(saved[i].learningRate, firstTwo[i].learningRate);
+        EXPECT_EQ(saved[i].elapsedSeconds, firstTwo[i].elapsedSeconds);
+    }
+    EXPECT_EQ(readRunBatches(dir, 1).size(), 5u);  // only the epochs asked for
+
+    // Resumed after epoch 2: the folder keeps epochs 1-2 and adds epoch 3's batches.
+    auto resumed = Trainer::resume(readWholeFile((fs::path(dir) / kRunStateFile).string()), data);
+    EXPECT_TRUE(resumed->batchHistory().empty());
+    RunAutosave again(dir, "unetlab-cli", "minimal", "synthetic:24:5");
+    again.begin(*resumed);
+    while (!resumed->finished()) {
+        const StepResult r = resumed->step();
+        if (r.epochEnded) again.epochEnded(*resumed, r.epoch);
+    }
+    const std::vector<BatchReport> all = readRunBatches(dir, 3);
+    ASSERT_EQ(all.size(), 15u);
+    EXPECT_EQ(all[9].loss, firstTwo[9].loss);
+    EXPECT_EQ(all[10].epoch, 3);
+    EXPECT_EQ(all[10].batch, 1);
+    EXPECT_EQ(all[14].loss, resumed->batchHistory().back().loss);
+
+    // A file cut short keeps its whole lines; a foreign or missing one gives no batches.
+    const std::string csv = readWholeFile((fs::path(dir) / kRunBatchesFile).string());
+    const std::string cut = csv.substr(0, csv.rfind('\n', csv.size() - 2) + 1) + "3,5,5,0.41";
+    EXPECT_EQ(batchesFromCsv(cut).size(), 14u);
+    EXPECT_TRUE(batchesFromCsv("epoch,train_loss\n1,0.5\n").empty());
+    EXPECT_TRUE(batchesFromCsv("").empty());
+    EXPECT_TRUE(readRunBatches((tmp.path / "nowhere").string(), 3).empty());
+}
+
 TEST(RunFolder, ARunWhoseProcessWasKilledIsFoundAndContinues) {
     TempDir tmp;
     const fs::path dir = tmp.path / "killed";

@@ -2,10 +2,12 @@
 #include <QLabel>
 #include <QLocale>
 #include <QPushButton>
+#include <QChart>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QTest>
 #include <QToolButton>
 
 #include <gtest/gtest.h>
@@ -294,6 +296,33 @@ TEST(Dashboard, ChartsExportAsPngAndSvg) {
     QFile svg(dir.filePath(QStringLiteral("c.svg")));
     ASSERT_TRUE(svg.open(QIODevice::ReadOnly));
     EXPECT_TRUE(svg.readAll().contains("<svg"));
+}
+
+// A narrow chart of a long run shows fewer epoch ticks rather than labels cut to "...", and
+// ticks stay on whole epochs.
+TEST(Dashboard, EpochTicksThinOutWhenTheChartIsNarrowAndStayOnWholeEpochs) {
+    LearningRateChart chart;
+    chart.setEpochs(30);
+    chart.resize(900, 300);
+    chart.show();
+    QTest::qWait(50);
+    EXPECT_EQ(chart.epochTickCount(), 11);  // 0, 3, ..., 30
+    chart.resize(260, 300);  // the learning-rate chart at 1400 px wide beside the settings
+    QTest::qWait(50);
+    const int ticks = chart.epochTickCount();
+    EXPECT_LT(ticks, 11);
+    EXPECT_GE(ticks, 2);
+    EXPECT_EQ(30 % (ticks - 1), 0) << ticks;
+    const QFontMetrics metrics(QFont{});
+    EXPECT_GE(chart.chart()->plotArea().width() / (ticks - 1), metrics.horizontalAdvance(QStringLiteral("30")));
+    chart.resize(900, 300);
+    QTest::qWait(50);
+    EXPECT_EQ(chart.epochTickCount(), 11);
+    // 25 epochs: ticks every 5 (never at 2.5, which read "2"); 7 epochs: every epoch.
+    chart.setEpochs(25);
+    EXPECT_EQ(chart.epochTickCount(), 6);
+    chart.setEpochs(7);
+    EXPECT_EQ(chart.epochTickCount(), 8);
 }
 
 // Every mask overlay's legend names the data's own classes in their overlay colours.

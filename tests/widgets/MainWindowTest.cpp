@@ -27,6 +27,7 @@
 #include "PageScroll.h"
 #include "PresentationMode.h"
 #include "RunHistory.h"
+#include "TrainingCharts.h"
 #include "TrainingDashboard.h"
 #include "TrainingSettings.h"
 #include "gui/DatasetPage.h"
@@ -203,6 +204,12 @@ TEST(MainWindow, OffersToRestoreAKilledRunAndContinuesIt) {
     EXPECT_EQ(d->settings()->request().config.epochs, 3);
     EXPECT_TRUE(d->bannerText().contains(QStringLiteral("Restored"))) << d->bannerText().toStdString();
     EXPECT_TRUE(w.runGoing());
+    // ... with the batch curves of those two epochs (the folder's batches.csv): the loss per
+    // batch and the learning-rate chart are not empty.
+    const auto saved = unetlab::readRunBatches(dir.toStdString(), 2);
+    ASSERT_EQ(saved.size(), 10u);  // 20 training images in batches of 4, two epochs
+    EXPECT_EQ(d->lossChart()->pointCounts().value(0), 10);
+    EXPECT_EQ(d->learningRateChart()->pointCounts().value(0), 10);
 
     // Resume: epoch 3 trains and the run ends as finished, never offered again.
     QSignalSpy finished(d, &TrainingDashboard::runFinished);
@@ -211,6 +218,8 @@ TEST(MainWindow, OffersToRestoreAKilledRunAndContinuesIt) {
     EXPECT_EQ(d->metricsCsv().count(QLatin1Char('\n')), 4);
     EXPECT_EQ(unetlab::readSavedRun(dir.toStdString()).state, "finished");
     EXPECT_EQ(unetlab::readSavedRun(dir.toStdString()).epochsDone, 3);
+    EXPECT_EQ(d->learningRateChart()->pointCounts().value(0), 15);  // epoch 3 continues the curve
+    EXPECT_EQ(unetlab::readRunBatches(dir.toStdString(), 3).size(), 15u);
     EXPECT_EQ(w.offerInterruptedRun(), QMessageBox::NoButton);
     QDir(dir).removeRecursively();
 }
