@@ -25,6 +25,7 @@
 #include <QToolBar>
 
 #include "CompareArea.h"
+#include "CompareSetup.h"
 #include "CompareTables.h"
 #include "InspectArea.h"
 #include "core/Device.h"
@@ -111,11 +112,15 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
 
     auto describeSettings = [this] {
         const RunRequest r = m_dashboard->settings()->request();
-        m_modelLabel->setText(tr("Model: %1 (%2 parameters)")
-                                  .arg(r.modelName, QLocale().toString(m_dashboard->settings()->parameterCount())));
-        m_dataLabel->setText(tr("Data: %1").arg(m_dashboard->settings()->dataDescription()));
+        m_trainModelText = tr("Model: %1 (%2 parameters)")
+                               .arg(r.modelName, QLocale().toString(m_dashboard->settings()->parameterCount()));
+        m_trainDataText = tr("Data: %1").arg(m_dashboard->settings()->dataDescription());
+        describeArea();
     };
     connect(m_dashboard->settings(), &TrainingSettings::changed, this, describeSettings);
+    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::describeArea);
+    connect(m_inspect, &InspectArea::subjectChanged, this, &MainWindow::describeArea);
+    connect(m_compare->setup(), &CompareSetup::changed, this, &MainWindow::describeArea);
 
     QSettings settings;
     m_dashboard->settings()->restoreSettings();
@@ -129,6 +134,23 @@ MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent) {
 MainWindow::~MainWindow() { m_engine->shutdown(); }
 
 QString MainWindow::deviceText() const { return m_deviceLabel->text(); }
+QString MainWindow::statusModelText() const { return m_modelLabel->text(); }
+QString MainWindow::statusDataText() const { return m_dataLabel->text(); }
+
+void MainWindow::describeArea() {
+    QString model = m_trainModelText, data = m_trainDataText;
+    if (m_tabs->currentWidget() == m_inspect) {
+        model = tr("Inspecting: %1").arg(m_inspect->subjectModel());
+        data = tr("Data: %1").arg(m_inspect->subjectData().isEmpty() ? tr("none yet") : m_inspect->subjectData());
+    } else if (m_tabs->currentWidget() == m_compare) {
+        model = tr("Comparing: %1").arg(m_compare->setup()->modelsSummary());
+        data = tr("Data: %1").arg(m_compare->setup()->shared()->dataDescription());
+    }
+    m_modelLabel->setText(model);
+    m_modelLabel->setToolTip(model);
+    m_dataLabel->setText(data);
+    m_dataLabel->setToolTip(data);
+}
 
 QStringList MainWindow::areaNames() const {
     return {QStringLiteral("learn"), QStringLiteral("data"), QStringLiteral("train"), QStringLiteral("inspect"),
@@ -236,14 +258,21 @@ void MainWindow::connectEngine() {
     });
     connect(w, &EngineWorker::deviceReady, this,
             [this](const QString &device) { m_deviceLabel->setText(tr("Device: %1").arg(device)); });
-    connect(w, &EngineWorker::runStarted, this, [this](const RunInfo &info) {
-        m_modelLabel->setText(tr("Model: %1 (%2 parameters)").arg(info.modelName, QLocale().toString(info.parameters)));
-        m_dataLabel->setText(tr("Data: %1").arg(info.datasetName));
-        // "CPU · bf16 autocast, channels-last, 2 threads": the device, then the plan on it.
+    // "CPU · bf16 autocast, channels-last, 2 threads": the device, then the plan on it.
+    auto showPlan = [this](const RunInfo &info) {
         m_deviceLabel->setText(tr("Device: %1 · %2")
                                    .arg(info.device.section(QStringLiteral(", "), 0, 0),
                                         info.plan.section(QStringLiteral(" ("), 0, 0)));
         m_deviceLabel->setToolTip(tr("Execution plan: %1").arg(info.plan));
+    };
+    connect(w, &EngineWorker::runStarted, this, [this, showPlan](const RunInfo &info) {
+        m_trainModelText = tr("Model: %1 (%2 parameters)").arg(info.modelName, QLocale().toString(info.parameters));
+        m_trainDataText = tr("Data: %1").arg(info.datasetName);
+        describeArea();
+        showPlan(info);
+    });
+    connect(w, &EngineWorker::comparisonStarted, this, [showPlan](const QVector<RunInfo> &runs) {
+        if (!runs.isEmpty()) showPlan(runs.front());
     });
     // Measuring the execution plan (first run of a model on this machine) takes some seconds.
     connect(w, &EngineWorker::planProgress, this, [this](const QString &line) {

@@ -36,6 +36,10 @@ public:
     InspectArea *inspectArea() const { return m_inspect; }
     EngineThread *engine() const { return m_engine; }
     QString deviceText() const;
+    // The status bar's model and data, about the area in view (Learn, Data and Train: the
+    // training settings or the run; Inspect: the model inspected; Compare: the models compared).
+    QString statusModelText() const;
+    QString statusDataText() const;
     // Opens a checkpoint (UNet Lab .ckpt or a PyTorch state dict) on the engine thread.
     void openCheckpointFile(const QString &path);
     // Shows an area by name ("learn", "data", "train", "compare"); false when there is none.
@@ -74,6 +78,7 @@ private:
     // restored geometry, kept inside the screen.
     void placeOnScreen(bool restored);
     void connectEngine();
+    void describeArea();
     void openCheckpoint();
     void chooseInterruptedRun();
     void saveScreenshot();
@@ -91,6 +96,7 @@ private:
     QLabel *m_deviceLabel = nullptr;
     QLabel *m_modelLabel = nullptr;
     QLabel *m_dataLabel = nullptr;
+    QString m_trainModelText, m_trainDataText;  // the Train area's model and data, for describeArea
     std::function<QMessageBox::StandardButton()> m_closeAnswer;
     std::function<QMessageBox::StandardButton(const QString &)> m_restoreAnswer;
     QString m_autosaveRoot;

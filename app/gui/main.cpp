@@ -86,7 +86,7 @@ int main(int argc, char **argv) {
                                           QStringLiteral("FILE"));
     const QCommandLineOption data(
         QStringLiteral("data"),
-        QStringLiteral("Open the dataset SPEC in the Data area and train on it, e.g. sample:nuclei, "
+        QStringLiteral("Open the dataset SPEC in the Data area and train (or compare) on it, e.g. sample:nuclei, "
                        "\"folder:/data/cells;size=128\" or tiff:IMAGES.tif,LABELS.tif (the forms of unetlab-cli --data)."),
         QStringLiteral("SPEC"));
     const QCommandLineOption presentation(QStringLiteral("presentation"),
@@ -128,6 +128,7 @@ int main(int argc, char **argv) {
         }
         window.datasetPage()->openData(spec);
         dashboard->settings()->setDataSpec(spec);
+        window.compareArea()->setup()->shared()->setDataSpec(spec);
     }
     int epochs = 0;
     if (parser.isSet(trainEpochs)) {

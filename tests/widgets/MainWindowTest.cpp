@@ -22,6 +22,8 @@
 
 #include <QDir>
 
+#include "CompareArea.h"
+#include "CompareSetup.h"
 #include "InspectArea.h"
 #include "LearnArea.h"
 #include "PageScroll.h"
@@ -120,15 +122,25 @@ TEST(MainWindow, HelpListsEveryMenuShortcutAndAboutNamesTheVersions) {
     EXPECT_EQ(asked, 0);
 }
 
-// A PyTorch state dict of a two-class model opens with the nuclei sample chosen in the
-// settings, and the validation preview's legend names that data's class, not the synthetic ones.
-TEST(MainWindow, AnOpenedStateDictPreviewNamesItsDatasClasses) {
-    QTemporaryDir dir;
+namespace {
+
+// A PyTorch state dict of an untrained two-class MinimalCNN (RGB in), as `nuclei.pt` in `dir`.
+QString twoClassStateDict(const QTemporaryDir &dir) {
     unetlab::ModelConfig config = unetlab::presetConfig("minimal");
     config.inChannels = 3;
     config.numClasses = 2;
     const QString path = dir.filePath(QStringLiteral("nuclei.pt"));
     unetlab::saveStateDict(*unetlab::buildModel(config), path.toStdString());
+    return path;
+}
+
+}  // namespace
+
+// A PyTorch state dict of a two-class model opens with the nuclei sample chosen in the
+// settings, and the validation preview's legend names that data's class, not the synthetic ones.
+TEST(MainWindow, AnOpenedStateDictPreviewNamesItsDatasClasses) {
+    QTemporaryDir dir;
+    const QString path = twoClassStateDict(dir);
     MainWindow w;
     w.dashboard()->settings()->setDataSpec(unetlab::parseDataSpec("sample:nuclei;size=64"));
     EngineSpy opened(w.engine()->worker(), &unetlab::gui::EngineWorker::checkpointOpened);
@@ -139,6 +151,57 @@ TEST(MainWindow, AnOpenedStateDictPreviewNamesItsDatasClasses) {
     const QString caption = w.dashboard()->preview()->caption();
     EXPECT_TRUE(caption.contains(QStringLiteral("nucleus"))) << caption.toStdString();
     EXPECT_FALSE(caption.contains(QStringLiteral("cytoplasm"))) << caption.toStdString();
+}
+
+TEST(MainWindow, TheStatusBarDescribesTheAreaInView) {
+    QTemporaryDir dir;
+    const QString path = twoClassStateDict(dir);
+    MainWindow w;
+    w.resize(1400, 900);
+    w.show();
+    TrainingSettings *train = w.dashboard()->settings();
+    train->applyChapterPreset(QStringLiteral("Chapter: MinimalCNN"));
+    train->setDataSpec(unetlab::parseDataSpec("sample:nuclei;size=64"));
+    const auto shown = [&w] { return w.statusModelText().toStdString(); };
+    ASSERT_TRUE(w.showArea(QStringLiteral("train")));
+    EXPECT_TRUE(w.statusModelText().startsWith(QStringLiteral("Model: minimal ("))) << shown();
+    EXPECT_EQ(w.statusDataText(), QStringLiteral("Data: ") + train->dataDescription());
+
+    // Compare: the models compared and the comparison's own data, not the Train area's.
+    ASSERT_TRUE(w.showArea(QStringLiteral("compare")));
+    const QString models = w.statusModelText();
+    EXPECT_TRUE(models.startsWith(QStringLiteral("Comparing: small-unet ("))) << models.toStdString();
+    EXPECT_TRUE(models.contains(QStringLiteral(" vs small-unet-noskip ("))) << models.toStdString();
+    EXPECT_FALSE(models.contains(QStringLiteral("minimal"))) << models.toStdString();
+    EXPECT_EQ(w.statusDataText(), QStringLiteral("Data: ") + w.compareArea()->setup()->shared()->dataDescription());
+    w.compareArea()->setup()->setModels({QStringLiteral("minimal"), QStringLiteral("small-unet")});
+    EXPECT_TRUE(w.statusModelText().startsWith(QStringLiteral("Comparing: minimal (5,"))) << shown();
+    // Two-class data: the counts are those of the models the run will build (one head row less).
+    w.compareArea()->setup()->shared()->setDataSpec(unetlab::parseDataSpec("sample:nuclei;size=64"));
+    unetlab::ModelConfig twoClasses = unetlab::presetConfig("small-unet");
+    twoClasses.numClasses = 2;
+    const QString count = QLocale().toString(static_cast<qlonglong>(twoClasses.parameterCount()));
+    EXPECT_TRUE(w.statusModelText().endsWith(QStringLiteral(" vs small-unet (%1)").arg(count))) << shown();
+    EXPECT_TRUE(w.statusDataText().contains(QStringLiteral("Nuclei"))) << w.statusDataText().toStdString();
+
+    // Inspect: nothing yet, then the opened checkpoint and the data it is shown on.
+    ASSERT_TRUE(w.showArea(QStringLiteral("inspect")));
+    EXPECT_EQ(w.statusModelText(), QStringLiteral("Inspecting: none"));
+    EngineSpy opened(w.engine()->worker(), &unetlab::gui::EngineWorker::checkpointOpened);
+    EngineSpy dataset(w.engine()->worker(), &unetlab::gui::EngineWorker::inspectDataset);
+    w.openCheckpointFile(path);
+    ASSERT_TRUE(opened.wait(60000));
+    if (dataset.isEmpty()) {
+        ASSERT_TRUE(dataset.wait(10000));
+    }
+    QTest::qWait(50);  // the queued announcements reach the area
+    EXPECT_TRUE(w.statusModelText().startsWith(QStringLiteral("Inspecting: checkpoint nuclei.pt ("))) << shown();
+    const QString data = w.statusDataText();
+    EXPECT_TRUE(data.contains(QStringLiteral("nuclei"), Qt::CaseInsensitive)) << data.toStdString();
+
+    // Back in the Train area: its settings again.
+    ASSERT_TRUE(w.showArea(QStringLiteral("train")));
+    EXPECT_TRUE(w.statusModelText().startsWith(QStringLiteral("Model: minimal ("))) << shown();
 }
 
 namespace {

@@ -51,7 +51,10 @@ CompareSetup::CompareSetup(QWidget *parent) : QWidget(parent) {
 
     connect(m_add, &QPushButton::clicked, this, [this] { addRow(QStringLiteral("small-unet")); });
     connect(m_remove, &QPushButton::clicked, this, &CompareSetup::removeRow);
-    connect(m_shared, &TrainingSettings::changed, this, &CompareSetup::changed);
+    connect(m_shared, &TrainingSettings::changed, this, [this] {
+        refresh();  // the data may fix another class count
+        Q_EMIT changed();
+    });
     setModels({QStringLiteral("small-unet"), QStringLiteral("small-unet-noskip")});
 }
 
@@ -131,6 +134,8 @@ ModelConfig CompareSetup::configOf(const Row &row) const {
         c.base = row.base->currentText().toInt();
         c.skips = row.skips->isChecked();
     }
+    // As in the Train area: where the data says how many classes, the count shown is the run's.
+    if (const int classes = expectedClassCount(m_shared->dataSpec())) c.numClasses = classes;
     return c;
 }
 
@@ -155,6 +160,16 @@ CompareRequest CompareSetup::request() const {
         r.models.push_back(c);
     }
     return r;
+}
+
+QString CompareSetup::modelsSummary() const {
+    const CompareRequest r = request();
+    QStringList parts;
+    for (int i = 0; i < r.names.size(); ++i) {
+        const auto parameters = static_cast<qlonglong>(r.models[static_cast<std::size_t>(i)].parameterCount());
+        parts << QStringLiteral("%1 (%2)").arg(r.names[i], QLocale().toString(parameters));
+    }
+    return parts.join(tr(" vs "));
 }
 
 void CompareSetup::setLocked(bool locked) {

@@ -19,6 +19,8 @@ class CompareSetup : public QWidget {
 public:
     explicit CompareSetup(QWidget *parent = nullptr);
     CompareRequest request() const;
+    // "small-unet (472,899) vs small-unet-noskip (426,819)": the models and their parameters.
+    QString modelsSummary() const;
     int modelCount() const { return m_rows.size(); }
     // Replaces the models, e.g. {"small-unet", "small-unet-noskip"} (2 to 4 presets).
     void setModels(const QStringList &presets);

@@ -158,13 +158,21 @@ void InspectArea::setModelSource(InspectModelChoice::Source source) {
 
 QString InspectArea::statusText() const { return m_status->text(); }
 
+QString InspectArea::subjectModel() const {
+    if (modelChoice().source == InspectModelChoice::Source::Checkpoint)
+        return tr("checkpoint %1").arg(m_checkpointDescription);
+    return m_trainingDescription.isEmpty() ? tr("none") : tr("model in training: %1").arg(m_trainingDescription);
+}
+
 void InspectArea::setDataset(const QString &name, int imageCount, const QStringList &classNames) {
+    m_dataName = name;
     m_dataLabel->setText(tr("Data: %1").arg(name));
     m_dataLabel->setToolTip(m_dataLabel->text());
     m_dataLabel->setAccessibleName(m_dataLabel->text());
     m_featureMaps->setDataset(imageCount, classNames);
     m_ranking->setDataset(imageCount, classNames);
     m_worst->setDataset(imageCount, classNames);
+    Q_EMIT subjectChanged();
 }
 
 void InspectArea::setTrainingModel(const QString &description) {
@@ -182,8 +190,8 @@ void InspectArea::setCheckpointModel(const QString &path, const QString &descrip
     const QString name = QFileInfo(path).fileName();
     QString details = description;
     if (details.startsWith(name + QStringLiteral(": "))) details = details.mid(name.size() + 2);
-    showModelText(m_checkpointLabel, path.isEmpty() ? QString() : QStringLiteral("%1 (%2)").arg(name, details),
-                  tr("none loaded"));
+    m_checkpointDescription = path.isEmpty() ? QString() : QStringLiteral("%1 (%2)").arg(name, details);
+    showModelText(m_checkpointLabel, m_checkpointDescription, tr("none loaded"));
     m_checkpointLabel->setToolTip(path.isEmpty() ? QString() : path + QLatin1Char('\n') + details);
     if (!path.isEmpty()) {
         m_useCheckpoint->setChecked(true);
@@ -204,6 +212,7 @@ void InspectArea::updateAvailability() {
     m_worst->setModelAvailable(available);
     m_nc->setModelAvailable(available);
     m_large->setModelAvailable(available);
+    Q_EMIT subjectChanged();
 }
 
 QString InspectArea::stamp() const {

@@ -55,6 +55,11 @@ public:
     InspectModelChoice modelChoice() const;
     void setModelSource(InspectModelChoice::Source source);
     QString statusText() const;
+    // What the area is about, for the window's status bar: the chosen model ("checkpoint
+    // quick.ckpt (small-unet, …)" or "model in training: …"; "none" when there is none) and
+    // the data it reads. subjectChanged() says when either changes.
+    QString subjectModel() const;
+    QString subjectData() const { return m_dataName; }
 
 public Q_SLOTS:
     // The dataset the engine holds: image indices 0..imageCount-1 and the class names.
@@ -83,6 +88,7 @@ Q_SIGNALS:
     void checkpointChosen(const QString &path);
     // A result (or an error) was drawn in `view`.
     void answered(InspectArea::View view);
+    void subjectChanged();
 
 private:
     QWidget *buildModelBar();
@@ -109,7 +115,8 @@ private:
     QLabel *m_status = nullptr;
 
     QString m_trainingDescription;
-    QString m_checkpointPath;
+    QString m_checkpointPath, m_checkpointDescription;
+    QString m_dataName;
     int m_epoch = 0;                        // last epoch end seen
     QString m_featureStamp, m_kernelStamp;  // which model and epoch a pending answer is about
     bool m_featuresPending = false, m_kernelsPending = false, m_rankingPending = false, m_reviewPending = false,
