@@ -1,4 +1,5 @@
 #include "core/Device.h"
+#include "core/CpuLoad.h"
 
 #include "core/HostMemory.h"
 
@@ -63,8 +64,7 @@ int configureThreads(int requested) {
     int n = requested;
     if (n <= 0) {
         if (const char *env = std::getenv("OMP_NUM_THREADS")) n = std::atoi(env);
-        if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
-        if (n <= 0) n = 1;
+        if (n <= 0) n = freeCores(static_cast<int>(std::thread::hardware_concurrency()), busyCoresNow());
     }
     at::set_num_threads(n);
     return at::get_num_threads();

@@ -11,7 +11,8 @@
 namespace unetlab {
 
 // Sets LibTorch's intra-op threads. requested <= 0 means automatic: OMP_NUM_THREADS when
-// set, else the number of logical CPUs. Returns the number now in use.
+// set, else the logical CPUs that other programs leave free (core/CpuLoad.h; sampled for
+// 0.1 s, at least 1). Returns the number now in use.
 int configureThreads(int requested);
 int currentThreads();
 int interopThreads();  // LibTorch's inter-op pool (unused by the engine's models)

@@ -1,4 +1,5 @@
 #include "train/ExecutionPlan.h"
+#include "core/CpuLoad.h"
 
 #include <algorithm>
 #include <chrono>
@@ -172,6 +173,8 @@ std::string ExecutionPlan::summary() const {
     for (const auto &c : candidates)
         if (c.name.rfind("fp32, channels-last", 0) == 0 && c.stepSeconds > 0) fp32 = c.stepSeconds;
     if (fp32 > 0 && precision != Precision::FP32) s << ", fp32 " << std::fixed << std::setprecision(2) << fp32 << " s";
+    if (threads < unloadedThreads)
+        s << "; " << unloadedThreads - threads << " of " << unloadedThreads << " cores busy with other programs";
     s << ")";
     return s.str();
 }
@@ -187,6 +190,7 @@ nlohmann::json toJson(const ExecutionPlan &plan) {
             {"origin", plan.origin},
             {"step_seconds", plan.stepSeconds},
             {"benchmark_batch", plan.benchmarkBatch},
+            {"busy_cores", plan.busyCores},
             {"description", plan.describe()},
             {"candidates", candidates}};
 }
@@ -238,8 +242,11 @@ std::string planCachePath() {
     return dir + "/plans.json";
 }
 
-ExecutionPlan choosePlan(const PlanRequest &request, const ModelConfig &model, int width, int height, int batch,
-                         const std::string &device, const std::function<void(const std::string &)> &progress) {
+namespace {
+
+ExecutionPlan choosePlanOnIdleCores(const PlanRequest &request, const ModelConfig &model, int width, int height,
+                                    int batch, const std::string &device,
+                                    const std::function<void(const std::string &)> &progress) {
     const torch::Device dev(device);
     const bool cpu = dev.is_cpu();
     if (cpu && request.precision == Precision::FP16)
@@ -410,6 +417,29 @@ ExecutionPlan choosePlan(const PlanRequest &request, const ModelConfig &model, i
         writeFileAtomically(path, cache.dump(2) + "\n");
     } catch (const std::exception &e) {
         say(std::string("  (the plan could not be cached: ") + e.what() + ")");
+    }
+    return plan;
+}
+
+}  // namespace
+
+ExecutionPlan choosePlan(const PlanRequest &request, const ModelConfig &model, int width, int height, int batch,
+                         const std::string &device, const std::function<void(const std::string &)> &progress) {
+    ExecutionPlan plan = choosePlanOnIdleCores(request, model, width, height, batch, device, progress);
+    const auto set = [](const char *name) {
+        const char *v = std::getenv(name);
+        return v && *v;
+    };
+    if (plan.device != "cpu" || request.threads > 0 || set("OMP_NUM_THREADS") || set("UNETLAB_PLAN")) return plan;
+    plan.busyCores = busyCoresNow(0.2);
+    plan.unloadedThreads = plan.threads;
+    const int free = freeCores(logicalCpus(), plan.busyCores);
+    if (free < plan.threads) {
+        plan.threads = configureThreads(free);
+        const int busy = plan.unloadedThreads - plan.threads;
+        if (progress)
+            progress(std::to_string(busy) + " of " + std::to_string(plan.unloadedThreads) +
+                     " cores busy with other programs: running on " + plan.describe());
     }
     return plan;
 }

@@ -49,6 +49,11 @@ struct ExecutionPlan {
     double stepSeconds = 0;          // the winner's measured step, when measured (or cached)
     int benchmarkBatch = 0;          // the batch the steps were measured at
     std::vector<PlanCandidate> candidates;  // what was measured this time (empty when cached or forced)
+    // Automatic threads on a CPU: the cores' worth other programs kept busy when the plan was
+    // chosen (core/CpuLoad.h) and the threads the plan has without them; the plan then runs on
+    // the free cores only. busyCores < 0: not looked at (threads forced, or not a CPU).
+    double busyCores = -1;
+    int unloadedThreads = 0;
 
     // "bf16 autocast, channels-last, 2 threads" (threads on the CPU only)
     std::string describe() const;
@@ -74,7 +79,9 @@ std::string planCachePath();
 
 // The plan for training `model` on `width` x `height` images in batches of `batch` on
 // `device` ("cpu", "cuda:0"). Auto choices are measured (or read from the cache); forced ones
-// kept. Also sets LibTorch's intra-op threads to the plan's. Throws std::invalid_argument for
+// kept. Automatic threads (no --threads, OMP_NUM_THREADS or UNETLAB_PLAN) are then limited to
+// the cores other programs leave free at that moment (sampled for 0.2 s; the run keeps that
+// number). Also sets LibTorch's intra-op threads to the plan's. Throws std::invalid_argument for
 // a forced plan the device cannot run (fp16 on a CPU). `progress` gets lines for people while
 // the benchmark runs.
 ExecutionPlan choosePlan(const PlanRequest &request, const ModelConfig &model, int width, int height, int batch,

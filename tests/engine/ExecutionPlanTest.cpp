@@ -4,13 +4,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <ATen/autocast_mode.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "../BusyProcess.h"
 #include "../RemoveTree.h"
+#include "core/CpuLoad.h"
 #include "core/Device.h"
 #include "data/SyntheticCells.h"
 #include "train/Autocast.h"
@@ -216,4 +219,47 @@ TEST(ExecutionPlan, Fp16TrainingOnACpuIsRefusedWithAPlainMessage) {
     } catch (const std::invalid_argument &e) {
         EXPECT_NE(std::string(e.what()).find("needs a CUDA GPU"), std::string::npos) << e.what();
     }
+}
+
+// With another program spinning on a core, automatic threads leave that core to it (two
+// OpenMP threads on two cores with one busy run slower than one); forced threads and
+// OMP_NUM_THREADS are used as given.
+TEST(ExecutionPlan, AutomaticThreadsLeaveTheCoresOtherProgramsUse) {
+    CacheDir cache;
+    std::string omp;
+    if (const char *env = std::getenv("OMP_NUM_THREADS")) omp = env;
+    ::unsetenv("OMP_NUM_THREADS");
+    const int before = currentThreads();
+    unetlab::testing::BusyProcess busy;
+    ASSERT_TRUE(busy.started());
+    PlanRequest request;
+    request.precision = Precision::FP32;
+    request.memoryFormat = MemoryFormatChoice::ChannelsLast;
+    const ExecutionPlan plan = choosePlan(request, minimalRgb(), 32, 32, 1, "cpu");
+    ::setenv("OMP_NUM_THREADS", "2", 1);
+    const ExecutionPlan fromEnvironment = choosePlan(request, minimalRgb(), 32, 32, 1, "cpu");
+    ::unsetenv("OMP_NUM_THREADS");
+    request.threads = 2;
+    const ExecutionPlan forced = choosePlan(request, minimalRgb(), 32, 32, 1, "cpu");
+    busy.stop();
+    if (!omp.empty()) ::setenv("OMP_NUM_THREADS", omp.c_str(), 1);
+    const int threadsNow = currentThreads();
+    configureThreads(before);
+
+    EXPECT_GE(plan.busyCores, 0.6);  // more when other tests run beside this one, never less
+    EXPECT_EQ(plan.threads, std::min(plan.unloadedThreads, freeCores(logicalCpus(), plan.busyCores)));
+    if (std::thread::hardware_concurrency() > 1) {
+        EXPECT_LT(plan.threads, static_cast<int>(std::thread::hardware_concurrency()));
+    }
+    EXPECT_GE(plan.threads, 1);
+    if (plan.threads < plan.unloadedThreads) {
+        EXPECT_NE(plan.summary().find("busy with other programs"), std::string::npos) << plan.summary();
+    }
+    EXPECT_EQ(toJson(plan)["busy_cores"].get<double>(), plan.busyCores);
+    for (const ExecutionPlan &p : {fromEnvironment, forced}) {
+        EXPECT_EQ(p.threads, 2);
+        EXPECT_LT(p.busyCores, 0);
+        EXPECT_EQ(p.summary().find("busy"), std::string::npos) << p.summary();
+    }
+    EXPECT_EQ(threadsNow, 2);  // what the last plan set
 }
