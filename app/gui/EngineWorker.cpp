@@ -240,7 +240,8 @@ void EngineWorker::restoreRun(const QString &runDir) {
         request.precision = info.config.precision;
         request.memoryFormat =
             info.config.channelsLast ? MemoryFormatChoice::ChannelsLast : MemoryFormatChoice::Contiguous;
-        request.threads = logicalCpus();
+        request.threads = logicalCpus();  // nothing to measure; the busy cores are still left out
+        request.freeCoresOnly = true;
         TrainConfig config = info.config;
         plan = planFor(request, config);
         m_trainer = Trainer::resume(state, m_data);

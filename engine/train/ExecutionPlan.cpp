@@ -430,7 +430,8 @@ ExecutionPlan choosePlan(const PlanRequest &request, const ModelConfig &model, i
         const char *v = std::getenv(name);
         return v && *v;
     };
-    if (plan.device != "cpu" || request.threads > 0 || set("OMP_NUM_THREADS") || set("UNETLAB_PLAN")) return plan;
+    const bool forced = request.threads > 0 && !request.freeCoresOnly;
+    if (plan.device != "cpu" || forced || set("OMP_NUM_THREADS") || set("UNETLAB_PLAN")) return plan;
     plan.busyCores = busyCoresNow(0.2);
     plan.unloadedThreads = plan.threads;
     const int free = freeCores(logicalCpus(), plan.busyCores);

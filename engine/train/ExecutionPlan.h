@@ -31,6 +31,9 @@ struct PlanRequest {
     Precision precision = Precision::Auto;
     MemoryFormatChoice memoryFormat = MemoryFormatChoice::Auto;
     int threads = 0;        // CPU intra-op threads; 0 = automatic (candidates: logical and physical cores)
+    // `threads` is a default (e.g. all logical CPUs, to skip measuring), not the user's choice:
+    // like automatic threads it is then limited to the cores other programs leave free.
+    bool freeCoresOnly = false;
     bool useCache = true;   // false: measure again even when a cached plan exists
 };
 

@@ -239,7 +239,11 @@ TEST(ExecutionPlan, AutomaticThreadsLeaveTheCoresOtherProgramsUse) {
     ::setenv("OMP_NUM_THREADS", "2", 1);
     const ExecutionPlan fromEnvironment = choosePlan(request, minimalRgb(), 32, 32, 1, "cpu");
     ::unsetenv("OMP_NUM_THREADS");
+    request.threads = logicalCpus();  // as a restored run asks: all CPUs, but not the busy ones
+    request.freeCoresOnly = true;
+    const ExecutionPlan restored = choosePlan(request, minimalRgb(), 32, 32, 1, "cpu");
     request.threads = 2;
+    request.freeCoresOnly = false;
     const ExecutionPlan forced = choosePlan(request, minimalRgb(), 32, 32, 1, "cpu");
     busy.stop();
     if (!omp.empty()) ::setenv("OMP_NUM_THREADS", omp.c_str(), 1);
@@ -256,6 +260,8 @@ TEST(ExecutionPlan, AutomaticThreadsLeaveTheCoresOtherProgramsUse) {
         EXPECT_NE(plan.summary().find("busy with other programs"), std::string::npos) << plan.summary();
     }
     EXPECT_EQ(toJson(plan)["busy_cores"].get<double>(), plan.busyCores);
+    EXPECT_GE(restored.busyCores, 0.6);
+    EXPECT_EQ(restored.threads, freeCores(logicalCpus(), restored.busyCores));
     for (const ExecutionPlan &p : {fromEnvironment, forced}) {
         EXPECT_EQ(p.threads, 2);
         EXPECT_LT(p.busyCores, 0);
