@@ -259,6 +259,7 @@ ExecutionPlan EngineWorker::planFor(const PlanRequest &request, TrainConfig &con
                                     [this](const std::string &line) { Q_EMIT planProgress(q(line).trimmed()); });
     config.precision = plan.precision;
     config.channelsLast = plan.channelsLast;
+    m_threadsFollowLoad = plan.busyCores >= 0;
     return plan;
 }
 
@@ -860,6 +861,12 @@ EngineWorker::InspectTarget EngineWorker::inspectTarget(const InspectModelChoice
     return t;
 }
 
+void EngineWorker::followLoad() {
+    // A run keeps the threads its plan chose; between runs, automatic threads are chosen
+    // again for the load now (core/CpuLoad.h: a 0.1 s sample), as `unetlab-cli predict` does.
+    if (!m_training && m_threadsFollowLoad) configureThreads(0);
+}
+
 void EngineWorker::inspectGuard(const std::function<void()> &work) {
     try {
         work();
@@ -946,6 +953,7 @@ void EngineWorker::inspectReview(const ReviewRequest &request) {
     inspectGuard([&] {
         const InspectTarget t = inspectTarget(request.model);
         const std::vector<std::size_t> indices = splitOf(t.split, t.data->size(), request.split);
+        followLoad();
         ReviewOptions options;
         options.worstCount = request.worstCount;
         options.classIndex = request.classIndex;
@@ -966,6 +974,7 @@ void EngineWorker::inspectLargeImage(const LargeImageRequest &request) {
     inspectGuard([&] {
         const InspectTarget t = inspectTarget(request.model);
         if (request.imagePath.isEmpty()) throw std::invalid_argument("no image was given");
+        followLoad();
         // Read as `unetlab-cli predict` reads it, so both segment the same pixels.
         const Sample image = readImageForNetwork(request.imagePath.toStdString(), t.data->inChannels());
         SlidingWindowOptions options;

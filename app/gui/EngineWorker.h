@@ -134,6 +134,7 @@ private:
     struct InspectTarget;
     InspectTarget inspectTarget(const InspectModelChoice &choice);
     void inspectGuard(const std::function<void()> &work);
+    void followLoad();
 
     QString m_autosaveRoot;
     std::unique_ptr<unetlab::Trainer> m_trainer;
@@ -159,6 +160,9 @@ private:
     std::string m_lastError;  // the last message guard() reported, to pass on in context
     int m_runCount = 0;
     bool m_training = false;
+    // The last plan's threads followed the load (automatic threads on a CPU): between runs,
+    // long inference requests look at the load again first (followLoad).
+    bool m_threadsFollowLoad = true;
     bool m_paused = false;
     bool m_stepQueued = false;
     bool m_singleStep = false;

@@ -3,6 +3,7 @@
 // training") or an opened checkpoint — and bad requests come back as messages.
 
 #include <QComboBox>
+#include <QRegularExpression>
 #include <QFile>
 #include <QRegion>
 #include <QSignalSpy>
@@ -12,7 +13,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <thread>
+
 #include "WaitFor.h"
+#include "../BusyProcess.h"
 
 #include "ChannelRankingPanel.h"
 #include "FeatureMapViewer.h"
@@ -252,4 +257,55 @@ TEST(InspectEngine, StateDictOpensWithTheChosenDataThatFitsIt) {
     EXPECT_EQ(data.last().at(1).toInt(), 201);
     EXPECT_EQ(data.last().at(2).toStringList(), (QStringList{QStringLiteral("background"), QStringLiteral("nucleus")}));
     engine.shutdown();
+}
+
+// Between runs the engine looks at the load again before a large image, as `unetlab-cli
+// predict` does: with another program spinning on a core it segments on fewer threads than
+// the machine has (the result's device line says how many).
+TEST(InspectEngine, ALargeImageBetweenRunsLeavesTheBusyCoresOut) {
+    std::string omp;
+    if (const char *env = std::getenv("OMP_NUM_THREADS")) omp = env;
+    ::unsetenv("OMP_NUM_THREADS");  // automatic threads (the test preset fixes them)
+    QTemporaryDir dir;
+    unetlab::ModelConfig config = unetlab::presetConfig("minimal");
+    config.inChannels = 3;
+    config.numClasses = 2;
+    const QString file = dir.filePath(QStringLiteral("nuclei.pt"));
+    unetlab::saveStateDict(*unetlab::buildModel(config), file.toStdString());
+    QImage picture(128, 128, QImage::Format_RGB888);
+    picture.fill(QColor(40, 40, 40));
+    const QString imagePath = dir.filePath(QStringLiteral("slide.png"));
+    ASSERT_TRUE(picture.save(imagePath));
+
+    unetlab::gui::EngineThread engine(dir.path());
+    engine.start();
+    EngineWorker *w = engine.worker();
+    EngineSpy opened(w, &EngineWorker::checkpointOpened);
+    EngineSpy large(w, &EngineWorker::largeImageReady);
+    QMetaObject::invokeMethod(w, [w, file] {
+        w->setPreferredData(QStringLiteral("sample:nuclei;size=64"));
+        w->loadCheckpoint(file);
+    }, Qt::QueuedConnection);
+    ASSERT_TRUE(waitFor(opened, 1, 60000));
+    LargeImageRequest request;
+    request.model.source = InspectModelChoice::Source::Checkpoint;
+    request.model.checkpointPath = file;
+    request.imagePath = imagePath;
+    unetlab::testing::BusyProcess busy;
+    ASSERT_TRUE(busy.started());
+    QTest::qWait(100);  // the other program is running
+    QMetaObject::invokeMethod(w, [w, request] { w->inspectLargeImage(request); }, Qt::QueuedConnection);
+    ASSERT_TRUE(waitFor(large, 1, 30000));
+    busy.stop();
+    engine.shutdown();
+    if (!omp.empty()) ::setenv("OMP_NUM_THREADS", omp.c_str(), 1);
+
+    const QString device = large.last().at(0).value<LargeImageResult>().device;  // "CPU, 1 thread, fp32"
+    const QRegularExpressionMatch m = QRegularExpression(QStringLiteral("(\\d+) threads?")).match(device);
+    ASSERT_TRUE(m.hasMatch()) << device.toStdString();
+    const int threads = m.captured(1).toInt();
+    EXPECT_GE(threads, 1);
+    if (std::thread::hardware_concurrency() > 1) {
+        EXPECT_LT(threads, static_cast<int>(std::thread::hardware_concurrency())) << device.toStdString();
+    }
 }
