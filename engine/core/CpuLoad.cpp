@@ -1,10 +1,12 @@
 #include "core/CpuLoad.h"
 
+#include "core/AtomicFile.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
+#include <exception>
 #include <sstream>
 #include <thread>
 
@@ -12,11 +14,13 @@ namespace unetlab {
 
 namespace {
 
-std::string readText(const char *path) {
-    std::ifstream in(path);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
+// The text of a /proc file, empty when it cannot be read (then nothing counts as busy).
+std::string readProc(const char *path) {
+    try {
+        return readWholeFile(path);
+    } catch (const std::exception &) {
+        return {};
+    }
 }
 
 }  // namespace
@@ -62,11 +66,11 @@ double otherProgramsCores(const CpuTimes &before, const CpuTimes &after, std::ui
 
 double busyCoresNow(double seconds) {
 #ifdef __linux__
-    const CpuTimes before = parseProcStat(readText("/proc/stat"));
-    const std::uint64_t selfBefore = parseSelfTicks(readText("/proc/self/stat"));
+    const CpuTimes before = parseProcStat(readProc("/proc/stat"));
+    const std::uint64_t selfBefore = parseSelfTicks(readProc("/proc/self/stat"));
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-    const CpuTimes after = parseProcStat(readText("/proc/stat"));
-    const std::uint64_t selfAfter = parseSelfTicks(readText("/proc/self/stat"));
+    const CpuTimes after = parseProcStat(readProc("/proc/stat"));
+    const std::uint64_t selfAfter = parseSelfTicks(readProc("/proc/self/stat"));
     const int cpus = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     return otherProgramsCores(before, after, selfAfter >= selfBefore ? selfAfter - selfBefore : 0, cpus);
 #else
