@@ -143,7 +143,7 @@ void MainWindow::describeArea() {
         model = tr("Inspecting: %1").arg(m_inspect->subjectModel());
         data = tr("Data: %1").arg(m_inspect->subjectData().isEmpty() ? tr("none yet") : m_inspect->subjectData());
     } else if (m_tabs->currentWidget() == m_compare) {
-        model = tr("Comparing: %1").arg(m_compare->setup()->modelsSummary());
+        model = tr("Comparing: %1").arg(m_compare->modelsSummary());
         data = tr("Data: %1").arg(m_compare->setup()->shared()->dataDescription());
     }
     m_modelLabel->setText(model);
@@ -227,6 +227,7 @@ void MainWindow::connectEngine() {
     connect(c, &CompareArea::resumeRequested, w, &EngineWorker::resume);
     connect(c, &CompareArea::stopRequested, w, &EngineWorker::stop);
     connect(w, &EngineWorker::comparisonStarted, c, &CompareArea::onStarted);
+    connect(w, &EngineWorker::comparisonStarted, this, &MainWindow::describeArea);
     connect(w, &EngineWorker::comparisonBatches, c, &CompareArea::onBatches);
     connect(w, &EngineWorker::comparisonEpoch, c, &CompareArea::onEpoch);
     connect(w, &EngineWorker::comparisonFinished, c, &CompareArea::onFinished);
@@ -323,6 +324,12 @@ void MainWindow::buildMenus() {
     panel->setShortcut(QKeySequence(tr("Ctrl+Shift+H")));
     connect(panel, &QAction::toggled, m_dashboard, &TrainingDashboard::setSettingsShown);
     connect(m_dashboard, &TrainingDashboard::settingsShownChanged, panel, &QAction::setChecked);
+    QAction *setup = view->addAction(tr("Co&mparison Setup"));
+    setup->setCheckable(true);
+    setup->setChecked(m_compare->setupShown());
+    setup->setShortcut(QKeySequence(tr("Ctrl+Shift+M")));
+    connect(setup, &QAction::toggled, m_compare, &CompareArea::setSetupShown);
+    connect(m_compare, &CompareArea::setupShownChanged, setup, &QAction::setChecked);
     QAction *full = view->addAction(tr("&Full Screen"), this, [this] { isFullScreen() ? showNormal() : showFullScreen(); });
     full->setShortcut(QKeySequence(Qt::Key_F11));  // QKeySequence::FullScreen is empty on some desktops
     // Larger fonts, high contrast and thick lines for a projector; F5 starts a slide show elsewhere.

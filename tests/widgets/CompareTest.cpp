@@ -15,6 +15,7 @@
 #include "ComparePredictions.h"
 #include "CompareSetup.h"
 #include "CompareTables.h"
+#include "PresentationMode.h"
 #include "TrainingSettings.h"
 #include "gui/EngineThread.h"
 #include "gui/EngineWorker.h"
@@ -64,6 +65,52 @@ TEST(CompareSetup, DefaultsToSkipVersusNoSkipWithExactParameterCounts) {
     s.setModels({QStringLiteral("minimal"), QStringLiteral("small-unet"), QStringLiteral("unet")});
     EXPECT_EQ(s.modelCount(), 3);
     EXPECT_EQ(s.request().models[0].arch, unetlab::Architecture::MinimalCNN);
+}
+
+// The models' names in the status bar: the setup's counts before a comparison; once one has
+// started, the counts of the models it built (a folder's masks can remove a class the setup
+// counted), until the setup is edited again.
+TEST(CompareArea, SummarisesTheModelsOfTheRunOnceStartedAndTheSetupAgainAfterAnEdit) {
+    CompareArea area;
+    EXPECT_EQ(area.modelsSummary(), QStringLiteral("small-unet (472,899) vs small-unet-noskip (426,819)"));
+    RunInfo a, b;
+    a.modelName = QStringLiteral("small-unet");
+    a.parameters = 472866;  // two classes: 33 head weights less
+    b.modelName = QStringLiteral("small-unet-noskip");
+    b.parameters = 426786;
+    a.epochs = b.epochs = 3;
+    area.onStarted({a, b});
+    EXPECT_EQ(area.modelsSummary(), QStringLiteral("small-unet (472,866) vs small-unet-noskip (426,786)"));
+    area.onFinished(CompareResult{});
+    EXPECT_EQ(area.modelsSummary(), QStringLiteral("small-unet (472,866) vs small-unet-noskip (426,786)"));
+    area.setup()->setModels({QStringLiteral("small-unet"), QStringLiteral("small-unet")});
+    EXPECT_EQ(area.modelsSummary(), QStringLiteral("small-unet (472,899) vs small-unet (472,899)"));
+}
+
+// On a projector Start folds the setup column away, as the Train area folds its settings; the
+// fold button brings it back, and without presentation mode Start leaves it where it is.
+TEST(CompareArea, InPresentationModeStartFoldsTheSetupAway) {
+    struct ModeOff {
+        ~ModeOff() { PresentationMode::instance()->apply(false); }
+    } off;
+    CompareArea area;
+    QSignalSpy shownChanged(&area, &CompareArea::setupShownChanged);
+    area.show();
+    EXPECT_TRUE(area.setupShown());
+    area.start();
+    EXPECT_EQ(area.state(), CompareArea::State::Preparing);
+    EXPECT_TRUE(area.setupShown());
+    area.onError(QStringLiteral("no engine here"));
+    EXPECT_EQ(area.state(), CompareArea::State::Idle);
+
+    PresentationMode::instance()->apply(true);
+    area.start();
+    EXPECT_FALSE(area.setupShown());
+    ASSERT_FALSE(shownChanged.isEmpty());
+    EXPECT_FALSE(shownChanged.back().at(0).toBool());
+    area.setSetupShown(true);
+    EXPECT_TRUE(area.setupShown());
+    EXPECT_TRUE(shownChanged.back().at(0).toBool());
 }
 
 TEST(CompareEngine, TrainsRunsSideBySideAndReportsBoth) {

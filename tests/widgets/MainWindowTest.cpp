@@ -337,6 +337,21 @@ void forEveryPage(MainWindow &w, Check check) {
     }
 }
 
+// Presentation mode off again while the window lives (declared after it), so its View menu
+// remembers "off".
+struct PresentationOff {
+    ~PresentationOff() { PresentationMode::instance()->apply(false); }
+};
+
+// The action of a top-level menu with this text (without its '&'), or nullptr.
+QAction *menuAction(MainWindow &w, const QString &text) {
+    for (QAction *menu : w.menuBar()->actions())
+        if (menu->menu())
+            for (QAction *a : menu->menu()->actions())
+                if (a->text().remove(QLatin1Char('&')) == text) return a;
+    return nullptr;
+}
+
 void expectFitsTheRoom(MainWindow &w, const QString &where) {
     // Long descriptions (a deep folder, a checkpoint's details) must not widen the window either.
     const QSize hint = w.minimumSizeHint();
@@ -393,19 +408,12 @@ TEST(MainWindow, NoPageScrollsAtTheFirstRunSizeOfA1280By800Screen) {
 // or View › Training Settings) the Train page's charts and buttons fit its width.
 TEST(MainWindow, InPresentationModeTheFoldedTrainPageFitsA1366By768Projector) {
     MainWindow w;
-    // Off again while the window lives, so its View menu remembers "off" (after this one).
-    struct ModeOff {
-        ~ModeOff() { PresentationMode::instance()->apply(false); }
-    } off;
+    const PresentationOff off;
     w.resize(1366, 740);
     w.show();
     PresentationMode::instance()->apply(true);
     ASSERT_TRUE(w.showArea(QStringLiteral("train")));
-    QAction *panel = nullptr;
-    for (QAction *menu : w.menuBar()->actions())
-        if (menu->menu())
-            for (QAction *a : menu->menu()->actions())
-                if (a->text().remove(QLatin1Char('&')) == QLatin1String("Training Settings")) panel = a;
+    QAction *panel = menuAction(w, QStringLiteral("Training Settings"));
     ASSERT_NE(panel, nullptr);
     EXPECT_TRUE(panel->isChecked());
     EXPECT_TRUE(w.shortcutsText().contains(QStringLiteral("View › Training Settings")));
@@ -419,6 +427,35 @@ TEST(MainWindow, InPresentationModeTheFoldedTrainPageFitsA1366By768Projector) {
         << "content " << area->widget()->minimumSizeHint().width() << " wide in " << area->viewport()->width();
     w.dashboard()->setSettingsShown(true);  // the fold button or a run's end
     EXPECT_TRUE(panel->isChecked());
+}
+
+// The same projector on the Compare page: with the setup folded (as Start folds it in
+// presentation mode, or View › Comparison Setup) both charts, the buttons and the predictions'
+// zoom fit its width; unfolded, the page scrolls sideways as before.
+TEST(MainWindow, InPresentationModeTheFoldedComparePageFitsA1366By768Projector) {
+    MainWindow w;
+    const PresentationOff off;
+    w.resize(1366, 740);
+    w.show();
+    PresentationMode::instance()->apply(true);
+    ASSERT_TRUE(w.showArea(QStringLiteral("compare")));
+    QAction *setup = menuAction(w, QStringLiteral("Comparison Setup"));
+    ASSERT_NE(setup, nullptr);
+    EXPECT_TRUE(setup->isChecked());
+    EXPECT_TRUE(w.shortcutsText().contains(QStringLiteral("View › Comparison Setup")));
+    QScrollArea *area = PageScroll::area(w.compareArea());
+    ASSERT_NE(area, nullptr);
+    QTest::qWait(50);
+    QCoreApplication::processEvents();
+    EXPECT_TRUE(area->horizontalScrollBar()->isVisible()) << "the unfolded page is expected to be too wide here";
+    setup->trigger();
+    EXPECT_FALSE(w.compareArea()->setupShown());
+    QTest::qWait(50);
+    QCoreApplication::processEvents();
+    EXPECT_FALSE(area->horizontalScrollBar()->isVisible())
+        << "content " << area->widget()->minimumSizeHint().width() << " wide in " << area->viewport()->width();
+    w.compareArea()->setSetupShown(true);  // the fold button
+    EXPECT_TRUE(setup->isChecked());
 }
 
 // The first start (no saved geometry) takes 1600×950, or 92 % of a smaller screen, centred;

@@ -8,6 +8,7 @@
 #include <QSplitter>
 #include <QStyle>
 #include <QTabWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "CompareCharts.h"
@@ -32,9 +33,15 @@ CompareArea::CompareArea(QWidget *parent) : QWidget(parent) {
     PresentationMode::setFixedWidth(scroll, 392);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     outer->addWidget(scroll);
+    m_setupPanel = scroll;
 
     auto *right = new QVBoxLayout;
     auto *controls = new QHBoxLayout;
+    m_fold = new QToolButton;
+    m_fold->setAutoRaise(true);
+    m_fold->setAccessibleName(tr("Show or hide the comparison setup"));
+    connect(m_fold, &QToolButton::clicked, this, [this] { setSetupShown(!setupShown()); });
+    controls->addWidget(m_fold);
     m_start = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Start comparison"));
     m_pause = new QPushButton(style()->standardIcon(QStyle::SP_MediaPause), tr("Pause"));
     m_stop = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("Stop"));
@@ -85,7 +92,26 @@ CompareArea::CompareArea(QWidget *parent) : QWidget(parent) {
     connect(m_start, &QPushButton::clicked, this, &CompareArea::start);
     connect(m_pause, &QPushButton::clicked, this, &CompareArea::pauseOrResume);
     connect(m_stop, &QPushButton::clicked, this, &CompareArea::stop);
+    connect(m_setup, &CompareSetup::changed, this, [this] { m_runsShown = false; });
     setState(State::Idle);
+    setSetupShown(true);
+}
+
+QString CompareArea::modelsSummary() const {
+    if (!m_runsShown) return m_setup->modelsSummary();
+    QStringList parts;
+    for (const RunInfo &r : m_runs) parts << tr("%1 (%2)").arg(r.modelName, QLocale().toString(r.parameters));
+    return parts.join(tr(" vs "));
+}
+
+bool CompareArea::setupShown() const { return !m_setupPanel->isHidden(); }
+
+void CompareArea::setSetupShown(bool shown) {
+    m_setupPanel->setHidden(!shown);
+    m_fold->setText(shown ? QStringLiteral("◀") : tr("▶ Setup"));
+    m_fold->setToolTip(shown ? tr("Hide the models and settings: the charts get the width (Ctrl+Shift+M)")
+                             : tr("Show the models and settings (Ctrl+Shift+M)"));
+    Q_EMIT setupShownChanged(shown);
 }
 
 void CompareArea::start() {
@@ -106,6 +132,9 @@ void CompareArea::start() {
     m_dice->setEpochs(request.shared.config.epochs);
     m_progress->setText(tr("Preparing %1 models…").arg(request.names.size()));
     setState(State::Preparing);
+    // On a projector the charts and predictions get the width for the comparison and the talk
+    // about its result; the setup comes back with the fold button.
+    if (PresentationMode::instance()->isOn()) setSetupShown(false);
     Q_EMIT startRequested(request);
 }
 
@@ -133,6 +162,7 @@ void CompareArea::setState(State state) {
 
 void CompareArea::onStarted(const QVector<RunInfo> &runs) {
     m_runs = runs;
+    m_runsShown = true;
     m_last = QVector<unetlab::BatchReport>(runs.size());
     m_epochsDone = QVector<int>(runs.size(), 0);
     QStringList labels;

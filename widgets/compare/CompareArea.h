@@ -14,6 +14,7 @@
 class QLabel;
 class QPushButton;
 class QTabWidget;
+class QToolButton;
 class CompareNumbers;
 class ComparePredictions;
 class CompareSetup;
@@ -35,6 +36,15 @@ public:
     Leaderboard *leaderboard() const { return m_leaderboard; }
     QString progressText() const;
     QString bannerText() const;
+    // The setup column (models, data, training) beside the charts. In presentation mode Start
+    // folds it away (it is locked during the run) so the charts and the predictions keep a
+    // projector's width through the comparison and its result; the fold button and View ›
+    // Comparison Setup toggle it any time.
+    bool setupShown() const;
+    // "small-unet (472,866) vs small-unet-noskip (426,786)": the models of the comparison going
+    // or finished (their parameter counts as built for the data, whose masks may add or remove
+    // a class), else those of the setup; editing the setup turns it back to the setup's.
+    QString modelsSummary() const;
 
 public Q_SLOTS:
     void start();
@@ -46,8 +56,10 @@ public Q_SLOTS:
     void onFinished(const CompareResult &result);
     void onPaused(bool paused);
     void onError(const QString &message);
+    void setSetupShown(bool shown);
 
 Q_SIGNALS:
+    void setupShownChanged(bool shown);
     void startRequested(const CompareRequest &request);
     void pauseRequested();
     void resumeRequested();
@@ -67,9 +79,12 @@ private:
     CompareNumbers *m_numbers;
     Leaderboard *m_leaderboard;
     QTabWidget *m_results;
+    QWidget *m_setupPanel;
+    QToolButton *m_fold;
     QPushButton *m_start, *m_pause, *m_stop;
     QLabel *m_progress, *m_banner;
     QVector<RunInfo> m_runs;
     QVector<unetlab::BatchReport> m_last;  // latest batch of each run
     QVector<int> m_epochsDone;
+    bool m_runsShown = false;  // m_runs are the setup's models (no edit since they started)
 };
