@@ -15,6 +15,7 @@
 #include <ctime>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -31,6 +32,8 @@
 #include "cli/InteropCommands.h"
 #include "core/AtomicFile.h"
 #include "core/BuildInfo.h"
+#include "core/BusyProcess.h"
+#include "core/CpuLoad.h"
 #include "core/Device.h"
 #include "core/HostMemory.h"
 #include "data/DataSpec.h"
@@ -217,6 +220,9 @@ with that plan, in a fresh process. Medians over the runs.
   --threads N             CPU threads (default auto)
   --replan                measure the plans again instead of using the cached ones
   --no-python             skip the PyTorch (Python API) peer run
+  --busy N                instead: N programs spin on N cores while the tuned plans run with
+                          every core and with the free ones (what automatic threads choose),
+                          and PyTorch on the free cores (CPU only)
   --json                  end stdout with one JSON object
 
 Unless --no-python is given, the same models are then timed in PyTorch's Python API
@@ -995,7 +1001,8 @@ constexpr const char *kTunedMallocEnv =
 // Runs bench_peer.py for `rows` (both, recipe or tuned); returns null (and why) when Python or
 // PyTorch is not there.
 json runPythonPeerRows(const std::string &rows, bool tunedMalloc, int threads, int size, int batch, int steps,
-                       int runs, const ExecutionPlan &tuned, const std::string &device, std::string *why) {
+                       int runs, const ExecutionPlan &tuned, const std::string &device, std::string *why,
+                       const std::string &moreArgs = "") {
     const std::string dir = pythonResourceDir();
     if (dir.empty()) {
         *why = "resources/python/bench_peer.py not found (set UNETLAB_PYTHON_DIR)";
@@ -1013,7 +1020,7 @@ json runPythonPeerRows(const std::string &rows, bool tunedMalloc, int threads, i
                             " --size " + std::to_string(size) + " --batch " + std::to_string(batch) + " --steps " +
                             std::to_string(steps) + " --runs " + std::to_string(runs) + " --precision " +
                             toString(tuned.precision) + " --memory-format " +
-                            (tuned.channelsLast ? "channels-last" : "contiguous") + " 2>&1";
+                            (tuned.channelsLast ? "channels-last" : "contiguous") + moreArgs + " 2>&1";
     std::string out;
     if (FILE *pipe = ::popen(cmd.c_str(), "r")) {
         char buffer[4096];
@@ -1115,25 +1122,10 @@ json runRssProbe(int size, int threads, const std::string &device, const Executi
     }
 }
 
-int cmdBench(const std::vector<std::string> &argv) {
-    if (wantsHelp(argv)) {
-        std::cout << kBenchHelp;
-        return 0;
-    }
-    const Args args("bench", argv,
-                    {"steps", "runs", "size", "batch", "device", "threads", "precision", "memory-format"},
-                    {"json", "no-python", "replan", "rss-probe"});
-    if (args.has("rss-probe")) return rssProbe(args);
-    const int steps = args.integer("steps", 10, 1, 10000);
-    const int runs = args.integer("runs", 20, 1, 100000);
-    const int size = args.integer("size", 256, 32, 4096);
-    const int batch = args.integer("batch", 4, 1, 1024);
-    if (size % 4) throw UsageError("--size must be a multiple of 4 for small-unet");
-    const std::string device = deviceFrom(args);
-    const PlanRequest request = planRequestFrom(args);
-
-    // The tuned plan: the one `train` would use for small-unet (measured once, then cached);
-    // minimal gets its own.
+// The tuned plans of the bench's two models: the ones `train` would use (measured once, then
+// cached), on the benchmark's synthetic 3-channel, 3-class images.
+std::map<std::string, ExecutionPlan> benchPlans(const PlanRequest &request, int size, int batch,
+                                                const std::string &device) {
     std::map<std::string, ExecutionPlan> plans;
     for (const std::string model : {"minimal", "small-unet"}) {
         ModelConfig config = presetConfig(model);
@@ -1146,6 +1138,178 @@ int cmdBench(const std::vector<std::string> &argv) {
             throw UsageError(e.what());
         }
     }
+    return plans;
+}
+
+// `bench --busy N`: the free-cores rule measured in one run (issue #8, "intra-op threads: the
+// free physical cores"). N child processes spin, one core each, while the tuned plans run with
+// every core (what a fixed thread count does) and with the free ones (what automatic threads
+// choose), and PyTorch's Python API runs the same plans on the free cores under the same load.
+int benchUnderLoad(const Args &args, int busy, int steps, int runs, int size, int batch, const std::string &device,
+                   const PlanRequest &request) {
+    if (device != "cpu") throw UsageError("--busy times CPU threads; run it with --device cpu");
+    const int cpus = logicalCpus();
+    if (busy > cpus)
+        throw UsageError("--busy " + std::to_string(busy) + ": this machine has " + std::to_string(cpus) + " cores");
+    // The plans as a quiet machine runs them (measured once, then cached), chosen before the
+    // load starts.
+    std::map<std::string, ExecutionPlan> plans = benchPlans(request, size, batch, device);
+    // The three tasks, each timed on a quiet machine with every core, then under the load with
+    // every core and with the free ones (the same plan otherwise).
+    struct Task {
+        std::string model, name;
+        int batch;
+        std::function<std::pair<double, double>()> time;  // median and fastest seconds
+    };
+    std::vector<Task> tasks;
+    for (const std::string model : {"minimal", "small-unet"}) {
+        const BenchPlan plan{plans[model].precision, plans[model].channelsLast};
+        tasks.push_back({model, "train step", batch, [=] {
+                             const TrainBenchmark t = benchmarkTraining(model, size, batch, steps, device, plan);
+                             return std::make_pair(t.stepSecondsMedian, t.stepSecondsMin);
+                         }});
+    }
+    const BenchPlan inference{plans["small-unet"].precision, plans["small-unet"].channelsLast};
+    tasks.push_back({"small-unet", "inference", 1, [=] {
+                         const InferenceBenchmark t = benchmarkInference("small-unet", size, 1, runs, device, inference);
+                         return std::make_pair(t.secondsMedian, t.secondsMin);
+                     }});
+    json results = json::array();
+    const auto timeRow = [&](const Task &task, int threads, const std::string &rule) {
+        configureThreads(threads);
+        const std::pair<double, double> t = task.time();
+        const std::string label = std::to_string(threads) + " (" + rule + ")";
+        std::cout << std::left << std::setw(12) << task.model << std::setw(12) << task.name << std::setw(24) << label
+                  << std::right << std::setw(6) << task.batch << std::fixed << std::setprecision(1) << std::setw(12)
+                  << t.first * 1000 << std::setw(10) << t.second * 1000 << std::setw(10) << task.batch / t.first
+                  << "\n"
+                  << std::flush;
+        results.push_back({{"model", task.model},
+                           {"task", task.name == "inference" ? "inference" : "train_step"},
+                           {"threads", threads},
+                           {"threads_rule", rule},
+                           {"batch", task.batch},
+                           {"seconds_median", t.first},
+                           {"seconds_min", t.second}});
+        return t.first;
+    };
+    const auto header = [] {
+        std::cout << std::left << std::setw(12) << "model" << std::setw(12) << "task" << std::setw(24) << "threads"
+                  << std::right << std::setw(6) << "batch" << std::setw(12) << "median ms" << std::setw(10)
+                  << "min ms" << std::setw(10) << "images/s" << "\n";
+    };
+    std::cout << "Benchmark under load on " << describeDevice(device) << " (" << cpuModel() << "), LibTorch "
+              << torchVersion() << ", " << size << "x" << size << "\n";
+    for (const auto &[model, plan] : plans)
+        std::cout << "  " << model << " tuned: " << toString(plan.precision) << ", "
+                  << (plan.channelsLast ? "channels-last" : "contiguous") << "\n";
+    std::cout << "\nNothing else started (the baseline):\n";
+    header();
+    std::vector<double> quiet;
+    for (const Task &task : tasks) quiet.push_back(timeRow(task, cpus, "all cores, quiet"));
+
+    std::vector<std::unique_ptr<BusyProcess>> load;
+    for (int i = 0; i < busy; ++i) load.push_back(std::make_unique<BusyProcess>(3600));
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const double seen = busyCoresNow(0.5);
+    const int free = freeCores(cpus, seen);
+    std::cout << "\n"
+              << busy << " spinning program" << (busy == 1 ? "" : "s") << " started; busy cores seen: " << std::fixed
+              << std::setprecision(2) << seen << " of " << cpus << ", so automatic threads run on " << free << ":\n";
+    header();
+    json speedups = json::object(), slowdowns = json::object();
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+        const double all = timeRow(tasks[i], cpus, "all cores");
+        const double freeOnly = timeRow(tasks[i], free, "free cores");
+        speedups[tasks[i].model + " " + tasks[i].name] = all / freeOnly;
+        slowdowns[tasks[i].model + " " + tasks[i].name] = freeOnly / quiet[i];
+    }
+    std::cout << "\nUnder this load, free cores against all cores (all cores' time / free cores' time), and what "
+                 "the load costs with free cores (time / quiet time):\n";
+    for (const auto &[task, x] : speedups.items())
+        std::cout << "  " << std::left << std::setw(24) << task << std::right << std::fixed << std::setprecision(2)
+                  << (x.get<double>() >= 1 ? x.get<double>() : 1 / x.get<double>())
+                  << (x.get<double>() >= 1 ? "x faster, " : "x slower, ") << slowdowns[task].get<double>()
+                  << "x the quiet time\n";
+
+    json peer = nullptr;
+    if (!args.has("no-python")) {
+        std::cout << "\nPyTorch peer (Python API, the same plans, shapes and threads: the free cores), "
+                     "under the same load, run now:\n"
+                  << std::flush;
+        std::string why;
+        peer = runPythonPeerRows("tuned", reusingCpuAllocatorInstalled(), free, size, batch, steps, runs,
+                                 plans["small-unet"], device, &why, " --no-extras");
+        if (peer.is_null()) {
+            std::cout << "  not run: " << why << "\n";
+        } else {
+            std::cout << std::left << std::setw(12) << "model" << std::setw(12) << "task" << std::setw(10) << "threads"
+                      << std::right << std::setw(6) << "batch" << std::setw(12) << "median ms" << std::setw(30)
+                      << "engine (free cores) speed-up" << "\n";
+            for (json &r : peer["results"]) {
+                const std::string model = r.value("model", ""), task = r.value("task", "");
+                double engine = 0;
+                for (const json &e : results)
+                    if (e.value("model", "") == model && e.value("task", "") == task &&
+                        e.value("threads_rule", "") == "free cores")
+                        engine = e.value("seconds_median", 0.0);
+                const double speedup = engine > 0 ? r.value("seconds_median", 0.0) / engine : 0;
+                r["engine_speedup"] = speedup;
+                std::cout << std::left << std::setw(12) << model << std::setw(12)
+                          << (task == "inference" ? "inference" : "train step") << std::setw(10)
+                          << peer.value("threads", 0) << std::right << std::setw(6) << r.value("batch", 0)
+                          << std::fixed << std::setprecision(1) << std::setw(12)
+                          << r.value("seconds_median", 0.0) * 1000 << std::setprecision(2) << std::setw(29) << speedup
+                          << "x\n";
+            }
+        }
+    }
+    load.clear();
+    if (args.has("json")) {
+        std::cout << json{{"command", "bench"},
+                          {"mode", "busy"},
+                          {"busy_programs", busy},
+                          {"busy_cores_seen", seen},
+                          {"cpus", cpus},
+                          {"free_threads", free},
+                          {"device", device},
+                          {"cpu", cpuModel()},
+                          {"libtorch_version", torchVersion()},
+                          {"size", size},
+                          {"speedups", speedups},
+                          {"load_slowdowns", slowdowns},
+                          {"pytorch_peer", peer},
+                          {"results", results}}
+                         .dump()
+                  << "\n";
+    }
+    return 0;
+}
+
+int cmdBench(const std::vector<std::string> &argv) {
+    if (wantsHelp(argv)) {
+        std::cout << kBenchHelp;
+        return 0;
+    }
+    const Args args("bench", argv,
+                    {"steps", "runs", "size", "batch", "device", "threads", "precision", "memory-format", "busy"},
+                    {"json", "no-python", "replan", "rss-probe"});
+    if (args.has("rss-probe")) return rssProbe(args);
+    const int steps = args.integer("steps", 10, 1, 10000);
+    const int runs = args.integer("runs", 20, 1, 100000);
+    const int size = args.integer("size", 256, 32, 4096);
+    const int batch = args.integer("batch", 4, 1, 1024);
+    if (size % 4) throw UsageError("--size must be a multiple of 4 for small-unet");
+    const std::string device = deviceFrom(args);
+    const PlanRequest request = planRequestFrom(args);
+    if (args.has("busy")) {
+        if (args.has("threads")) throw UsageError("--busy compares thread counts itself; leave out --threads");
+        return benchUnderLoad(args, args.integer("busy", 1, 1, 4096), steps, runs, size, batch, device, request);
+    }
+
+    // The tuned plan: the one `train` would use for small-unet (measured once, then cached);
+    // minimal gets its own.
+    std::map<std::string, ExecutionPlan> plans = benchPlans(request, size, batch, device);
     const int threads = currentThreads();
     std::cout << "Benchmark on " << describeDevice(device) << " (" << cpuModel() << "; " << cpuFeatures()
               << "), LibTorch " << torchVersion() << ", " << size << "x" << size << "\n"

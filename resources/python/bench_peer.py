@@ -176,6 +176,8 @@ def main():
     p.add_argument("--rows", choices=["both", "recipe", "tuned"], default="both",
                    help="which plans to time (unetlab-cli runs the tuned ones in a process with the "
                         "engine's malloc settings)")
+    p.add_argument("--no-extras", action="store_true",
+                   help="time the training steps and fp32/bf16 inference only: no int8, no matmul bound")
     a = p.parse_args()
     global DEVICE
     DEVICE = a.device
@@ -194,13 +196,13 @@ def main():
         med, best = inference_time("small-unet", a.size, a.runs, precision, cl)
         results.append({"model": "small-unet", "task": "inference", "plan": plan, "batch": 1,
                         "seconds_median": med, "seconds_min": best})
-    if a.rows != "recipe" and DEVICE == "cpu":
+    if a.rows != "recipe" and DEVICE == "cpu" and not a.no_extras:
         timing = int8_inference_time("small-unet", a.size, a.runs)
         if timing:
             results.append({"model": "small-unet", "task": "inference", "plan": "int8", "batch": 1,
                             "seconds_median": timing[0], "seconds_min": timing[1]})
     bound = None
-    if a.rows != "recipe":
+    if a.rows != "recipe" and not a.no_extras:
         flops = conv_flops("small-unet", a.size)
         peak = matmul_flops_per_second(a.precision)
         bound = {"model": "small-unet", "conv_gflop": flops / 1e9, "precision": a.precision,

@@ -223,6 +223,52 @@ TEST_F(Cli, BenchPrintsRecipeAndTunedFiguresWithThePeerAndTheTargets) {
     EXPECT_NE(r.out.find("GFLOP/s, so at least"), std::string::npos) << r.out;
 }
 
+// `bench --busy 1`: the tuned plans on a quiet machine, then with one spinning program holding
+// a core on every core and on the free ones, in one invocation, with the PyTorch peer on the
+// free cores beside; the spinning program is gone afterwards.
+TEST_F(Cli, BenchUnderLoadTimesAllCoresAgainstTheFreeOnesWithThePeer) {
+    const std::string args = "bench --busy 1 --steps 1 --runs 1 --size 64 --json";
+    const Result r = run(args);
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto j = lastJsonLine(r.out);
+    EXPECT_EQ(j["mode"], "busy");
+    EXPECT_EQ(j["busy_programs"], 1);
+    const int cpus = j["cpus"].get<int>(), free = j["free_threads"].get<int>();
+    EXPECT_GE(j["busy_cores_seen"].get<double>(), 0.6);  // the spinning program (others may add)
+    EXPECT_GE(free, 1);
+    EXPECT_LE(free, std::max(1, cpus - 1));
+    // minimal and small-unet training, small-unet inference: each on every core of the quiet
+    // machine, then under the load on every core and on the free ones.
+    const auto &rows = j["results"];
+    ASSERT_EQ(rows.size(), 9u) << r.out;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const bool quiet = i < 3, all = quiet || (i - 3) % 2 == 0;
+        EXPECT_EQ(rows[i]["threads"].get<int>(), all ? cpus : free) << rows[i].dump();
+        EXPECT_EQ(rows[i]["threads_rule"], quiet ? "all cores, quiet" : all ? "all cores" : "free cores");
+        EXPECT_GT(rows[i]["seconds_median"].get<double>(), 0);
+    }
+    EXPECT_EQ(rows[2]["task"], "inference");
+    EXPECT_EQ(rows[7]["task"], "inference");
+    EXPECT_NEAR(j["speedups"]["small-unet inference"].get<double>(),
+                rows[7]["seconds_median"].get<double>() / rows[8]["seconds_median"].get<double>(), 1e-9);
+    EXPECT_NEAR(j["load_slowdowns"]["small-unet inference"].get<double>(),
+                rows[8]["seconds_median"].get<double>() / rows[2]["seconds_median"].get<double>(), 1e-9);
+    EXPECT_NE(r.out.find("Under this load, free cores against all cores"), std::string::npos) << r.out;
+    ASSERT_TRUE(j["pytorch_peer"].is_object()) << r.out;
+    EXPECT_EQ(j["pytorch_peer"]["threads"].get<int>(), free);
+    ASSERT_EQ(j["pytorch_peer"]["results"].size(), 3u);
+    for (const auto &row : j["pytorch_peer"]["results"]) EXPECT_GT(row["engine_speedup"].get<double>(), 0);
+    // No spinning program left: no process runs with this command line any more.
+    static const char kArgs[] = "bench\0--busy\0" "1\0--steps";  // as /proc/PID/cmdline separates them
+    const std::string needle(kArgs, sizeof kArgs - 1);
+    for (const auto &entry : fs::directory_iterator("/proc")) {
+        std::ifstream in(entry.path() / "cmdline");
+        const std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        EXPECT_EQ(cmdline.find(needle), std::string::npos) << entry.path();
+    }
+    EXPECT_EQ(run("bench --busy 1 --threads 2").exitCode, 2);
+}
+
 TEST_F(Cli, TrainingBuffersAreReusedNotMappedAfreshEveryStep) {
     // The CLI keeps tensor buffers of 1 MiB and more for reuse (core/HostMemory.h): the same
     // training steps fault far fewer fresh pages in than with LibTorch's own allocator, which

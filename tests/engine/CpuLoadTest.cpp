@@ -1,11 +1,17 @@
 // Free cores (issue #8: the plan's threads are the cores other programs leave free): the
 // /proc parsing and the arithmetic by hand, and a real busy process seen as busy.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
 
-#include "../BusyProcess.h"
+#include "core/BusyProcess.h"
 #include "core/CpuLoad.h"
 
 using namespace unetlab;
@@ -39,7 +45,7 @@ TEST(CpuLoad, OtherProgramsAreTheBusyTimeLessOurOwn) {
 }
 
 TEST(CpuLoad, AProcessSpinningOnACoreCountsAsBusy) {
-    unetlab::testing::BusyProcess busy;
+    unetlab::BusyProcess busy;
     ASSERT_TRUE(busy.started());
     std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the child is running
     const double cores = busyCoresNow(0.3);
@@ -49,4 +55,45 @@ TEST(CpuLoad, AProcessSpinningOnACoreCountsAsBusy) {
     const int cpus = static_cast<int>(std::thread::hardware_concurrency());
     EXPECT_LE(cores, cpus + 0.01);
     EXPECT_LT(freeCores(cpus, cores), cpus);
+}
+
+namespace {
+
+// Whether process `pid` still runs: its /proc entry is there and it is not a zombie.
+bool running(pid_t pid) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    const auto close = text.rfind(')');
+    return close != std::string::npos && close + 2 < text.size() && text[close + 2] != 'Z' && text[close + 2] != 'X';
+}
+
+}  // namespace
+
+// `unetlab-cli bench --busy N` interrupted (Ctrl+C, kill) must not leave its spinning programs
+// behind: they die with the process that started them.
+TEST(BusyProcess, DiesWithTheProgramThatStartedIt) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const pid_t parent = ::fork();
+    ASSERT_GE(parent, 0);
+    if (parent == 0) {
+        unetlab::BusyProcess busy(30);
+        const pid_t spinner = busy.pid();
+        if (::write(fds[1], &spinner, sizeof spinner) != static_cast<ssize_t>(sizeof spinner)) ::_exit(1);
+        ::pause();
+        ::_exit(0);
+    }
+    ::close(fds[1]);
+    pid_t spinner = -1;
+    ASSERT_EQ(::read(fds[0], &spinner, sizeof spinner), static_cast<ssize_t>(sizeof spinner));
+    ::close(fds[0]);
+    ASSERT_GT(spinner, 0);
+    EXPECT_TRUE(running(spinner));
+    ::kill(parent, SIGKILL);
+    ::waitpid(parent, nullptr, 0);
+    const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (running(spinner) && std::chrono::steady_clock::now() < end)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_FALSE(running(spinner)) << "the spinning child outlived its parent";
+    if (running(spinner)) ::kill(spinner, SIGKILL);
 }

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include "../BusyProcess.h"
+#include "core/BusyProcess.h"
 #include "../RemoveTree.h"
 #include "core/CpuLoad.h"
 #include "core/Device.h"
@@ -230,7 +230,7 @@ TEST(ExecutionPlan, AutomaticThreadsLeaveTheCoresOtherProgramsUse) {
     if (const char *env = std::getenv("OMP_NUM_THREADS")) omp = env;
     ::unsetenv("OMP_NUM_THREADS");
     const int before = currentThreads();
-    unetlab::testing::BusyProcess busy;
+    unetlab::BusyProcess busy;
     ASSERT_TRUE(busy.started());
     PlanRequest request;
     request.precision = Precision::FP32;

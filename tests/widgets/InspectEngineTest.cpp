@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "WaitFor.h"
-#include "../BusyProcess.h"
+#include "core/BusyProcess.h"
 
 #include "ChannelRankingPanel.h"
 #include "FeatureMapViewer.h"
@@ -291,7 +291,7 @@ TEST(InspectEngine, ALargeImageBetweenRunsLeavesTheBusyCoresOut) {
     request.model.source = InspectModelChoice::Source::Checkpoint;
     request.model.checkpointPath = file;
     request.imagePath = imagePath;
-    unetlab::testing::BusyProcess busy;
+    unetlab::BusyProcess busy;
     ASSERT_TRUE(busy.started());
     QTest::qWait(100);  // the other program is running
     QMetaObject::invokeMethod(w, [w, request] { w->inspectLargeImage(request); }, Qt::QueuedConnection);
