@@ -87,7 +87,10 @@ TEST_F(Engine, PauseHoldsTrainingStepRunsOneBatchResumeContinues) {
     EngineSpy batches(w, &EngineWorker::batchesDone);
     EngineSpy paused(w, &EngineWorker::pausedChanged);
     EngineSpy finished(w, &EngineWorker::runFinished);
-    start(smallRun(3));
+    // Long enough that the pause cannot come after the end on a fast machine (a 3-epoch run
+    // of these images could finish between the first batches reaching this thread and the
+    // pause reaching the engine's).
+    start(smallRun(30));
     ASSERT_TRUE(waitFor(batches, 1, 30000));
     send(w, &EngineWorker::pause);
     ASSERT_TRUE(waitFor(paused, 1, 10000));
@@ -108,7 +111,7 @@ TEST_F(Engine, PauseHoldsTrainingStepRunsOneBatchResumeContinues) {
     EXPECT_EQ(count(), atPause + 1);  // exactly one batch
     send(w, &EngineWorker::resume);
     ASSERT_TRUE(waitFor(finished, 1, 60000));
-    EXPECT_EQ(finished.at(0).at(0).value<RunSummary>().epochsRun, 3);
+    EXPECT_EQ(finished.at(0).at(0).value<RunSummary>().epochsRun, 30);
 }
 
 TEST_F(Engine, StopMidEpochEndsTheRunAndKeepsTheBestWeights) {
@@ -131,7 +134,7 @@ TEST_F(Engine, LearningRateChangeTakesEffectOnTheNextBatches) {
     EngineSpy batches(w, &EngineWorker::batchesDone);
     EngineSpy paused(w, &EngineWorker::pausedChanged);
     EngineSpy finished(w, &EngineWorker::runFinished);
-    start(smallRun(2));
+    start(smallRun(20));  // long enough to be paused mid-run (as above)
     ASSERT_TRUE(waitFor(batches, 1, 30000));
     send(w, &EngineWorker::pause);
     ASSERT_TRUE(waitFor(paused, 1, 10000));
