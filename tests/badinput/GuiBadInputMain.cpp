@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../TestAppFolders.h"
+
 #include "BadFiles.h"
 #include "TrainingTypes.h"
 
@@ -14,8 +16,7 @@ int main(int argc, char **argv) {
     if (qgetenv("QT_QPA_PLATFORM").isEmpty()) qputenv("QT_QPA_PLATFORM", "offscreen");
     QStandardPaths::setTestModeEnabled(true);
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("UNetLabTests"));
-    QApplication::setApplicationName(QStringLiteral("UNet Lab Bad Input Tests"));
+    const TestAppFolders folders(QStringLiteral("UNet Lab Bad Input Tests"));  // this process's own, removed at the end
     registerTrainingTypes();
     ::testing::InitGoogleTest(&argc, argv);
     return RUN_ALL_TESTS();

@@ -5,14 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include "../TestAppFolders.h"
+
 #include "TrainingTypes.h"
 
 int main(int argc, char **argv) {
     if (qgetenv("QT_QPA_PLATFORM").isEmpty()) qputenv("QT_QPA_PLATFORM", "offscreen");
     QStandardPaths::setTestModeEnabled(true);
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(QStringLiteral("UNetLabTests"));
-    QApplication::setApplicationName(QStringLiteral("UNet Lab Tests"));
+    const TestAppFolders folders(QStringLiteral("UNet Lab Tests"));  // this process's own, removed at the end
     registerTrainingTypes();
     ::testing::InitGoogleTest(&argc, argv);
     return RUN_ALL_TESTS();
