@@ -388,7 +388,10 @@ void TrainingDashboard::onPaused(bool paused) {
 }
 
 void TrainingDashboard::onError(const QString &message) {
-    if (m_state == State::Preparing) setState(m_epochs.isEmpty() && m_info.runId == 0 ? State::Idle : State::Finished);
+    if (m_state == State::Preparing) {
+        setState(m_epochs.isEmpty() && m_info.runId == 0 ? State::Idle : State::Finished);
+        setSettingsShown(true);  // the run never started: the knobs are what to change
+    }
     showMessage(message, true);
 }
 

@@ -88,7 +88,8 @@ TEST(CompareArea, SummarisesTheModelsOfTheRunOnceStartedAndTheSetupAgainAfterAnE
 }
 
 // On a projector Start folds the setup column away, as the Train area folds its settings; the
-// fold button brings it back, and without presentation mode Start leaves it where it is.
+// fold button or a refused start brings it back, and without presentation mode Start leaves it
+// where it is.
 TEST(CompareArea, InPresentationModeStartFoldsTheSetupAway) {
     struct ModeOff {
         ~ModeOff() { PresentationMode::instance()->apply(false); }
@@ -111,6 +112,12 @@ TEST(CompareArea, InPresentationModeStartFoldsTheSetupAway) {
     area.setSetupShown(true);
     EXPECT_TRUE(area.setupShown());
     EXPECT_TRUE(shownChanged.back().at(0).toBool());
+    // A start the engine refuses brings the setup back: it is what has to change.
+    area.setSetupShown(false);
+    EXPECT_EQ(area.state(), CompareArea::State::Preparing);  // the start above, not answered yet
+    area.onError(QStringLiteral("A comparison cannot start while the Train area is training."));
+    EXPECT_EQ(area.state(), CompareArea::State::Idle);
+    EXPECT_TRUE(area.setupShown());
 }
 
 TEST(CompareEngine, TrainsRunsSideBySideAndReportsBoth) {

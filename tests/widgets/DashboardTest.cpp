@@ -381,4 +381,12 @@ TEST(Dashboard, PresentationModeFoldsTheSettingsAtStartAndTheButtonTogglesThem) 
     d.onError(QStringLiteral("Training failed: out of memory"));
     d.onRunFinished(s);
     EXPECT_TRUE(d.settingsShown());
+
+    // A start the engine refuses (before the run starts) brings the knobs back: they are what
+    // the instructor has to change.
+    d.start();
+    EXPECT_FALSE(d.settingsShown());
+    d.onError(QStringLiteral("These settings cannot train: the folder has no images"));
+    EXPECT_EQ(d.state(), TrainingDashboard::State::Finished);  // the earlier run's result stays
+    EXPECT_TRUE(d.settingsShown());
 }

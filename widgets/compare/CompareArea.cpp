@@ -218,7 +218,10 @@ void CompareArea::onPaused(bool paused) {
 }
 
 void CompareArea::onError(const QString &message) {
-    if (m_state == State::Preparing) setState(State::Idle);
+    if (m_state == State::Preparing) {
+        setState(State::Idle);
+        setSetupShown(true);  // the comparison never started: the setup is what to change
+    }
     showMessage(message, true);
 }
 
