@@ -215,7 +215,8 @@ void TrainingDashboard::start() {
     m_loss->setEpochs(request.config.epochs);
     m_dice->setEpochs(request.config.epochs);
     m_rate->setEpochs(request.config.epochs);
-    m_runLabel->setText(tr("Preparing %1 on %2…").arg(request.modelName, DataSourceForm::describe(request.data)));
+    m_starting = tr("%1 on %2").arg(request.modelName, DataSourceForm::describe(request.data));
+    m_runLabel->setText(tr("Preparing %1…").arg(m_starting));
     setState(State::Preparing);
     m_settings->saveSettings();
     // On a projector the charts get the width for the run and for the talk about its result
@@ -391,6 +392,7 @@ void TrainingDashboard::onError(const QString &message) {
     if (m_state == State::Preparing) {
         setState(m_epochs.isEmpty() && m_info.runId == 0 ? State::Idle : State::Finished);
         setSettingsShown(true);  // the run never started: the knobs are what to change
+        m_runLabel->setText(tr("Not started: %1 (see the message below).").arg(m_starting));
     }
     showMessage(message, true);
 }
@@ -421,6 +423,7 @@ void TrainingDashboard::updateProgress() {
 }
 
 QString TrainingDashboard::progressText() const { return m_progress->text(); }
+QString TrainingDashboard::runText() const { return m_runLabel->text(); }
 QString TrainingDashboard::bannerText() const { return m_banner->isHidden() ? QString() : m_banner->text(); }
 int TrainingDashboard::epochProgress() const { return m_epochBar->value(); }
 int TrainingDashboard::batchProgress() const { return m_batchBar->value(); }

@@ -41,6 +41,8 @@ public:
     // run and its result; the fold button and View › Training Settings toggle it any time.
     bool settingsShown() const;
     QString progressText() const;
+    // The line above the progress bars: the run (model, data, device), or what is being prepared.
+    QString runText() const;
     QString bannerText() const;
     int epochProgress() const;
     int batchProgress() const;
@@ -103,6 +105,7 @@ private:
     QDoubleSpinBox *m_liveRate;
     QProgressBar *m_epochBar, *m_batchBar;
     QLabel *m_progress, *m_banner, *m_runLabel, *m_bestLabel;
+    QString m_starting;  // "minimal on synthetic cells …": the run Start asked for
 
     RunInfo m_info;
     QVector<unetlab::EpochReport> m_epochs;

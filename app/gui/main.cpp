@@ -251,6 +251,22 @@ int main(int argc, char **argv) {
                              });
         } else
             QObject::connect(window.datasetPage(), &unetlab::gui::DatasetPage::loaded, &window, capture);
+        if (epochs > 0) {
+            // A start the engine refuses (no images in the folder, say): capture the window with
+            // its message rather than wait for a run that never comes. Errors during a run (an
+            // unwritable autosave folder) leave the run going and are not captured here.
+            auto *refused = new QObject(&window);
+            auto onRefused = [refused, capture, dashboard, &window, toCompare] {
+                const bool idle = toCompare ? window.compareArea()->state() == CompareArea::State::Idle
+                                            : dashboard->state() == TrainingDashboard::State::Idle;
+                if (!idle) return;
+                refused->deleteLater();
+                capture();
+            };
+            QObject::connect(window.engine()->worker(), &unetlab::gui::EngineWorker::errorOccurred, refused, onRefused);
+            QObject::connect(window.engine()->worker(), &unetlab::gui::EngineWorker::comparisonError, refused,
+                             onRefused);
+        }
     }
     if (parser.positionalArguments().size() > 1) return fail("give at most one checkpoint to open");
     if (!parser.positionalArguments().isEmpty()) {

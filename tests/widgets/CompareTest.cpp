@@ -118,6 +118,7 @@ TEST(CompareArea, InPresentationModeStartFoldsTheSetupAway) {
     area.onError(QStringLiteral("A comparison cannot start while the Train area is training."));
     EXPECT_EQ(area.state(), CompareArea::State::Idle);
     EXPECT_TRUE(area.setupShown());
+    EXPECT_EQ(area.progressText(), QStringLiteral("Not started (see the message below)."));  // not "Preparing…"
 }
 
 TEST(CompareEngine, TrainsRunsSideBySideAndReportsBoth) {

@@ -386,7 +386,10 @@ TEST(Dashboard, PresentationModeFoldsTheSettingsAtStartAndTheButtonTogglesThem) 
     // the instructor has to change.
     d.start();
     EXPECT_FALSE(d.settingsShown());
+    EXPECT_TRUE(d.runText().startsWith(QStringLiteral("Preparing "))) << d.runText().toStdString();
     d.onError(QStringLiteral("These settings cannot train: the folder has no images"));
     EXPECT_EQ(d.state(), TrainingDashboard::State::Finished);  // the earlier run's result stays
     EXPECT_TRUE(d.settingsShown());
+    EXPECT_TRUE(d.runText().startsWith(QStringLiteral("Not started: "))) << d.runText().toStdString();
+    EXPECT_EQ(d.bannerText(), QStringLiteral("These settings cannot train: the folder has no images"));
 }

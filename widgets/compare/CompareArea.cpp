@@ -221,6 +221,7 @@ void CompareArea::onError(const QString &message) {
     if (m_state == State::Preparing) {
         setState(State::Idle);
         setSetupShown(true);  // the comparison never started: the setup is what to change
+        m_progress->setText(tr("Not started (see the message below)."));
     }
     showMessage(message, true);
 }
