@@ -179,12 +179,13 @@ void EngineWorker::beginRun(const QString &modelName, const ExecutionPlan &plan,
     }
     m_runDir = runDir;
     m_autosave.reset();
+    QString autosaveProblem;
     try {
         m_autosave = std::make_unique<RunAutosave>(m_runDir.toStdString(), "unetlab", modelName.toStdString(), m_dataSpec);
         m_autosave->begin(t);
     } catch (const std::exception &e) {
-        Q_EMIT errorOccurred(tr("Cannot write the autosave folder %1 (%2); training runs without autosave.")
-                                 .arg(m_runDir, q(e.what())));
+        autosaveProblem = tr("Cannot write the autosave folder %1 (%2); training runs without autosave.")
+                              .arg(m_runDir, q(e.what()));
         m_autosave.reset();
         m_runDir.clear();
     }
@@ -199,6 +200,8 @@ void EngineWorker::beginRun(const QString &modelName, const ExecutionPlan &plan,
     m_sinceEmit.start();
     m_sincePreview.invalidate();
     Q_EMIT runStarted(m_info);
+    // After runStarted: the run goes on without autosave (a warning, not a refused start).
+    if (!autosaveProblem.isEmpty()) Q_EMIT errorOccurred(autosaveProblem);
     Q_EMIT trainedModelsChanged(QStringList{modelName} + (m_loadedPreset.isEmpty() ? QStringList{}
                                                                                   : QStringList{m_loadedPreset}));
     if (restored) {

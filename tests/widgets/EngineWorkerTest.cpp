@@ -1,4 +1,5 @@
 // The engine thread as the GUI drives it: commands in, plain events out, clean shutdown.
+#include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QThread>
@@ -112,6 +113,35 @@ TEST_F(Engine, PauseHoldsTrainingStepRunsOneBatchResumeContinues) {
     send(w, &EngineWorker::resume);
     ASSERT_TRUE(waitFor(finished, 1, 60000));
     EXPECT_EQ(finished.at(0).at(0).value<RunSummary>().epochsRun, 30);
+}
+
+// An autosave folder that cannot be made (here its parent is a file, which stops root too):
+// the run starts and trains without autosave, and the warning comes after runStarted, so the
+// Train area reads it as a warning about a run, not as a refused start.
+TEST(EngineAutosave, AnUnwritableAutosaveFolderWarnsAfterTheRunStartsAndTheRunGoesOn) {
+    QTemporaryDir dir;
+    const QString notAFolder = dir.filePath(QStringLiteral("runs"));
+    QFile file(notAFolder);
+    ASSERT_TRUE(file.open(QIODevice::WriteOnly));
+    file.close();
+    EngineThread engine(notAFolder);
+    engine.start();
+    EngineWorker *w = engine.worker();
+    QStringList order;  // the order the GUI thread receives them in
+    QObject::connect(w, &EngineWorker::runStarted, w, [&order](const RunInfo &) { order << QStringLiteral("started"); },
+                     Qt::DirectConnection);
+    QObject::connect(w, &EngineWorker::errorOccurred, w, [&order](const QString &) { order << QStringLiteral("error"); },
+                     Qt::DirectConnection);
+    EngineSpy errors(w, &EngineWorker::errorOccurred);
+    EngineSpy finished(w, &EngineWorker::runFinished);
+    QMetaObject::invokeMethod(w, [w] { w->start(smallRun(2)); }, Qt::QueuedConnection);
+    ASSERT_TRUE(waitFor(finished, 1, 60000));
+    ASSERT_EQ(errors.count(), 1);
+    EXPECT_TRUE(errors.at(0).at(0).toString().contains(QStringLiteral("training runs without autosave")))
+        << errors.at(0).at(0).toString().toStdString();
+    EXPECT_EQ(order, QStringList({QStringLiteral("started"), QStringLiteral("error")}));
+    EXPECT_EQ(finished.at(0).at(0).value<RunSummary>().epochsRun, 2);
+    engine.shutdown();
 }
 
 TEST_F(Engine, StopMidEpochEndsTheRunAndKeepsTheBestWeights) {
