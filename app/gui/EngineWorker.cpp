@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QDir>
+#include <QLocale>
 #include <QThread>
 
 #include <algorithm>
@@ -44,6 +45,9 @@ constexpr int kPreviewIntervalMs = 250;
 constexpr double kOverlayOpacity = 0.5;
 
 QString q(const std::string &s) { return QString::fromStdString(s); }
+
+// "1 epoch", "3 epochs".
+QString epochsText(int n) { return n == 1 ? EngineWorker::tr("1 epoch") : EngineWorker::tr("%1 epochs").arg(n); }
 
 QString settingsSummary(const TrainConfig &c) {
     QString s = QStringLiteral("%1 epochs, batch %2, %3 lr %4, %5 loss")
@@ -574,7 +578,7 @@ void EngineWorker::finishComparison() {
             r.testBoundaryF1Mean = m.boundaryF1Mean;
             r.stopReason = m_compareEnds[static_cast<std::size_t>(i)].first;
             r.diverged = m_compareEnds[static_cast<std::size_t>(i)].second;
-            if (r.stopReason.isEmpty()) r.stopReason = tr("stopped after %1 epoch(s)").arg(r.epochsRun);
+            if (r.stopReason.isEmpty()) r.stopReason = tr("stopped after %1").arg(epochsText(r.epochsRun));
             result.runs.push_back(r);
         }
         for (const auto &row : compareImages(test[0], test[1], split.test))
@@ -714,11 +718,11 @@ void EngineWorker::loadCheckpoint(const QString &path) {
         const auto predictions = predictMasks(*loaded->model, samples, loaded->normalisation, resolveDevice(DeviceChoice::Auto));
         m_data = data;
         m_dataSpec = spec;
-        const QString description = tr("%1: %2, %3 parameters, trained %4 epoch(s) on %5")
-                                        .arg(QFileInfo(path).fileName(), q(loaded->config.describe()))
-                                        .arg(h.value("parameters", 0LL))
-                                        .arg(h.contains("history") ? static_cast<int>(h["history"].size()) : 0)
-                                        .arg(q(data->name()));
+        const QString description =
+            tr("%1: %2, %3 parameters, trained %4 on %5")
+                .arg(QFileInfo(path).fileName(), q(loaded->config.describe()),
+                     QLocale().toString(static_cast<qlonglong>(h.value("parameters", 0LL))),
+                     epochsText(h.contains("history") ? static_cast<int>(h["history"].size()) : 0), q(data->name()));
         m_loadedPreset.clear();
         for (const auto &name : presetNames()) {
             ModelConfig c = presetConfig(name);
@@ -779,7 +783,9 @@ void EngineWorker::receptiveField(const ReceptiveFieldRequest &request) {
                 model = &m_trainer->model();
                 normalisation = m_trainer->normalisation();
                 result.modelDescription =
-                    tr("trained, run %1 after %2 epoch(s)").arg(m_info.runId).arg(m_trainer->history().size());
+                    tr("trained, run %1 after %2")
+                        .arg(m_info.runId)
+                        .arg(epochsText(static_cast<int>(m_trainer->history().size())));
             } else if (m_loaded && m_loadedPreset == request.preset) {
                 model = m_loaded->model.get();
                 normalisation = m_loaded->normalisation;

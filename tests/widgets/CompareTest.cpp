@@ -1,5 +1,6 @@
 // The Compare area and the engine thread's side-by-side training.
 #include <cstdint>
+#include <QLocale>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QTableWidget>
@@ -72,7 +73,8 @@ TEST(CompareSetup, DefaultsToSkipVersusNoSkipWithExactParameterCounts) {
 // counted), until the setup is edited again.
 TEST(CompareArea, SummarisesTheModelsOfTheRunOnceStartedAndTheSetupAgainAfterAnEdit) {
     CompareArea area;
-    EXPECT_EQ(area.modelsSummary(), QStringLiteral("small-unet (472,899) vs small-unet-noskip (426,819)"));
+    const auto n = [](qlonglong v) { return QLocale().toString(v); };  // 472,899 in English
+    EXPECT_EQ(area.modelsSummary(), QStringLiteral("small-unet (%1) vs small-unet-noskip (%2)").arg(n(472899), n(426819)));
     RunInfo a, b;
     a.modelName = QStringLiteral("small-unet");
     a.parameters = 472866;  // two classes: 33 head weights less
@@ -80,11 +82,12 @@ TEST(CompareArea, SummarisesTheModelsOfTheRunOnceStartedAndTheSetupAgainAfterAnE
     b.parameters = 426786;
     a.epochs = b.epochs = 3;
     area.onStarted({a, b});
-    EXPECT_EQ(area.modelsSummary(), QStringLiteral("small-unet (472,866) vs small-unet-noskip (426,786)"));
+    const QString built = QStringLiteral("small-unet (%1) vs small-unet-noskip (%2)").arg(n(472866), n(426786));
+    EXPECT_EQ(area.modelsSummary(), built);
     area.onFinished(CompareResult{});
-    EXPECT_EQ(area.modelsSummary(), QStringLiteral("small-unet (472,866) vs small-unet-noskip (426,786)"));
+    EXPECT_EQ(area.modelsSummary(), built);
     area.setup()->setModels({QStringLiteral("small-unet"), QStringLiteral("small-unet")});
-    EXPECT_EQ(area.modelsSummary(), QStringLiteral("small-unet (472,899) vs small-unet (472,899)"));
+    EXPECT_EQ(area.modelsSummary(), QStringLiteral("small-unet (%1) vs small-unet (%1)").arg(n(472899)));
 }
 
 // On a projector Start folds the setup column away, as the Train area folds its settings; the

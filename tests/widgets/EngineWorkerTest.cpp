@@ -1,5 +1,9 @@
 // The engine thread as the GUI drives it: commands in, plain events out, clean shutdown.
+#include <atomic>
+#include <memory>
+
 #include <QFile>
+#include <QLocale>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QThread>
@@ -34,6 +38,19 @@ RunRequest smallRun(int epochs = 2) {
 }
 
 void send(EngineWorker *w, void (EngineWorker::*slot)()) { QMetaObject::invokeMethod(w, slot, Qt::QueuedConnection); }
+
+// Pauses the run right after the engine sends its first batches, asked on the engine's own
+// thread: the pause is queued before the next step whatever the machine's speed (a pause sent
+// from the test's thread can arrive after a run this short has ended on a fast machine).
+void pauseAfterFirstBatches(EngineWorker *w) {
+    auto fired = std::make_shared<std::atomic_bool>(false);
+    QObject::connect(
+        w, &EngineWorker::batchesDone, w,
+        [w, fired] {
+            if (!fired->exchange(true)) QMetaObject::invokeMethod(w, &EngineWorker::pause, Qt::QueuedConnection);
+        },
+        Qt::DirectConnection);
+}
 
 class Engine : public ::testing::Test {
 protected:
@@ -88,12 +105,9 @@ TEST_F(Engine, PauseHoldsTrainingStepRunsOneBatchResumeContinues) {
     EngineSpy batches(w, &EngineWorker::batchesDone);
     EngineSpy paused(w, &EngineWorker::pausedChanged);
     EngineSpy finished(w, &EngineWorker::runFinished);
-    // Long enough that the pause cannot come after the end on a fast machine (a 3-epoch run
-    // of these images could finish between the first batches reaching this thread and the
-    // pause reaching the engine's).
-    start(smallRun(30));
+    pauseAfterFirstBatches(w);
+    start(smallRun(3));
     ASSERT_TRUE(waitFor(batches, 1, 30000));
-    send(w, &EngineWorker::pause);
     ASSERT_TRUE(waitFor(paused, 1, 10000));
     EXPECT_TRUE(paused.at(0).at(0).toBool());
     QTest::qWait(300);  // let any flush arrive
@@ -112,7 +126,7 @@ TEST_F(Engine, PauseHoldsTrainingStepRunsOneBatchResumeContinues) {
     EXPECT_EQ(count(), atPause + 1);  // exactly one batch
     send(w, &EngineWorker::resume);
     ASSERT_TRUE(waitFor(finished, 1, 60000));
-    EXPECT_EQ(finished.at(0).at(0).value<RunSummary>().epochsRun, 30);
+    EXPECT_EQ(finished.at(0).at(0).value<RunSummary>().epochsRun, 3);
 }
 
 // An autosave folder that cannot be made (here its parent is a file, which stops root too):
@@ -164,9 +178,9 @@ TEST_F(Engine, LearningRateChangeTakesEffectOnTheNextBatches) {
     EngineSpy batches(w, &EngineWorker::batchesDone);
     EngineSpy paused(w, &EngineWorker::pausedChanged);
     EngineSpy finished(w, &EngineWorker::runFinished);
-    start(smallRun(20));  // long enough to be paused mid-run (as above)
+    pauseAfterFirstBatches(w);
+    start(smallRun(2));
     ASSERT_TRUE(waitFor(batches, 1, 30000));
-    send(w, &EngineWorker::pause);
     ASSERT_TRUE(waitFor(paused, 1, 10000));
     QMetaObject::invokeMethod(w, [w] { w->setLearningRate(2.5e-4); }, Qt::QueuedConnection);
     send(w, &EngineWorker::resume);
@@ -229,7 +243,9 @@ TEST_F(Engine, ACheckpointSavedFromTheGuiLoadsAndPredicts) {
     previews.clear();
     QMetaObject::invokeMethod(w, [w, path] { w->loadCheckpoint(path); }, Qt::QueuedConnection);
     ASSERT_TRUE(waitFor(loaded, 1, 20000));
-    EXPECT_TRUE(loaded.at(0).at(0).toString().contains(QStringLiteral("5187")));
+    const QString description = loaded.at(0).at(0).toString();
+    EXPECT_TRUE(description.contains(QLocale().toString(5187) + QStringLiteral(" parameters, trained 1 epoch on ")))
+        << description.toStdString();
     ASSERT_TRUE(waitFor(previews, 1, 10000));
     const auto items = previews.last().at(0).value<QVector<PreviewItem>>();
     ASSERT_FALSE(items.isEmpty());
