@@ -135,6 +135,27 @@ TEST(InspectArea, DrawsEveryStageAndEnlargesAClickedMap) {
     EXPECT_TRUE(detail->readout().contains(QStringLiteral("x 5, y 3: 53"))) << detail->readout().toStdString();
 }
 
+// DSB2018's image names are 64-digit hashes: under the pictures (a column as narrow as they
+// are) the name is shortened, whole in its tooltip and in the status line.
+TEST(InspectArea, ALongImageNameIsShortenedUnderThePicturesAndWholeElsewhere) {
+    Area a;
+    unetlab::ImageInspection r = inspecttest::inspection(2);
+    const std::string hash = "00071198d059ba7f5914a526d124d28e6d010c92466da21d4a04cd5413362552";
+    r.sample.id = hash;
+    a.area.showFeatureMaps(r);
+    FeatureMapViewer *viewer = a.area.featureMaps();
+    const QString id = QString::fromStdString(hash);
+    const QString info = viewer->imageInfoText();
+    EXPECT_TRUE(info.startsWith(QStringLiteral("<b>00071198"))) << info.toStdString();
+    EXPECT_TRUE(info.contains(QStringLiteral("…</b>, 64 × 64"))) << info.toStdString();
+    EXPECT_FALSE(info.contains(id));
+    EXPECT_EQ(viewer->imageInfoToolTip(), id);
+    EXPECT_TRUE(viewer->statusText().contains(id));
+    // A short name stays whole.
+    a.area.showFeatureMaps(inspecttest::inspection(2));
+    EXPECT_TRUE(viewer->imageInfoText().contains(QStringLiteral("<b>synthetic-0007</b>")));
+}
+
 TEST(InspectArea, FollowTrainingRefreshesOnceAtATime) {
     Area a;
     QSignalSpy maps(&a.area, &InspectArea::featureMapsRequested);

@@ -5,6 +5,7 @@
 #include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QImageReader>
 #include <QLabel>
@@ -229,6 +230,8 @@ void FeatureMapViewer::request() {
 }
 
 QString FeatureMapViewer::statusText() const { return m_status->text(); }
+QString FeatureMapViewer::imageInfoText() const { return m_imageInfo->text(); }
+QString FeatureMapViewer::imageInfoToolTip() const { return m_imageInfo->toolTip(); }
 
 void FeatureMapViewer::showResult(const unetlab::ImageInspection &result, const QString &stamp) {
     m_result = result;
@@ -243,7 +246,8 @@ void FeatureMapViewer::showResult(const unetlab::ImageInspection &result, const 
     pictures.push_back({inspect::classOverlayImage(s, result.prediction), tr("prediction"), {}});
     m_pictures->setTiles(pictures);
 
-    QString info = tr("<b>%1</b>, %2 × %3").arg(QString::fromStdString(s.id)).arg(s.width).arg(s.height);
+    m_imageId = QString::fromStdString(s.id);
+    QString info = tr(", %1 × %2").arg(s.width).arg(s.height);
     if (result.hasTruth) {
         info += tr("<br>mean Dice %1").arg(inspectstyle::fixed(result.scores.diceMean, 3));
         for (std::size_t c = 1; c < result.scores.dice.size() && static_cast<int>(c) < m_classes.size(); ++c)
@@ -251,7 +255,8 @@ void FeatureMapViewer::showResult(const unetlab::ImageInspection &result, const 
     }
     if (m_classes.size() > 1) info += QStringLiteral("<br>") + classLegendHtml(m_classes);  // this data's classes
     if (!result.note.empty()) info += tr("<br><i>%1</i>").arg(QString::fromStdString(result.note));
-    m_imageInfo->setText(info);
+    m_imageFacts = info;
+    updateImageInfo();
 
     rebuildStages();
     QString status = tr("%1 — %2 — top %3 channels per stage by %4")
@@ -367,6 +372,18 @@ void FeatureMapViewer::layoutTiles() {
     m_pictures->setTileSize(pictureSide);
     m_pictures->setFixedWidth(m_pictures->sizeHint().width());
     m_imageInfo->setFixedWidth(pictureSide + 8);
+    updateImageInfo();
+}
+
+void FeatureMapViewer::updateImageInfo() {
+    // The column is as narrow as the pictures: a long name (DSB2018's are 64-digit hashes) is
+    // shortened to its width, whole in the tooltip and in the status line below.
+    QFont bold = m_imageInfo->font();
+    bold.setBold(true);
+    const int room = m_imageInfo->maximumWidth() - 2 * m_imageInfo->margin() - 2;
+    const QString name = QFontMetrics(bold).elidedText(m_imageId, Qt::ElideRight, room);
+    m_imageInfo->setText(QStringLiteral("<b>%1</b>").arg(name.toHtmlEscaped()) + m_imageFacts);
+    m_imageInfo->setToolTip(m_imageId);
 }
 
 void FeatureMapViewer::selectMap(int stage, int tile) {

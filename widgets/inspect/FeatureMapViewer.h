@@ -48,6 +48,9 @@ public:
     MapDetail *detail() const { return m_detail; }
     void selectMap(int stage, int tile);
     QString statusText() const;
+    // The text under the pictures (the image's name and size, its Dice) and its tooltip.
+    QString imageInfoText() const;
+    QString imageInfoToolTip() const;
 
 public Q_SLOTS:
     void showResult(const unetlab::ImageInspection &result, const QString &stamp = QString());
@@ -64,6 +67,7 @@ private:
     QWidget *buildControls();
     void rebuildStages();
     void layoutTiles();
+    void updateImageInfo();  // the name, shortened to the column's width, and the facts
     void onTileClicked(int stage, int tile);
 
     QSpinBox *m_index = nullptr;
@@ -78,6 +82,7 @@ private:
     QPushButton *m_show = nullptr;
     TileGrid *m_pictures = nullptr;
     QLabel *m_imageInfo = nullptr;
+    QString m_imageId, m_imageFacts;  // the image's name; the rest of the text under the pictures
     QScrollArea *m_scroll = nullptr;
     QWidget *m_stagesHost = nullptr;
     QHBoxLayout *m_stagesLayout = nullptr;
