@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "ElideName.h"
+
 namespace {
 
 constexpr int kGap = 4;        // between the three pictures of one image
@@ -57,6 +59,11 @@ void PreviewStrip::setItems(const QVector<PreviewItem> &items, const QString &ca
     rebuild();
 }
 
+QString PreviewStrip::itemTitle(int i) const { return i >= 0 && i < m_titles.size() ? m_titles[i]->text() : QString(); }
+QString PreviewStrip::itemToolTip(int i) const {
+    return i >= 0 && i < m_titles.size() ? m_titles[i]->toolTip() : QString();
+}
+
 void PreviewStrip::rebuild() {
     if (m_items.isEmpty()) return;
     // One row: for every image its three pictures side by side, as large as fits.
@@ -70,15 +77,22 @@ void PreviewStrip::rebuild() {
     setFixedHeight(m_side + m_caption->sizeHint().height() + 2 * fontMetrics().height() + 20);
     for (QWidget *w : m_cells) delete w;
     m_cells.clear();
+    m_titles.clear();
     const qreal dpr = devicePixelRatioF();
     const QStringList kinds = {tr("image"), tr("truth"), tr("prediction")};
     for (int i = 0; i < n; ++i) {
         const PreviewItem &item = m_items[i];
         const int column = i * 4;  // three pictures and a spacer column
-        auto *title = new QLabel(item.dice >= 0 ? tr("<b>%1</b> · Dice %2").arg(item.id).arg(item.dice, 0, 'f', 3)
-                                                : tr("<b>%1</b>").arg(item.id));
+        const QString figures = item.dice >= 0 ? tr(" · Dice %1").arg(item.dice, 0, 'f', 3) : QString();
+        QFont bold = font();
+        bold.setBold(true);
+        const QString name = elideNameToFit(QFontMetrics(bold), item.id, fontMetrics().horizontalAdvance(figures),
+                                            3 * m_side + 2 * kGap - 4);
+        auto *title = new QLabel(QStringLiteral("<b>%1</b>%2").arg(name.toHtmlEscaped(), figures));
+        title->setToolTip(item.id);
         m_grid->addWidget(title, 0, column, 1, 3, Qt::AlignLeft);
         m_cells.push_back(title);
+        m_titles.push_back(title);
         const QImage *images[] = {&item.image, &item.truth, &item.prediction};
         for (int k = 0; k < 3; ++k) {
             QLabel *p = picture(*images[k], m_side, dpr, tr("%1: %2").arg(item.id, kinds[k]));

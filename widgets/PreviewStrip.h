@@ -18,6 +18,10 @@ public:
     void setItems(const QVector<PreviewItem> &items, const QString &caption, const QStringList &classNames = {});
     int itemCount() const { return m_items.size(); }
     QString caption() const;
+    // Item i's title above its pictures ("<b>name</b> · Dice 0.881"; a long name shortened)
+    // and its tooltip (the whole name).
+    QString itemTitle(int i) const;
+    QString itemToolTip(int i) const;
 
 private:
     void rebuild();
@@ -27,5 +31,6 @@ private:
     QLabel *m_caption = nullptr;
     QGridLayout *m_grid = nullptr;
     QVector<QWidget *> m_cells;
+    QVector<QLabel *> m_titles;  // one per item, among m_cells
     int m_side = 0;
 };

@@ -393,3 +393,29 @@ TEST(Dashboard, PresentationModeFoldsTheSettingsAtStartAndTheButtonTogglesThem) 
     EXPECT_TRUE(d.runText().startsWith(QStringLiteral("Not started: "))) << d.runText().toStdString();
     EXPECT_EQ(d.bannerText(), QStringLiteral("These settings cannot train: the folder has no images"));
 }
+
+// DSB2018's image names are 64-digit hashes: above each preview the name gives up characters
+// so that the Dice stays in sight, and the whole name is the tooltip.
+TEST(PreviewStrip, ALongImageNameIsShortenedAndTheDiceStaysInSight) {
+    PreviewStrip strip;
+    strip.resize(1000, 300);
+    strip.show();
+    QVector<PreviewItem> items(2);
+    const QString hash = QStringLiteral("003cee89357d9fe13516167fd67b609a164651b21934585648c740d2c3d86dc1");
+    items[0].id = hash;
+    items[0].dice = 0.8812;
+    items[1].id = QStringLiteral("synthetic-0012");
+    items[1].dice = 0.763;
+    for (PreviewItem &item : items) item.image = item.truth = item.prediction = QImage(64, 64, QImage::Format_RGB32);
+    strip.setItems(items, QStringLiteral("after epoch 2"));
+    QCoreApplication::processEvents();
+    ASSERT_EQ(strip.itemCount(), 2);
+    const QString first = strip.itemTitle(0);
+    EXPECT_TRUE(first.startsWith(QStringLiteral("<b>003cee89"))) << first.toStdString();
+    EXPECT_TRUE(first.endsWith(QStringLiteral("…</b> · Dice 0.881"))) << first.toStdString();
+    EXPECT_EQ(strip.itemToolTip(0), hash);
+    EXPECT_EQ(strip.itemTitle(1), QStringLiteral("<b>synthetic-0012</b> · Dice 0.763"));  // fits: whole
+    QLabel probe;
+    probe.setText(first);
+    EXPECT_LE(probe.sizeHint().width(), strip.width() / 2) << "the title is wider than its pictures";
+}

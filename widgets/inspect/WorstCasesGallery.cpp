@@ -12,6 +12,7 @@
 
 #include <functional>
 
+#include "ElideName.h"
 #include "InspectImages.h"
 #include "InspectStyle.h"
 #include "TrainingTypes.h"
@@ -27,8 +28,14 @@ const QColor kHoverFrame(25, 95, 230);
 // four pictures always share one size.
 class CaseCard : public QWidget {
 public:
-    CaseCard(QString title, QVector<QImage> images, QStringList captions, std::function<void()> onClick)
-        : m_title(std::move(title)),
+    // The title is `prefix` (the rank), `name` (the image's) and `suffix` (its figures); when it
+    // does not fit, the name is shortened first.
+    CaseCard(QString prefix, QString name, QString suffix, QVector<QImage> images, QStringList captions,
+             std::function<void()> onClick)
+        : m_title(prefix + name + suffix),
+          m_prefix(std::move(prefix)),
+          m_name(std::move(name)),
+          m_suffix(std::move(suffix)),
           m_images(std::move(images)),
           m_captions(std::move(captions)),
           m_onClick(std::move(onClick)) {
@@ -38,7 +45,7 @@ public:
         QSizePolicy policy(QSizePolicy::Expanding, QSizePolicy::Preferred);
         policy.setHeightForWidth(true);
         setSizePolicy(policy);
-        setToolTip(QObject::tr("Open this image in Feature maps"));
+        setToolTip(QObject::tr("%1\nOpen this image in Feature maps").arg(m_name));
         setAccessibleName(m_title);
     }
     const QString &title() const { return m_title; }
@@ -60,8 +67,11 @@ protected:
         bold.setPointSizeF(bold.pointSizeF() * 1.1);
         p.setFont(bold);
         p.setPen(palette().color(QPalette::WindowText));
-        p.drawText(QRect(kGap, 2, width() - 2 * kGap, line + 6), Qt::AlignLeft | Qt::AlignVCenter,
-                   QFontMetrics(bold).elidedText(m_title, Qt::ElideRight, width() - 2 * kGap));
+        const QFontMetrics metrics(bold);
+        const int room = width() - 2 * kGap;
+        const QString name = elideNameToFit(metrics, m_name, metrics.horizontalAdvance(m_prefix + m_suffix), room);
+        p.drawText(QRect(kGap, 2, room, line + 6), Qt::AlignLeft | Qt::AlignVCenter,
+                   metrics.elidedText(m_prefix + name + m_suffix, Qt::ElideRight, room));
         p.setFont(font());
         const int n = static_cast<int>(m_images.size());
         const int side = std::max(16, std::min((width() - (n + 1) * kGap) / std::max(1, n), height() - 3 * line - 14));
@@ -85,7 +95,7 @@ protected:
     }
 
 private:
-    QString m_title;
+    QString m_title, m_prefix, m_name, m_suffix;
     QVector<QImage> m_images;
     QStringList m_captions;
     std::function<void()> m_onClick;
@@ -186,12 +196,10 @@ void WorstCasesGallery::showReview(const unetlab::SplitReview &review) {
                            : tr("mean Dice");
     for (std::size_t i = 0; i < review.worst.size(); ++i) {
         const unetlab::CaseView &v = review.worst[i];
-        QString title = tr("%1. %2 — %3 %4")
-                            .arg(i + 1)
-                            .arg(QString::fromStdString(v.sample.id), by, inspectstyle::fixed(v.rankingDice, 3));
+        QString figures = tr(" — %1 %2").arg(by, inspectstyle::fixed(v.rankingDice, 3));
         for (std::size_t k = 1; k < v.scores.dice.size() && k < review.classNames.size(); ++k)
             if (static_cast<int>(k) != c)
-                title +=
+                figures +=
                     tr(" · %1 %2")
                         .arg(QString::fromStdString(review.classNames[k]), inspectstyle::fixed(v.scores.dice[k], 2));
         const unetlab::ErrorCounts n = unetlab::countErrors(
@@ -200,7 +208,7 @@ void WorstCasesGallery::showReview(const unetlab::SplitReview &review) {
         if (c < 0) errors += tr(" · %1 wrong").arg(n.wrongClass);
         const int index = static_cast<int>(v.index);
         auto *card = new CaseCard(
-            title,
+            tr("%1. ").arg(i + 1), QString::fromStdString(v.sample.id), figures,
             {inspect::sampleImage(v.sample), inspect::classOverlayImage(v.sample, v.sample.mask),
              inspect::classOverlayImage(v.sample, v.prediction), inspect::errorImage(v.sample, v.prediction, c)},
             {tr("image"), tr("truth"), tr("prediction"), errors}, [this, index] { Q_EMIT caseChosen(index); });
