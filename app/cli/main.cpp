@@ -1042,16 +1042,24 @@ json runPythonPeerRows(const std::string &rows, bool tunedMalloc, int threads, i
     }
 }
 
+// The peer's option for minimal's own tuned plan when the engine chose it another than
+// small-unet's (the peer otherwise runs every model with small-unet's).
+std::string minimalPlanArg(const ExecutionPlan &minimal, const ExecutionPlan &smallUNet) {
+    if (minimal.precision == smallUNet.precision && minimal.channelsLast == smallUNet.channelsLast) return "";
+    return std::string(" --minimal-plan ") + toString(minimal.precision) + "," +
+           (minimal.channelsLast ? "channels-last" : "contiguous");
+}
+
 // The Python peer: the chapter's recipe in a plain process; the tuned plan in a process whose
 // malloc reuses large blocks as the engine does (when the engine does), so both sides run the
 // same way.
 json runPythonPeer(int threads, int size, int batch, int steps, int runs, const ExecutionPlan &tuned,
-                   const std::string &device, std::string *why) {
+                   const std::string &device, std::string *why, const std::string &moreArgs = "") {
     if (!reusingCpuAllocatorInstalled())
-        return runPythonPeerRows("both", false, threads, size, batch, steps, runs, tuned, device, why);
+        return runPythonPeerRows("both", false, threads, size, batch, steps, runs, tuned, device, why, moreArgs);
     json recipe = runPythonPeerRows("recipe", false, threads, size, batch, steps, runs, tuned, device, why);
     if (recipe.is_null()) return recipe;
-    json peer = runPythonPeerRows("tuned", true, threads, size, batch, steps, runs, tuned, device, why);
+    json peer = runPythonPeerRows("tuned", true, threads, size, batch, steps, runs, tuned, device, why, moreArgs);
     if (peer.is_null()) return peer;
     // Rows in the order of one run: each recipe row followed by its tuned row.
     json rows = json::array();
@@ -1239,7 +1247,8 @@ int benchUnderLoad(const Args &args, int busy, int steps, int runs, int size, in
                   << std::flush;
         std::string why;
         peer = runPythonPeerRows("tuned", reusingCpuAllocatorInstalled(), free, size, batch, steps, runs,
-                                 plans["small-unet"], device, &why, " --no-extras");
+                                 plans["small-unet"], device, &why,
+                                 " --no-extras" + minimalPlanArg(plans["minimal"], plans["small-unet"]));
         if (peer.is_null()) {
             std::cout << "  not run: " << why << "\n";
         } else {
@@ -1383,7 +1392,8 @@ int cmdBench(const std::vector<std::string> &argv) {
     json peer = nullptr;
     if (!args.has("no-python")) {
         std::cout << "\nPyTorch peer (Python API, same models, shapes and threads), run now:\n" << std::flush;
-        peer = runPythonPeer(plans["small-unet"].threads, size, batch, steps, runs, plans["small-unet"], device, &why);
+        peer = runPythonPeer(plans["small-unet"].threads, size, batch, steps, runs, plans["small-unet"], device, &why,
+                             minimalPlanArg(plans["minimal"], plans["small-unet"]));
         if (peer.is_null()) {
             std::cout << "  not run: " << why << "\n";
         } else {

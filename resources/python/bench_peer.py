@@ -161,6 +161,11 @@ def matmul_flops_per_second(precision, n=2048, repeats=10):
     return 2 * n ** 3 / best
 
 
+def describe(precision, channels_last):
+    """'bf16, channels-last': the plan a row ran with."""
+    return f"{precision}, {'channels-last' if channels_last else 'contiguous'}"
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--threads", type=int, default=2)
@@ -176,6 +181,9 @@ def main():
     p.add_argument("--rows", choices=["both", "recipe", "tuned"], default="both",
                    help="which plans to time (unetlab-cli runs the tuned ones in a process with the "
                         "engine's malloc settings)")
+    p.add_argument("--minimal-plan", default=None, metavar="PRECISION,FORMAT",
+                   help="minimal's tuned plan when it is not small-unet's (the engine chooses one per model), "
+                        "e.g. fp32,contiguous")
     p.add_argument("--no-extras", action="store_true",
                    help="time the training steps and fp32/bf16 inference only: no int8, no matmul bound")
     a = p.parse_args()
@@ -187,14 +195,24 @@ def main():
     plans = [("recipe", "fp32", False), ("tuned", a.precision, a.memory_format == "channels-last")]
     plans = [plan for plan in plans if a.rows in ("both", plan[0])]
     results = []
+    minimal = None
+    if a.minimal_plan:
+        precision, _, fmt = a.minimal_plan.partition(",")
+        if precision not in ("fp32", "bf16", "fp16") or fmt not in ("contiguous", "channels-last"):
+            p.error("--minimal-plan expects PRECISION,FORMAT, e.g. fp32,contiguous")
+        minimal = (precision, fmt == "channels-last")
     for name in ("minimal", "small-unet"):
         for plan, precision, cl in plans:
+            if name == "minimal" and plan == "tuned" and minimal:
+                precision, cl = minimal
             med, best = train_step_time(name, a.size, a.batch, a.steps, precision, cl)
             results.append({"model": name, "task": "train_step", "plan": plan, "batch": a.batch,
+                            "plan_description": describe(precision, cl),
                             "seconds_median": med, "seconds_min": best})
     for plan, precision, cl in plans:
         med, best = inference_time("small-unet", a.size, a.runs, precision, cl)
         results.append({"model": "small-unet", "task": "inference", "plan": plan, "batch": 1,
+                        "plan_description": describe(precision, cl),
                         "seconds_median": med, "seconds_min": best})
     if a.rows != "recipe" and DEVICE == "cpu" and not a.no_extras:
         timing = int8_inference_time("small-unet", a.size, a.runs)

@@ -223,6 +223,46 @@ TEST_F(Cli, BenchPrintsRecipeAndTunedFiguresWithThePeerAndTheTargets) {
     EXPECT_NE(r.out.find("GFLOP/s, so at least"), std::string::npos) << r.out;
 }
 
+// The peer runs each model with the engine's plan for it: when the engine chose another plan
+// for minimal than for small-unet (here: minimal's cached plan edited to fp32, contiguous),
+// the peer's tuned minimal row runs that one, not small-unet's.
+TEST_F(Cli, TheBenchPeerRunsEachModelWithTheEnginesPlanForIt) {
+    const fs::path cache = dir / "plan-cache";
+    const std::string env = "env -u UNETLAB_PLAN UNETLAB_CACHE_DIR='" + cache.string() + "'";
+    const std::string args = "bench --steps 1 --runs 1 --size 64 --json";
+    ASSERT_EQ(run(args + " --no-python", env).exitCode, 0);  // measures both plans and caches them
+    nlohmann::json plans = nlohmann::json::parse(slurp(cache / "plans.json"));
+    int edited = 0;
+    for (auto &[key, plan] : plans["plans"].items())
+        if (key.find("MinimalCNN") != std::string::npos) {
+            plan["precision"] = "fp32";
+            plan["memory_format"] = "contiguous";
+            plan["description"] = "fp32, contiguous, " + std::to_string(plan.value("threads", 1)) + " threads";
+            ++edited;
+        }
+    ASSERT_GE(edited, 1) << plans.dump();
+    {
+        std::ofstream out(cache / "plans.json");
+        out << plans.dump(2);
+    }
+    const Result r = run(args, env);
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto j = lastJsonLine(r.out);
+    ASSERT_EQ(j["plans"]["minimal"]["precision"], "fp32") << j["plans"].dump();
+    ASSERT_EQ(j["plans"]["minimal"]["memory_format"], "contiguous");
+    ASSERT_TRUE(j["pytorch_peer"].is_object()) << r.out;
+    int tuned = 0;
+    for (const auto &row : j["pytorch_peer"]["results"]) {
+        if (row["plan"] != "tuned") continue;
+        const auto &plan = j["plans"][row["model"].get<std::string>()];
+        EXPECT_EQ(row["plan_description"],
+                  plan["precision"].get<std::string>() + ", " + plan["memory_format"].get<std::string>())
+            << row.dump();
+        ++tuned;
+    }
+    EXPECT_EQ(tuned, 3);  // minimal's and small-unet's training steps, small-unet's inference
+}
+
 // `bench --busy 1`: the tuned plans on a quiet machine, then with one spinning program holding
 // a core on every core and on the free ones, in one invocation, with the PyTorch peer on the
 // free cores beside; the spinning program is gone afterwards.
