@@ -100,7 +100,7 @@ CompareArea::CompareArea(QWidget *parent) : QWidget(parent) {
 QString CompareArea::modelsSummary() const {
     if (!m_runsShown) return m_setup->modelsSummary();
     QStringList parts;
-    for (const RunInfo &r : m_runs) parts << tr("%1 (%2)").arg(r.modelName, QLocale().toString(r.parameters));
+    for (const RunInfo &r : m_runs) parts << modelWithParameters(r.modelName, r.parameters);
     return parts.join(tr(" vs "));
 }
 
@@ -166,7 +166,7 @@ void CompareArea::onStarted(const QVector<RunInfo> &runs) {
     m_last = QVector<unetlab::BatchReport>(runs.size());
     m_epochsDone = QVector<int>(runs.size(), 0);
     QStringList labels;
-    for (const RunInfo &r : runs) labels << tr("%1 (%2)").arg(r.modelName, QLocale().toString(r.parameters));
+    for (const RunInfo &r : runs) labels << modelWithParameters(r.modelName, r.parameters);
     m_loss->setRuns(labels);
     m_dice->setRuns(labels);
     if (!runs.isEmpty()) {

@@ -167,7 +167,7 @@ QString CompareSetup::modelsSummary() const {
     QStringList parts;
     for (int i = 0; i < r.names.size(); ++i) {
         const auto parameters = static_cast<qlonglong>(r.models[static_cast<std::size_t>(i)].parameterCount());
-        parts << QStringLiteral("%1 (%2)").arg(r.names[i], QLocale().toString(parameters));
+        parts << modelWithParameters(r.names[i], parameters);
     }
     return parts.join(tr(" vs "));
 }

@@ -72,3 +72,7 @@ Q_DECLARE_METATYPE(CompareRunResult)
 Q_DECLARE_METATYPE(CompareResult)
 
 void registerCompareTypes();
+
+// "small-unet (472,866)": a compared model's name and parameter count, as the chart legends
+// and the status bar show it (the count grouped for the locale).
+QString modelWithParameters(const QString &name, qint64 parameters);
