@@ -109,7 +109,14 @@ TrainingDashboard::TrainingDashboard(QWidget *parent) : QWidget(parent) {
     right->addWidget(split, 1);
     outer->addLayout(right, 1);
 
-    m_dice->setClasses({tr("background"), tr("cytoplasm"), tr("nucleus")});
+    // Until the first run starts, the Dice legend names the classes of the data chosen.
+    auto legendFollowsData = [this] {
+        if (m_state != State::Idle) return;
+        const QStringList classes = m_settings->expectedClassNames();
+        if (classes != m_legendClasses) m_dice->setClasses(m_legendClasses = classes);
+    };
+    m_dice->setClasses(m_legendClasses = m_settings->expectedClassNames());
+    connect(m_settings, &TrainingSettings::changed, this, legendFollowsData);
     setState(State::Idle);
     // Between runs the live rate shows the rate the next run starts with; from Start on it is
     // the run's (what Apply sends), and the settings' edits leave it alone.

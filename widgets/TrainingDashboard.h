@@ -96,6 +96,7 @@ private:
     TrainingSettings *m_settings;
     LossChart *m_loss;
     DiceChart *m_dice;
+    QStringList m_legendClasses;  // the Dice legend's classes before the first run
     LearningRateChart *m_rate;
     PreviewStrip *m_preview;
     RunHistory *m_history;

@@ -16,6 +16,7 @@
 
 #include "AugmentationPicker.h"
 #include "DataSourceForm.h"
+#include "data/SyntheticCells.h"
 
 using namespace unetlab;
 
@@ -337,6 +338,16 @@ ModelConfig TrainingSettings::modelConfig() const {
 }
 
 qint64 TrainingSettings::parameterCount() const { return modelConfig().parameterCount(); }
+
+QStringList TrainingSettings::expectedClassNames() const {
+    const DataSpec spec = m_data->spec();
+    std::vector<std::string> names = spec.images.classNames;
+    if (spec.kind == "synthetic") names = SyntheticCells().classNames();
+    if (names.empty() && expectedClassCount(spec) == 2) names = {"background", "foreground"};
+    QStringList out;
+    for (const std::string &n : names) out << QString::fromStdString(n);
+    return out;
+}
 
 QString TrainingSettings::parameterText() const { return m_summary->text(); }
 

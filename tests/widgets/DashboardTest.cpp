@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "PresentationMode.h"
+#include "data/DataSpec.h"
 #include "PreviewStrip.h"
 #include "RunHistory.h"
 #include "TrainingCharts.h"
@@ -157,6 +158,31 @@ TEST(Dashboard, TheQuickPresetIsTheQuickRecipeOnTheNucleiSampleAndChaptersResetI
     EXPECT_EQ(r.config.preprocessing, unetlab::Preprocessing{});
     EXPECT_FALSE(r.config.augmentation.any());
     EXPECT_EQ(r.config.schedule, unetlab::ScheduleKind::Constant);
+}
+
+TEST(Dashboard, BeforeTheFirstRunTheDiceLegendNamesTheClassesOfTheDataChosen) {
+    TrainingDashboard d;
+    auto legend = [&d] {
+        QStringList names;
+        for (const QAbstractSeries *series : d.diceChart()->chart()->series()) names << series->name();
+        return names;
+    };
+    const QStringList after = {QStringLiteral("mean"), QStringLiteral("best epoch")};
+    ASSERT_TRUE(d.settings()->applyChapterPreset(QStringLiteral("Quick: SmallUNet on nuclei")));
+    EXPECT_EQ(legend(), QStringList({QStringLiteral("background"), QStringLiteral("nucleus")}) + after);
+    d.settings()->setDataSpec(unetlab::parseDataSpec("synthetic"));
+    EXPECT_EQ(legend(),
+              QStringList({QStringLiteral("background"), QStringLiteral("cytoplasm"), QStringLiteral("nucleus")}) +
+                  after);
+    d.settings()->setDataSpec(unetlab::parseDataSpec("folder:/nowhere;classes=background,cell,debris"));
+    EXPECT_EQ(legend(),
+              QStringList({QStringLiteral("background"), QStringLiteral("cell"), QStringLiteral("debris")}) + after);
+    // From the start on, the legend is the run's.
+    d.start();
+    RunInfo two = info();
+    two.classNames = {QStringLiteral("background"), QStringLiteral("cell")};
+    d.onRunStarted(two);
+    EXPECT_EQ(legend(), QStringList({QStringLiteral("background"), QStringLiteral("cell")}) + after);
 }
 
 TEST(Dashboard, SettingsRoundTripThroughARequest) {
