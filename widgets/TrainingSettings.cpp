@@ -174,6 +174,7 @@ QWidget *TrainingSettings::buildInputGroup() {
         {"percentile", tr("percentiles 1–99")},
         {"minmax:per-image", tr("min–max per image")},
         {"percentile:per-image", tr("percentiles per image")},
+        {"otsu", tr("Otsu classes per image")},
         {"clahe", tr("CLAHE, then z-score")},
         {"histeq", tr("equalise, then z-score")},
     };

@@ -102,7 +102,7 @@ Data and model:
 Training:
   --recipe quick          start from a named recipe; the flags below still override it:
                             quick: 8 epochs, batch 4, Adam one-cycle at 2e-3, ce+dice,
-                            --augment flip,rot90, --preprocess percentile:per-image
+                            --augment flip,rot90, --preprocess otsu
                             (small-unet on sample:nuclei: see README, "Time to a good model")
   --epochs N              (default 5)
   --batch N               batch size                           (default 8)
@@ -124,9 +124,11 @@ Training:
                           of each candidate plan), then cached; --replan measures again.
                           bf16 autocast on CPUs with AVX512-BF16/AMX; fp16 needs CUDA.
   --channels-last on|off  the same as --memory-format channels-last|contiguous
-  --preprocess P          [histeq+|clahe+]none|minmax|zscore|percentile[:per-image][:LOW-HIGH]
+  --preprocess P          [histeq+|clahe+]none|minmax|zscore|percentile|otsu[:per-image][:LOW-HIGH]
                           statistics of the training split unless :per-image; stored in the
-                          checkpoint; e.g. clahe, minmax:per-image, percentile:per-image:1-99
+                          checkpoint; e.g. clahe, minmax:per-image, percentile:per-image:1-99;
+                          otsu: each image's Otsu classes, darker mean to 0 and brighter to 0.5,
+                          clipped to [0, 1], then the z-score of the training split
                                                                (default zscore)
   --augment LIST          flip,rot90,rotate,elastic,intensity | all | none   (default none)
                           training batches only; image and mask move together

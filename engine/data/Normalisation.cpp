@@ -23,7 +23,8 @@ const EnumName<Equalisation> kEqualisations[] = {
 const EnumName<IntensityMapping> kMappings[] = {{IntensityMapping::Scale, "scale"},
                                                 {IntensityMapping::MinMax, "minmax"},
                                                 {IntensityMapping::ZScore, "zscore"},
-                                                {IntensityMapping::Percentile, "percentile"}};
+                                                {IntensityMapping::Percentile, "percentile"},
+                                                {IntensityMapping::Otsu, "otsu"}};
 const EnumName<StatisticsScope> kScopes[] = {{StatisticsScope::Dataset, "dataset"}, {StatisticsScope::Image, "image"}};
 // Command-line names where they differ.
 const EnumName<Equalisation> kEqualisationFlags[] = {{Equalisation::Histogram, "histeq"},
@@ -31,7 +32,8 @@ const EnumName<Equalisation> kEqualisationFlags[] = {{Equalisation::Histogram, "
 const EnumName<IntensityMapping> kMappingFlags[] = {{IntensityMapping::Scale, "none"},
                                                     {IntensityMapping::MinMax, "minmax"},
                                                     {IntensityMapping::ZScore, "zscore"},
-                                                    {IntensityMapping::Percentile, "percentile"}};
+                                                    {IntensityMapping::Percentile, "percentile"},
+                                                    {IntensityMapping::Otsu, "otsu"}};
 
 constexpr double kMinRange = 1.0 / 255.0;  // one grey level
 constexpr double kMinStd = 1e-3;
@@ -46,6 +48,28 @@ double percentile(const std::array<std::uint64_t, 256> &histogram, std::uint64_t
         if (seen >= rank) return v / 255.0;
     }
     return 1.0;
+}
+
+// Otsu's threshold of 8-bit values from their histogram: the level t that maximises the
+// variance between the classes v <= t and v > t (the first such t). With a single level
+// present there is no second class: returns 255.
+int otsuThreshold(const std::array<std::uint64_t, 256> &histogram, std::uint64_t total) {
+    const double n = static_cast<double>(total);
+    double all = 0;
+    for (int v = 0; v < 256; ++v) all += v * static_cast<double>(histogram[static_cast<std::size_t>(v)]);
+    double weight = 0, sum = 0, best = -1;
+    int threshold = 255;
+    for (int t = 0; t < 255; ++t) {
+        weight += static_cast<double>(histogram[static_cast<std::size_t>(t)]) / n;
+        sum += t * static_cast<double>(histogram[static_cast<std::size_t>(t)]) / n;
+        if (weight <= 0 || weight >= 1) continue;
+        const double between = (all / n * weight - sum) * (all / n * weight - sum) / (weight * (1 - weight));
+        if (between > best) {
+            best = between;
+            threshold = t;
+        }
+    }
+    return threshold;
 }
 
 // Sums of one channel's 8-bit values, enough for every mapping's statistics.
@@ -72,6 +96,19 @@ struct ChannelTally {
                 const double pLow = percentile(histogram, count, m.lowPercentile);
                 const double pHigh = percentile(histogram, count, m.highPercentile);
                 return {pLow, std::max(kMinRange, pHigh - pLow)};
+            }
+            case IntensityMapping::Otsu: {
+                const int t = otsuThreshold(histogram, count);
+                double dark = 0, bright = 0;
+                std::uint64_t darkCount = 0, brightCount = 0;
+                for (int v = 0; v < 256; ++v) {
+                    const std::uint64_t h = histogram[static_cast<std::size_t>(v)];
+                    (v <= t ? dark : bright) += v * static_cast<double>(h);
+                    (v <= t ? darkCount : brightCount) += h;
+                }
+                const double darkMean = darkCount ? dark / static_cast<double>(darkCount) / 255.0 : 0.0;
+                const double brightMean = brightCount ? bright / static_cast<double>(brightCount) / 255.0 : darkMean;
+                return {darkMean, std::max(kMinRange, 2.0 * (brightMean - darkMean))};
             }
         }
         return {0.0, 1.0};
@@ -121,6 +158,35 @@ void equaliseMat(cv::Mat &image, const Preprocessing &m) {
     cv::merge(parts, image);
 }
 
+// Otsu: the mean and std, per channel, of every training image's clipped per-image map (the
+// values preprocessSample computes before its z-score), in double sums.
+Normalisation withStatisticsAfterClipping(Normalisation n, const Dataset &data,
+                                          const std::vector<std::size_t> &indices) {
+    const auto channels = static_cast<std::size_t>(data.inChannels());
+    std::vector<double> sum(channels, 0.0), sumSq(channels, 0.0);
+    std::uint64_t count = 0;
+    for (std::size_t index : indices) {
+        const Sample s = data.get(index);
+        const std::vector<float> x = preprocessSample(s, n);  // n has no statistics yet: map and clip only
+        const std::size_t plane = s.pixelCount();
+        for (std::size_t c = 0; c < channels; ++c)
+            for (std::size_t p = 0; p < plane; ++p) {
+                const double v = x[c * plane + p];
+                sum[c] += v;
+                sumSq[c] += v * v;
+            }
+        count += plane;
+    }
+    if (count == 0) throw std::invalid_argument("cannot compute statistics of no images");
+    for (std::size_t c = 0; c < channels; ++c) {
+        const double mean = sum[c] / static_cast<double>(count);
+        const double var = sumSq[c] / static_cast<double>(count) - mean * mean;
+        n.mean.push_back(mean);
+        n.std.push_back(std::max(kMinStd, std::sqrt(std::max(0.0, var))));
+    }
+    return n;
+}
+
 void checkChannels(const Normalisation &n, int channels) {
     if (!n.mean.empty() && static_cast<int>(n.mean.size()) != channels)
         throw std::invalid_argument("images have " + std::to_string(channels) +
@@ -137,6 +203,8 @@ void Preprocessing::validate() const {
     if (!(claheClipLimit > 0) || claheClipLimit > 1000)
         throw std::invalid_argument("CLAHE clip limit must be in (0, 1000]");
     if (claheTiles < 1 || claheTiles > 64) throw std::invalid_argument("CLAHE tiles must be between 1 and 64");
+    if (mapping == IntensityMapping::Otsu && scope != StatisticsScope::Image)
+        throw std::invalid_argument("otsu works per image (its threshold is each image's own)");
 }
 
 bool Preprocessing::operator==(const Preprocessing &o) const {
@@ -155,7 +223,7 @@ std::string toString(const Preprocessing &p) {
         s += "+";
     }
     s += enumToName(kMappingFlags, p.mapping);
-    if (p.scope == StatisticsScope::Image) s += ":per-image";
+    if (p.scope == StatisticsScope::Image && p.mapping != IntensityMapping::Otsu) s += ":per-image";
     if (p.mapping == IntensityMapping::Percentile && !defaultPercentiles) {
         std::ostringstream range;
         range << ":" << p.lowPercentile << "-" << p.highPercentile;
@@ -166,8 +234,8 @@ std::string toString(const Preprocessing &p) {
 
 Preprocessing parsePreprocessing(const std::string &text) {
     const char *forms =
-        "expected [histeq|clahe+]none|minmax|zscore|percentile[:per-image][:LOW-HIGH], e.g. "
-        "zscore, minmax:per-image, clahe, histeq+percentile:per-image:0.5-99.5";
+        "expected [histeq|clahe+]none|minmax|zscore|percentile|otsu[:per-image][:LOW-HIGH], e.g. "
+        "zscore, minmax:per-image, clahe, histeq+percentile:per-image:0.5-99.5, otsu";
     Preprocessing p;
     std::vector<std::string> parts;
     std::size_t start = 0;
@@ -191,6 +259,7 @@ Preprocessing parsePreprocessing(const std::string &text) {
     } catch (const std::invalid_argument &e) {
         throw std::invalid_argument(std::string(e.what()) + "; " + forms);
     }
+    if (p.mapping == IntensityMapping::Otsu) p.scope = StatisticsScope::Image;
     bool scopeSeen = false, rangeSeen = false;
     for (std::size_t i = 1; i < parts.size(); ++i) {
         const std::string &t = parts[i];
@@ -278,6 +347,8 @@ std::string Normalisation::describe() const {
             s += range.str();
             break;
         }
+        case IntensityMapping::Otsu:
+            return s + "Otsu's classes per image (darker mean 0, brighter 0.5), then z-score of the training set";
     }
     return s + (method.scope == StatisticsScope::Image ? " per image" : " of the training set");
 }
@@ -291,6 +362,7 @@ Normalisation computeNormalisation(const Preprocessing &method, const Dataset &d
     method.validate();
     Normalisation n;
     n.method = method;
+    if (method.mapping == IntensityMapping::Otsu) return withStatisticsAfterClipping(std::move(n), data, indices);
     if (method.scope == StatisticsScope::Image || method.mapping == IntensityMapping::Scale) return n;
     const int channels = data.inChannels();
     std::vector<ChannelTally> tallies(static_cast<std::size_t>(channels));
@@ -352,7 +424,11 @@ std::vector<float> preprocessSample(const Sample &sample, const Normalisation &n
             const std::size_t i = static_cast<std::size_t>(k) * plane + p;
             float x = static_cast<float>(planes[i]) / 255.0f;
             x = (x - offset) / divisor;
-            out[i] = n.clips() ? std::clamp(x, 0.0f, 1.0f) : x;
+            if (n.clips()) x = std::clamp(x, 0.0f, 1.0f);
+            if (n.standardisesAfterClipping())
+                x = (x - static_cast<float>(n.mean[static_cast<std::size_t>(k)])) /
+                    static_cast<float>(n.std[static_cast<std::size_t>(k)]);
+            out[i] = x;
         }
     }
     return out;
@@ -399,7 +475,8 @@ Normalisation normalisationFromJson(const nlohmann::json &j) {
         throw std::invalid_argument(std::string("normalisation is incomplete: ") + e.what());
     }
     const bool needsStatistics =
-        n.method.scope == StatisticsScope::Dataset && n.method.mapping != IntensityMapping::Scale;
+        (n.method.scope == StatisticsScope::Dataset && n.method.mapping != IntensityMapping::Scale) ||
+        n.method.mapping == IntensityMapping::Otsu;
     if (n.mean.size() != n.std.size() || (needsStatistics && n.mean.empty()))
         throw std::invalid_argument("normalisation needs one mean and one std per channel");
     for (std::size_t c = 0; c < n.std.size(); ++c)

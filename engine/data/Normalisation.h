@@ -12,6 +12,12 @@
 //       minmax      (x - min) / (max - min)
 //       zscore      (x - mean) / std
 //       percentile  clip((x - p_low) / (p_high - p_low), 0, 1)
+//       otsu        clip((x - m_dark) / (2 (m_bright - m_dark)), 0, 1), then the z-score of the
+//                   training split of that: Otsu's threshold splits each image's values into a
+//                   darker and a brighter class with means m_dark and m_bright, so the dark
+//                   class's mean becomes 0 and the bright class's 0.5 (per image only): the
+//                   bright class's mean, not a few bright spots, sets the scale (README,
+//                   "Time to a good model": better than percentiles on five nuclei splits).
 //     with statistics either of the training split ("dataset": per channel, over every
 //     training pixel) or of each image on its own ("per-image": over all channels of that
 //     image together, so colours keep their balance). Percentiles are nearest-rank on the
@@ -32,7 +38,7 @@
 namespace unetlab {
 
 enum class Equalisation { None, Histogram, Clahe };
-enum class IntensityMapping { Scale, MinMax, ZScore, Percentile };
+enum class IntensityMapping { Scale, MinMax, ZScore, Percentile, Otsu };
 enum class StatisticsScope { Dataset, Image };
 
 // The choice, as set in TrainConfig; the statistics come from the data (computeNormalisation).
@@ -51,9 +57,10 @@ struct Preprocessing {
 };
 
 // The command line's form:  [histeq|clahe][+]MAPPING[:per-image|:dataset][:LOW-HIGH]
-//   MAPPING = none | minmax | zscore | percentile; "histeq" and "clahe" alone mean z-score
-//   after equalising; LOW-HIGH sets the percentiles (e.g. percentile:per-image:0.5-99.5).
-// Examples: zscore (the default), minmax:per-image, percentile, clahe, histeq+percentile:per-image.
+//   MAPPING = none | minmax | zscore | percentile | otsu (always per image); "histeq" and
+//   "clahe" alone mean z-score after equalising; LOW-HIGH sets the percentiles (e.g.
+//   percentile:per-image:0.5-99.5).
+// Examples: zscore (the default), minmax:per-image, percentile, clahe, histeq+percentile:per-image, otsu.
 std::string toString(const Preprocessing &p);
 Preprocessing parsePreprocessing(const std::string &text);  // throws std::invalid_argument
 nlohmann::json toJson(const Preprocessing &p);
@@ -62,7 +69,8 @@ Preprocessing preprocessingFromJson(const nlohmann::json &j);  // throws std::in
 struct Normalisation {
     // Dataset statistics, per channel, in [0, 1] units: the offset and divisor of step 2
     // (z-score: mean and std; minmax: min and max - min; percentile: p_low and
-    // p_high - p_low). Empty with a dataset scope: scale only.
+    // p_high - p_low; otsu: mean and std of the clipped per-image map, applied after it).
+    // Empty with a dataset scope: scale only.
     std::vector<double> mean;
     std::vector<double> std;
     Preprocessing method;
@@ -76,8 +84,12 @@ struct Normalisation {
     // Needs each image's own pixels (equalisation or per-image statistics), beyond one
     // affine map per channel.
     bool perImage() const;
-    // The result is clipped to [0, 1] (percentile).
-    bool clips() const { return method.mapping == IntensityMapping::Percentile; }
+    // The result is clipped to [0, 1] (percentile; otsu before its z-score).
+    bool clips() const {
+        return method.mapping == IntensityMapping::Percentile || method.mapping == IntensityMapping::Otsu;
+    }
+    // The per-image map is followed by the training split's z-score of its result (otsu).
+    bool standardisesAfterClipping() const { return method.mapping == IntensityMapping::Otsu && !mean.empty(); }
     std::string describe() const;  // for people, e.g. "CLAHE, then z-score per image"
 };
 

@@ -76,7 +76,8 @@ torch::Tensor prepareInput(const torch::Tensor &imagesU8, const torch::Device &d
     } else {
         x = toDevice(imagesU8, device).to(torch::kFloat).div_(255.0);
     }
-    if (!normalisation.isIdentity() && !normalisation.perImage()) {
+    // The training split's statistics: the whole map, or (otsu) a z-score after the clipped per-image map.
+    auto standardise = [&] {
         const auto channels = static_cast<int64_t>(normalisation.mean.size());
         if (x.size(1) != channels)
             throw std::invalid_argument("images have " + std::to_string(x.size(1)) +
@@ -85,8 +86,10 @@ torch::Tensor prepareInput(const torch::Tensor &imagesU8, const torch::Device &d
         const torch::Tensor mean = torch::tensor(normalisation.mean, torch::kDouble).to(stats).view({1, channels, 1, 1});
         const torch::Tensor std = torch::tensor(normalisation.std, torch::kDouble).to(stats).view({1, channels, 1, 1});
         x.sub_(mean).div_(std);
-    }
+    };
+    if (!normalisation.isIdentity() && !normalisation.perImage()) standardise();
     if (normalisation.clips()) x.clamp_(0.0, 1.0);
+    if (normalisation.standardisesAfterClipping()) standardise();
     if (channelsLast) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
     return x;
 }

@@ -74,7 +74,7 @@ void TrainConfig::validate() const {
 const std::vector<Recipe> &recipes() {
     static const std::vector<Recipe> all = {
         {"quick", "a good model in minutes on real images: 8 epochs, batch 4, Adam one-cycle at 2e-3, CE + Dice, "
-                  "flips and 90-degree rotations, per-image percentile normalisation"}};
+                  "flips and 90-degree rotations, per-image Otsu normalisation"}};
     return all;
 }
 
@@ -96,7 +96,7 @@ TrainConfig withRecipe(const std::string &name, TrainConfig c) {
     c.loss = LossConfig{};
     c.loss.kind = LossKind::CrossEntropyDice;
     c.preprocessing = Preprocessing{};
-    c.preprocessing.mapping = IntensityMapping::Percentile;
+    c.preprocessing.mapping = IntensityMapping::Otsu;
     c.preprocessing.scope = StatisticsScope::Image;
     c.augmentation = AugmentationConfig{};
     c.augmentation.flips = true;

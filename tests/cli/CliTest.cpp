@@ -672,7 +672,7 @@ TEST_F(Cli, ARecipeSetsTheTrainingChoicesAndFlagsStillOverrideIt) {
     EXPECT_EQ(c["schedule"], "one-cycle");
     EXPECT_EQ(c["loss"]["kind"], "ce+dice");
     EXPECT_EQ(c["batch_size"], 4);
-    EXPECT_EQ(c["preprocessing"]["mapping"], "percentile");
+    EXPECT_EQ(c["preprocessing"]["mapping"], "otsu");
     EXPECT_EQ(c["preprocessing"]["scope"], "image");
     EXPECT_EQ(c["augmentation"]["flips"], true);
     EXPECT_EQ(c["augmentation"]["rotate90"], true);

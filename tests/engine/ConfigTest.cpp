@@ -120,7 +120,7 @@ TEST(Recipes, QuickSetsItsTrainingChoicesAndKeepsModelSeedAndDevice) {
     EXPECT_EQ(c.optimizer, OptimizerKind::Adam);
     EXPECT_EQ(c.schedule, ScheduleKind::OneCycle);
     EXPECT_EQ(c.loss.kind, LossKind::CrossEntropyDice);
-    EXPECT_EQ(toString(c.preprocessing), "percentile:per-image");
+    EXPECT_EQ(toString(c.preprocessing), "otsu");
     EXPECT_EQ(toString(c.augmentation), "flip,rot90");
     EXPECT_EQ(toJson(c.model), toJson(base.model));
     EXPECT_EQ(c.seed, 7u);

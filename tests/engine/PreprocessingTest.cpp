@@ -1,6 +1,7 @@
 // Input preprocessing (MISSION §6): every mapping against hand computations, histogram
 // equalisation and CLAHE against OpenCV called directly, the command-line forms and the
 // JSON that checkpoints store (old forms included).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -133,6 +134,66 @@ TEST(Preprocessing, PerImageStatisticsUseAllChannelsOfThatImage) {
     }
 }
 
+// Otsu's threshold found the textbook way, independently of the implementation: the level t
+// maximising w0 w1 (mu0 - mu1)^2 over the classes v <= t and v > t (the first such t).
+int bruteForceOtsu(const std::vector<std::uint8_t> &v) {
+    int best = 255;
+    double bestBetween = -1;
+    for (int t = 0; t < 255; ++t) {
+        double n0 = 0, n1 = 0, s0 = 0, s1 = 0;
+        for (std::uint8_t x : v) (x <= t ? n0 : n1) += 1, (x <= t ? s0 : s1) += x;
+        if (n0 == 0 || n1 == 0) continue;
+        const double w0 = n0 / static_cast<double>(v.size()), w1 = 1 - w0;
+        const double between = w0 * w1 * (s0 / n0 - s1 / n1) * (s0 / n0 - s1 / n1);
+        if (between > bestBetween + 1e-9) bestBetween = between, best = t;
+    }
+    return best;
+}
+
+TEST(Preprocessing, OtsuMapsEachImagesDarkClassToZeroAndItsBrightClassToOneHalf) {
+    // By hand: six pixels at 10 and two at 110; any threshold between them splits the same.
+    const Sample twoLevels = sampleOf(4, 2, 1, {10, 10, 10, 110, 10, 10, 110, 10});
+    Normalisation n({}, {}, parsePreprocessing("otsu"));
+    EXPECT_TRUE(n.perImage());
+    EXPECT_TRUE(n.clips());
+    EXPECT_FALSE(n.standardisesAfterClipping());  // no training statistics yet
+    std::vector<float> x = preprocessSample(twoLevels, n);
+    EXPECT_FLOAT_EQ(x[0], 0.0f);  // the dark class's mean
+    EXPECT_FLOAT_EQ(x[3], 0.5f);  // the bright class's mean
+
+    // A noisy image against the textbook threshold; values above 2 m_bright - m_dark clip to 1.
+    const Sample noisy = noisyGrey(48, 3);
+    const int t = bruteForceOtsu(noisy.image);
+    double dark = 0, bright = 0, nDark = 0, nBright = 0;
+    for (std::uint8_t v : noisy.image) (v <= t ? dark : bright) += v, (v <= t ? nDark : nBright) += 1;
+    dark /= nDark * 255.0;
+    bright /= nBright * 255.0;
+    x = preprocessSample(noisy, n);
+    bool clipped = false;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        const double expected = std::clamp((noisy.image[i] / 255.0 - dark) / (2 * (bright - dark)), 0.0, 1.0);
+        EXPECT_NEAR(x[i], expected, 1e-5) << i;
+        clipped = clipped || expected == 1.0;
+    }
+    EXPECT_TRUE(clipped);
+
+    // Training statistics: the mean and std of the clipped maps (0 six times, 0.5 twice per
+    // image: mean 0.125, variance 0.5 / 8 - 0.125^2), then the z-score of them.
+    const HandData data({twoLevels, twoLevels});
+    n = computeNormalisation(parsePreprocessing("otsu"), data, {0, 1});
+    ASSERT_EQ(n.mean.size(), 1u);
+    EXPECT_NEAR(n.mean[0], 0.125, 1e-12);
+    EXPECT_NEAR(n.std[0], std::sqrt(0.0625 - 0.125 * 0.125), 1e-12);
+    EXPECT_TRUE(n.standardisesAfterClipping());
+    x = preprocessSample(twoLevels, n);
+    EXPECT_NEAR(x[0], -0.125 / n.std[0], 1e-5);
+    EXPECT_NEAR(x[3], 0.375 / n.std[0], 1e-5);
+
+    // A flat image has no second class: finite values, no division by zero.
+    for (float v : preprocessSample(sampleOf(2, 2, 1, {7, 7, 7, 7}), n)) EXPECT_TRUE(std::isfinite(v));
+    EXPECT_NE(n.describe().find("Otsu"), std::string::npos);
+}
+
 TEST(Preprocessing, HistogramEqualisationAndClaheAreOpenCvs) {
     const Sample grey = noisyGrey(64, 0);
     const cv::Mat g(64, 64, CV_8UC1, const_cast<std::uint8_t *>(grey.image.data()));
@@ -189,13 +250,18 @@ TEST(Preprocessing, CommandLineFormsRoundTrip) {
     EXPECT_DOUBLE_EQ(p.highPercentile, 99.5);
     for (const char *text : {"zscore", "none", "minmax", "minmax:per-image", "percentile", "percentile:per-image",
                              "percentile:2-98", "histeq", "clahe", "clahe+minmax:per-image", "histeq+none",
-                             "clahe+zscore:per-image", "histeq+percentile:per-image:0.5-99.5"}) {
+                             "clahe+zscore:per-image", "histeq+percentile:per-image:0.5-99.5", "otsu",
+                             "clahe+otsu"}) {
         EXPECT_EQ(toString(parsePreprocessing(text)), text);
         EXPECT_EQ(parsePreprocessing(toString(parsePreprocessing(text))), parsePreprocessing(text)) << text;
     }
     for (const char *bad : {"", "median", "clahe+", "blur+zscore", "zscore:sometimes", "percentile:90-10",
                             "percentile:a-b", "minmax:1-99", "zscore:per-image:per-image"})
         EXPECT_THROW(parsePreprocessing(bad), std::invalid_argument) << bad;
+    // Otsu's threshold is each image's own: always per image.
+    EXPECT_EQ(parsePreprocessing("otsu:per-image"), parsePreprocessing("otsu"));
+    EXPECT_EQ(parsePreprocessing("otsu").scope, StatisticsScope::Image);
+    EXPECT_THROW(parsePreprocessing("otsu:dataset"), std::invalid_argument);
 }
 
 TEST(Preprocessing, JsonKeepsTheOldFormsAndRoundTripsTheNewOnes) {
@@ -211,7 +277,8 @@ TEST(Preprocessing, JsonKeepsTheOldFormsAndRoundTripsTheNewOnes) {
 
     Normalisation clahe({0.3}, {0.2}, parsePreprocessing("clahe+percentile:2-98"));
     Normalisation perImage({}, {}, parsePreprocessing("minmax:per-image"));
-    for (const Normalisation &m : {clahe, perImage}) {
+    Normalisation otsu({0.12}, {0.21}, parsePreprocessing("otsu"));
+    for (const Normalisation &m : {clahe, perImage, otsu}) {
         const nlohmann::json j = toJson(m);
         EXPECT_EQ(j["kind"], "preprocessing");
         const Normalisation back = normalisationFromJson(j);
@@ -223,6 +290,8 @@ TEST(Preprocessing, JsonKeepsTheOldFormsAndRoundTripsTheNewOnes) {
     EXPECT_EQ(preprocessingFromJson(toJson(clahe.method)), clahe.method);
     EXPECT_THROW(normalisationFromJson(nlohmann::json{{"kind", "preprocessing"}, {"method", toJson(clahe.method)}}),
                  std::invalid_argument);  // dataset statistics missing
+    EXPECT_THROW(normalisationFromJson(nlohmann::json{{"kind", "preprocessing"}, {"method", toJson(otsu.method)}}),
+                 std::invalid_argument);  // otsu's statistics after clipping missing
     EXPECT_THROW(normalisationFromJson(nlohmann::json{{"kind", "wavelets"}}), std::invalid_argument);
     EXPECT_FALSE(clahe.describe().empty());
 }
