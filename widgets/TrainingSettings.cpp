@@ -16,7 +16,6 @@
 
 #include "AugmentationPicker.h"
 #include "DataSourceForm.h"
-#include "data/SyntheticCells.h"
 
 using namespace unetlab;
 
@@ -341,12 +340,8 @@ ModelConfig TrainingSettings::modelConfig() const {
 qint64 TrainingSettings::parameterCount() const { return modelConfig().parameterCount(); }
 
 QStringList TrainingSettings::expectedClassNames() const {
-    const DataSpec spec = m_data->spec();
-    std::vector<std::string> names = spec.images.classNames;
-    if (spec.kind == "synthetic") names = SyntheticCells().classNames();
-    if (names.empty() && expectedClassCount(spec) == 2) names = {"background", "foreground"};
     QStringList out;
-    for (const std::string &n : names) out << QString::fromStdString(n);
+    for (const std::string &n : unetlab::expectedClassNames(m_data->spec())) out << QString::fromStdString(n);
     return out;
 }
 

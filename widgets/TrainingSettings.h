@@ -37,8 +37,8 @@ public:
     // The data to train on (the Data area hands its dataset over with setDataSpec).
     unetlab::DataSpec dataSpec() const;
     void setDataSpec(const unetlab::DataSpec &spec);
-    // The class names a run on dataSpec() will have, where the spec alone says them (the
-    // synthetic cells, a sample, given classes, two classes); empty until the masks tell.
+    // The class names a run on dataSpec() will have where the spec alone says them
+    // (expectedClassNames in data/DataSpec.h); empty until the masks tell.
     QStringList expectedClassNames() const;
     // The data for people, e.g. "Nuclei (DSB2018 sample), resized to 256×256 px".
     QString dataDescription() const;

@@ -128,10 +128,12 @@ std::string bundledSampleFolder(const std::string &name) {
     return (std::filesystem::path(dir) / sample->folder).string();
 }
 
-int expectedClassCount(const DataSpec &spec) {
-    if (spec.kind == "synthetic") return static_cast<int>(SyntheticCells().classNames().size());
-    if (!spec.images.classNames.empty()) return static_cast<int>(spec.images.classNames.size());
-    return spec.images.mapping == MaskMapping::Binary ? 2 : 0;
+int expectedClassCount(const DataSpec &spec) { return static_cast<int>(expectedClassNames(spec).size()); }
+
+std::vector<std::string> expectedClassNames(const DataSpec &spec) {
+    if (spec.kind == "synthetic") return SyntheticCells().classNames();
+    if (!spec.images.classNames.empty()) return spec.images.classNames;
+    return spec.images.mapping == MaskMapping::Binary ? defaultClassNames(2) : std::vector<std::string>{};
 }
 
 std::string DataSpec::toString() const {

@@ -57,6 +57,8 @@ std::shared_ptr<const Dataset> openDataset(const DataSpec &spec);
 // How many classes the data will have when the spec alone says (synthetic cells, a bundled
 // sample, class names given, a binary mapping); 0 when only opening the data tells.
 int expectedClassCount(const DataSpec &spec);
+// Their names, as the dataset will name them; empty when only opening the data tells.
+std::vector<std::string> expectedClassNames(const DataSpec &spec);
 
 // Datasets that ship with the app (resources/samples/).
 struct BundledSample {

@@ -181,13 +181,6 @@ ClassMap resolveMapping(const CodeCensus &census, const ImageDatasetOptions &o) 
     return map;
 }
 
-std::vector<std::string> defaultNames(int classes) {
-    if (classes == 2) return {"background", "foreground"};
-    std::vector<std::string> names{"background"};
-    for (int k = 1; k < classes; ++k) names.push_back("class " + std::to_string(k));
-    return names;
-}
-
 std::string describeMapping(const ClassMap &map, const std::vector<std::string> &names, bool invert) {
     auto cls = [&](int k) { return names[static_cast<std::size_t>(invert ? 1 - k : k)]; };
     switch (map.kind) {
@@ -542,7 +535,7 @@ void ImageDataset::build(std::vector<Source> sources, std::vector<DataProblem> p
     finishCensus(census);
     if (valid.empty()) throwNothingUsable(m_name, std::move(problems));
     const ClassMap map = resolveMapping(census, o);
-    m_classNames = o.classNames.empty() ? defaultNames(map.classes) : o.classNames;
+    m_classNames = o.classNames.empty() ? defaultClassNames(map.classes) : o.classNames;
     m_classColours = classColoursOf(map, o);
 
     // Input channels: grey only when every image is stored grey.
@@ -681,7 +674,7 @@ void ImageDataset::buildStreamed(std::vector<SourceFile> files, std::vector<Data
     auto stream = std::make_shared<Stream>();
     stream->map = resolveMapping(census, o);
     const ClassMap &map = stream->map;
-    m_classNames = o.classNames.empty() ? defaultNames(map.classes) : o.classNames;
+    m_classNames = o.classNames.empty() ? defaultClassNames(map.classes) : o.classNames;
     m_classColours = classColoursOf(map, o);
     const int channels = o.channels != 0 ? o.channels : anyRgb ? 3 : 1;
 
@@ -847,6 +840,13 @@ Sample ImageDataset::trainingSample(std::size_t index, std::uint64_t epoch) cons
     const int x = static_cast<int>(rng.below(static_cast<std::uint64_t>(whole.width - m_options.size + 1)));
     const int y = static_cast<int>(rng.below(static_cast<std::uint64_t>(whole.height - m_options.size + 1)));
     return patchAt(whole, x, y);
+}
+
+std::vector<std::string> defaultClassNames(int classes) {
+    if (classes == 2) return {"background", "foreground"};
+    std::vector<std::string> names{"background"};
+    for (int k = 1; k < classes; ++k) names.push_back("class " + std::to_string(k));
+    return names;
 }
 
 }  // namespace unetlab

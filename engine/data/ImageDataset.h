@@ -72,6 +72,10 @@ constexpr std::uint64_t kDecodedBytesPerPixel = 7;
 // where that cannot be read).
 std::uint64_t dataMemoryBudgetBytes();
 
+// The class names of a folder or stack whose spec names none: "background", "foreground" for
+// two classes, else "background", "class 1", "class 2", ...
+std::vector<std::string> defaultClassNames(int classes);
+
 struct ImageDatasetOptions {
     int size = 256;  // resize, crop, patch: the samples' side in pixels (32..4096)
     SizePolicy policy = SizePolicy::Resize;

@@ -192,6 +192,7 @@ TEST(DataSpec, OpensTheSyntheticDataset) {
     EXPECT_EQ(data->width(), 64);
     EXPECT_EQ(data->numClasses(), 3);
     EXPECT_EQ(expectedClassCount(parseDataSpec("synthetic:6:3", 64)), data->numClasses());
+    EXPECT_EQ(expectedClassNames(parseDataSpec("synthetic:6:3", 64)), data->classNames());
 }
 
 TEST(DataSpec, SaysTheClassCountOnlyWhereTheSpecFixesIt) {
@@ -199,4 +200,12 @@ TEST(DataSpec, SaysTheClassCountOnlyWhereTheSpecFixesIt) {
     EXPECT_EQ(expectedClassCount(parseDataSpec("folder:/data/cells;mapping=binary")), 2);
     EXPECT_EQ(expectedClassCount(parseDataSpec("folder:/data/cells;classes=bg,cell,edge")), 3);
     EXPECT_EQ(expectedClassCount(parseDataSpec("tiff:/d/v.tif,/d/l.tif;mapping=index")), 0);
+    // The names the opened dataset will have (a binary folder names its classes itself).
+    EXPECT_EQ(expectedClassNames(parseDataSpec("folder:/data/cells;mapping=binary")),
+              (std::vector<std::string>{"background", "foreground"}));
+    EXPECT_EQ(expectedClassNames(parseDataSpec("folder:/data/cells;classes=bg,cell,edge")),
+              (std::vector<std::string>{"bg", "cell", "edge"}));
+    EXPECT_EQ(expectedClassNames(parseDataSpec("sample:nuclei")),
+              (std::vector<std::string>{"background", "nucleus"}));
+    EXPECT_TRUE(expectedClassNames(parseDataSpec("folder:/data/cells")).empty());
 }
