@@ -877,7 +877,7 @@ int cmdInspect(const std::vector<std::string> &argv) {
     const RankingReport ranking =
         rankChannels(model, *data, indices, ckpt.normalisation, options.classIndex, options.stage, device);
     write("ranking.csv", [&](const std::string &f) { writeFileAtomically(f, rankingCsv(ranking)); });
-    ReviewOptions reviewOptions;
+    ReviewOptions reviewOptions = reviewOptionsFor(data->classNames());
     reviewOptions.worstCount = worstCount;
     reviewOptions.classIndex = args.has("class") ? options.classIndex : -1;
     const SplitReview review = reviewSplit(model, *data, indices, ckpt.normalisation, reviewOptions, device);
@@ -924,7 +924,11 @@ int cmdInspect(const std::vector<std::string> &argv) {
               << (reviewOptions.classIndex >= 0 ? className + " Dice" : "mean Dice") << ":";
     for (const CaseView &c : review.worst) std::cout << " " << c.sample.id << " " << formatScore(c.rankingDice);
     std::cout << "\nN/C ratio: mean abs error " << formatScore(review.ncMeanAbsError) << " over " << review.ncImages
-              << " images\n\nWrote " << files.size() << " files to " << *outDir << " in " << formatDuration(seconds)
+              << " images\n";
+    if (review.nucleiTrue >= 0)
+        std::cout << "Nuclei counted one by one: " << review.nucleiTrue << " in the truth, " << review.nucleiPred
+                  << " predicted\n";
+    std::cout << "\nWrote " << files.size() << " files to " << *outDir << " in " << formatDuration(seconds)
               << "\n";
 
     if (args.has("json")) {
@@ -968,6 +972,8 @@ int cmdInspect(const std::vector<std::string> &argv) {
                           {"worst", worst},
                           {"nc_mean_abs_error", jsonNumber(review.ncMeanAbsError)},
                           {"nc_images", review.ncImages},
+                          {"nuclei_true", review.nucleiTrue >= 0 ? json(review.nucleiTrue) : json(nullptr)},
+                          {"nuclei_pred", review.nucleiPred >= 0 ? json(review.nucleiPred) : json(nullptr)},
                           {"seconds", seconds},
                           {"files", files}}
                          .dump()

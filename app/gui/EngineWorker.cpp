@@ -963,18 +963,10 @@ void EngineWorker::inspectReview(const ReviewRequest &request) {
         const InspectTarget t = inspectTarget(request.model);
         const std::vector<std::size_t> indices = splitOf(t.split, t.data->size(), request.split);
         followLoad();
-        ReviewOptions options;
+        // N/C needs a nucleus class and a cytoplasm class; without the latter only nuclei are counted.
+        ReviewOptions options = reviewOptionsFor(t.data->classNames());
         options.worstCount = request.worstCount;
         options.classIndex = request.classIndex;
-        const auto names = t.data->classNames();
-        const auto find = [&](const char *name) {
-            for (std::size_t c = 0; c < names.size(); ++c)
-                if (names[c] == name) return static_cast<int>(c);
-            return -1;
-        };
-        // N/C needs a nucleus class; without a cytoplasm class only nuclei are counted.
-        options.nucleusClass = find("nucleus");
-        options.cytoplasmClass = find("cytoplasm");
         Q_EMIT reviewReady(reviewSplit(*t.model, *t.data, indices, t.normalisation, options, t.device));
     });
 }

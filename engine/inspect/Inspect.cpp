@@ -331,6 +331,14 @@ RankingReport rankChannels(SegmentationModel &model, const Dataset &data, const 
 
 // -------------------------------------------------------- worst cases and N/C over a split
 
+ReviewOptions reviewOptionsFor(const std::vector<std::string> &classNames) {
+    const SeparationOptions classes = separationFor(classNames);
+    ReviewOptions options;
+    options.nucleusClass = classes.nucleusClass;
+    options.cytoplasmClass = classes.cytoplasmClass;
+    return options;
+}
+
 SplitReview reviewSplit(SegmentationModel &model, const Dataset &data, const std::vector<std::size_t> &indices,
                         const Normalisation &normalisation, const ReviewOptions &options, const std::string &device,
                         int batchSize) {
@@ -338,8 +346,9 @@ SplitReview reviewSplit(SegmentationModel &model, const Dataset &data, const std
     const ModelConfig &config = model.config();
     checkData(config, data, indices);
     if (options.classIndex >= 0) checkClass(options.classIndex, config);
-    const bool nc = options.nucleusClass >= 0 && options.nucleusClass < config.numClasses &&
-                    options.cytoplasmClass >= 0 && options.cytoplasmClass < config.numClasses;
+    const auto isClass = [&](int c) { return c >= 0 && c < config.numClasses; };
+    const bool counts = isClass(options.nucleusClass);
+    const bool nc = counts && isClass(options.cytoplasmClass);
     const torch::Device dev(device);
     model.to(dev);
     torch::InferenceMode inference;
@@ -347,7 +356,7 @@ SplitReview reviewSplit(SegmentationModel &model, const Dataset &data, const std
     BatchEvaluator evaluator(model, dev, /*channelsLast=*/true, normalisation, LossConfig{});
     SeparationOptions separation;
     separation.nucleusClass = options.nucleusClass;
-    separation.cytoplasmClass = options.cytoplasmClass;
+    separation.cytoplasmClass = nc ? options.cytoplasmClass : -1;
 
     SplitReview review;
     review.classNames = data.classNames();
@@ -369,8 +378,12 @@ SplitReview reviewSplit(SegmentationModel &model, const Dataset &data, const std
                 row.ncPred = ncRatio(p, s.pixelCount(), options.nucleusClass, options.cytoplasmClass);
                 if (!std::isnan(row.ncTrue) && !std::isnan(row.ncPred))
                     row.absError = std::abs(row.ncPred - row.ncTrue);
+            }
+            if (counts) {
                 row.nucleiTrue = separateNuclei(s.mask.data(), s.width, s.height, separation).count();
                 row.nucleiPred = separateNuclei(p, s.width, s.height, separation).count();
+                review.nucleiTrue = std::max(review.nucleiTrue, 0) + row.nucleiTrue;
+                review.nucleiPred = std::max(review.nucleiPred, 0) + row.nucleiPred;
             }
             review.nc.push_back(std::move(row));
         }

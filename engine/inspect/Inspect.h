@@ -156,14 +156,19 @@ struct NcRow {
     std::string id;
     double ncTrue = kUndefined, ncPred = kUndefined;
     double absError = kUndefined;        // |ncPred - ncTrue| when both are defined
-    int nucleiTrue = 0, nucleiPred = 0;  // nuclei counted apart (inspect/Nuclei.h)
+    int nucleiTrue = -1, nucleiPred = -1;  // nuclei counted apart (inspect/Nuclei.h); -1: no nucleus class
 };
 
 struct ReviewOptions {
     int worstCount = 4;
     int classIndex = -1;                       // worst by this class's Dice; -1: by the mean Dice
-    int nucleusClass = 2, cytoplasmClass = 1;  // N/C and nuclei; nucleusClass < 0 turns them off
+    // Nuclei are counted where there is a nucleus class, N/C needs a cytoplasm class too; -1: none.
+    int nucleusClass = 2, cytoplasmClass = 1;
 };
+
+// Review options whose nucleus and cytoplasm classes are the data's, found by name (-1 where
+// it has none: the nuclei sample has a nucleus class but no cytoplasm).
+ReviewOptions reviewOptionsFor(const std::vector<std::string> &classNames);
 
 struct SplitReview {
     std::vector<std::string> classNames;
@@ -173,6 +178,7 @@ struct SplitReview {
     std::vector<NcRow> nc;        // every image, in the order of `indices`
     double ncMeanAbsError = kUndefined;
     int ncImages = 0;  // images where both N/C ratios are defined
+    int nucleiTrue = -1, nucleiPred = -1;  // nuclei counted over every image; -1: no nucleus class
     double seconds = 0;
 };
 

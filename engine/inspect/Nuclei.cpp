@@ -131,6 +131,17 @@ std::vector<PixelPoint> outline(const cv::Mat &labels, int label) {
 
 }  // namespace
 
+SeparationOptions separationFor(const std::vector<std::string> &classNames) {
+    const auto find = [&](const char *name) {
+        const auto it = std::find(classNames.begin(), classNames.end(), name);
+        return it == classNames.end() ? -1 : static_cast<int>(it - classNames.begin());
+    };
+    SeparationOptions o;
+    o.nucleusClass = find("nucleus");
+    o.cytoplasmClass = find("cytoplasm");
+    return o;
+}
+
 InstanceSeparation separateNuclei(const std::uint8_t *mask, int width, int height, const SeparationOptions &o) {
     if (width <= 0 || height <= 0) throw std::invalid_argument("separateNuclei: empty mask");
     InstanceSeparation out;

@@ -5,6 +5,7 @@
 // C++ over OpenCV (unetlab_core): the CLI, the engine and the widgets all call it.
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "train/Metrics.h"
@@ -51,6 +52,10 @@ struct SeparationOptions {
     // half, a dented or oval single nucleus hardly at all.
     double neckRatio = 0.75;
 };
+
+// Default options whose nucleus and cytoplasm classes are those of `classNames`, found by name
+// (-1 where there is none: the nuclei sample has a nucleus class but no cytoplasm).
+SeparationOptions separationFor(const std::vector<std::string> &classNames);
 
 // `mask` holds height * width class indices, row-major.
 InstanceSeparation separateNuclei(const std::uint8_t *mask, int width, int height,

@@ -14,6 +14,8 @@ constexpr int kKernelTileSide = 72;  // one 3x3 kernel, enlarged so each weight 
 constexpr int kMapsPerRow = 8;
 constexpr std::size_t kKernelsPerRow = 16;
 
+std::string countOrEmpty(int n) { return n < 0 ? std::string() : std::to_string(n); }
+
 std::string csvNumber(double x) {
     if (std::isnan(x)) return "";
     char buffer[32];
@@ -218,7 +220,7 @@ std::string ncCsv(const SplitReview &review) {
     csv << "index,id,nc_true,nc_pred,abs_error,nuclei_true,nuclei_pred\n";
     for (const NcRow &r : review.nc)
         csv << r.index << ',' << r.id << ',' << csvNumber(r.ncTrue) << ',' << csvNumber(r.ncPred) << ','
-            << csvNumber(r.absError) << ',' << r.nucleiTrue << ',' << r.nucleiPred << '\n';
+            << csvNumber(r.absError) << ',' << countOrEmpty(r.nucleiTrue) << ',' << countOrEmpty(r.nucleiPred) << '\n';
     return csv.str();
 }
 

@@ -21,6 +21,7 @@
 #include "inspect/Inspect.h"
 #include "inspect/Nuclei.h"
 #include "inspect/Render.h"
+#include "inspect/Sheets.h"
 #include "models/Networks.h"
 
 using namespace unetlab;
@@ -378,6 +379,77 @@ TEST(WorstCases, LowestDiceFirstAndUndefinedLeftOut) {
     }
     ASSERT_EQ(r.nc.size(), 10u);
     EXPECT_EQ(r.nc[3].index, 3u);
+}
+
+// Two classes, "background" and NAME, like the nuclei sample: image i has i + 1 separate
+// 6 x 6 squares of class 1 (and the image is bright there).
+class SquaresData final : public Dataset {
+public:
+    explicit SquaresData(std::string name) : m_name(std::move(name)) {}
+    std::string name() const override { return "squares"; }
+    std::size_t size() const override { return 3; }
+    Sample get(std::size_t i) const override {
+        Sample s;
+        s.id = "squares-" + std::to_string(i);
+        s.width = s.height = 32;
+        s.channels = 1;
+        s.image.assign(s.pixelCount(), 30);
+        s.mask.assign(s.pixelCount(), 0);
+        for (std::size_t k = 0; k <= i; ++k)
+            for (int y = 4; y < 10; ++y)
+                for (int x = 2 + 10 * static_cast<int>(k); x < 8 + 10 * static_cast<int>(k); ++x) {
+                    s.mask[static_cast<std::size_t>(y * 32 + x)] = 1;
+                    s.image[static_cast<std::size_t>(y * 32 + x)] = 200;
+                }
+        return s;
+    }
+    int width() const override { return 32; }
+    int height() const override { return 32; }
+    int inChannels() const override { return 1; }
+    std::vector<std::string> classNames() const override { return {"background", m_name}; }
+
+private:
+    std::string m_name;
+};
+
+TEST(NcRatio, NucleiAreCountedWithoutACytoplasmClassAndNotWithoutANucleusClass) {
+    EXPECT_EQ(reviewOptionsFor({"background", "nucleus"}).nucleusClass, 1);
+    EXPECT_EQ(reviewOptionsFor({"background", "nucleus"}).cytoplasmClass, -1);
+    EXPECT_EQ(reviewOptionsFor({"background", "cytoplasm", "nucleus"}).nucleusClass, 2);
+    EXPECT_EQ(reviewOptionsFor({"background", "cytoplasm", "nucleus"}).cytoplasmClass, 1);
+    EXPECT_EQ(reviewOptionsFor({"background", "cell"}).nucleusClass, -1);
+
+    ModelConfig config = presetConfig("minimal");
+    config.inChannels = 1;
+    config.numClasses = 2;
+    torch::manual_seed(3);
+    auto m = buildModel(config);
+    const Normalisation grey = {{0.5}, {0.25}};
+
+    // The nuclei sample's classes: 1, 2 and 3 nuclei in the truth, none of N/C.
+    const SquaresData nuclei("nucleus");
+    const SplitReview r =
+        reviewSplit(*m, nuclei, allOf(nuclei), grey, reviewOptionsFor(nuclei.classNames()), "cpu");
+    ASSERT_EQ(r.nc.size(), 3u);
+    int predicted = 0;
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(r.nc[i].nucleiTrue, static_cast<int>(i) + 1);
+        EXPECT_GE(r.nc[i].nucleiPred, 0);
+        EXPECT_TRUE(std::isnan(r.nc[i].ncTrue));
+        predicted += r.nc[i].nucleiPred;
+    }
+    EXPECT_EQ(r.nucleiTrue, 6);
+    EXPECT_EQ(r.nucleiPred, predicted);
+    EXPECT_EQ(r.ncImages, 0);
+    EXPECT_NE(ncCsv(r).find("\n0,squares-0,,,,1,"), std::string::npos) << ncCsv(r);
+
+    // No class named nucleus: nothing is counted, and the CSV leaves the counts empty.
+    const SquaresData cellsOnly("cell");
+    const SplitReview none =
+        reviewSplit(*m, cellsOnly, allOf(cellsOnly), grey, reviewOptionsFor(cellsOnly.classNames()), "cpu");
+    EXPECT_EQ(none.nucleiTrue, -1);
+    EXPECT_EQ(none.nc[2].nucleiTrue, -1);
+    EXPECT_NE(ncCsv(none).find("\n2,squares-2,,,,,\n"), std::string::npos) << ncCsv(none);
 }
 
 TEST(ErrorMap, FalsePositivesAndNegativesPerClassOrOverall) {

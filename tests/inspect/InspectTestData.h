@@ -149,6 +149,7 @@ inline unetlab::SplitReview review() {
     }
     r.ncMeanAbsError = 0.01;
     r.ncImages = 5;
+    r.nucleiTrue = r.nucleiPred = 12;
     return r;
 }
 

@@ -286,3 +286,25 @@ TEST(NcPanel, ScatterOfDefinedRatiosAndNucleiOneByOne) {
     ASSERT_EQ(spy.count(), 1);
     EXPECT_EQ(spy.at(0).at(0).value<FeatureMapRequest>().datasetIndex, 13);
 }
+
+TEST(NcPanel, NucleiAreFoundByTheDatasClassNames) {
+    // The nuclei sample's classes: the nucleus is class 1 and there is no cytoplasm.
+    Area a;
+    NcPanel *panel = a.area.ncPanel();
+    a.area.setDataset(QStringLiteral("Nuclei (DSB2018 sample)"), 20,
+                      {QStringLiteral("background"), QStringLiteral("nucleus")});
+    unetlab::ImageInspection in = inspecttest::inspection(2, /*twoNuclei=*/true);
+    for (std::vector<std::uint8_t> *m : {&in.sample.mask, &in.prediction})
+        for (std::uint8_t &v : *m) v = v == 2 ? 1 : 0;
+    a.area.showFeatureMaps(in);
+    ASSERT_TRUE(panel->hasInstances());
+    EXPECT_EQ(panel->truthInstances().count(), 2);
+    EXPECT_EQ(panel->predictedInstances().count(), 2);
+    EXPECT_EQ(panel->truthInstances().instances[0].cytoplasmPixels, 0);
+
+    // Data without a class named nucleus: nothing is counted.
+    a.area.setDataset(QStringLiteral("Cells"), 20, {QStringLiteral("background"), QStringLiteral("cell")});
+    a.area.showFeatureMaps(in);
+    EXPECT_EQ(panel->truthInstances().count(), 0);
+    EXPECT_EQ(panel->tableRows(), 0);
+}

@@ -172,6 +172,7 @@ void InspectArea::setDataset(const QString &name, int imageCount, const QStringL
     m_featureMaps->setDataset(imageCount, classNames);
     m_ranking->setDataset(imageCount, classNames);
     m_worst->setDataset(imageCount, classNames);
+    m_nc->setDataset(classNames);
     Q_EMIT subjectChanged();
 }
 

@@ -136,22 +136,27 @@ int NcPanel::pointCount() const { return m_pointRows.size(); }
 QString NcPanel::summaryText() const { return m_summary->text(); }
 int NcPanel::tableRows() const { return m_table->rowCount(); }
 
+void NcPanel::setDataset(const QStringList &classNames) {
+    std::vector<std::string> names;
+    for (const QString &c : classNames) names.push_back(c.toStdString());
+    m_separation = unetlab::separationFor(names);
+}
+
 void NcPanel::showReview(const unetlab::SplitReview &review) {
     m_review = review;
     m_hasReview = true;
     drawScatter();
-    int nucleiTrue = 0, nucleiPred = 0;
-    for (const auto &r : review.nc) {
-        nucleiTrue += r.nucleiTrue;
-        nucleiPred += r.nucleiPred;
-    }
+    const QString counted = review.nucleiTrue >= 0
+                                ? tr("Nuclei counted one by one: %1 in the truth, %2 predicted.")
+                                      .arg(review.nucleiTrue)
+                                      .arg(review.nucleiPred)
+                                : tr("Nuclei are not counted: the data has no class named nucleus.");
     m_summary->setText(tr("Mean |predicted − true| N/C: <b>%1</b> over %2 images (of %3; N/C is undefined "
-                          "without cytoplasm). Nuclei counted one by one: %4 in the truth, %5 predicted.")
+                          "without cytoplasm). %4")
                            .arg(inspectstyle::fixed(review.ncMeanAbsError, 3))
                            .arg(review.ncImages)
                            .arg(review.nc.size())
-                           .arg(nucleiTrue)
-                           .arg(nucleiPred));
+                           .arg(counted));
     setPending(false);
 }
 
@@ -241,10 +246,13 @@ void NcPanel::choosePoint(int datasetIndex) {
 
 void NcPanel::showInstances(const unetlab::ImageInspection &inspection) {
     const unetlab::Sample &s = inspection.sample;
-    m_predicted = unetlab::separateNuclei(inspection.prediction.data(), s.width, s.height);
-    m_truth =
-        inspection.hasTruth ? unetlab::separateNuclei(s.mask.data(), s.width, s.height) : unetlab::InstanceSeparation{};
+    m_predicted = unetlab::separateNuclei(inspection.prediction.data(), s.width, s.height, m_separation);
+    m_truth = inspection.hasTruth ? unetlab::separateNuclei(s.mask.data(), s.width, s.height, m_separation)
+                                  : unetlab::InstanceSeparation{};
     m_hasInstances = true;
+    const auto counted = [this](const unetlab::InstanceSeparation &n) {
+        return m_separation.nucleusClass >= 0 ? countText(n) : tr("no class named nucleus in the data");
+    };
     const qreal dpr = devicePixelRatioF();
     auto show = [&](QLabel *label, const QImage &image) {
         QPixmap p = QPixmap::fromImage(
@@ -255,13 +263,13 @@ void NcPanel::showInstances(const unetlab::ImageInspection &inspection) {
     m_instancesTitle->setText(tr("Nuclei one by one: %1").arg(QString::fromStdString(s.id)));
     if (inspection.hasTruth) {
         show(m_truthPicture, inspect::instancesImage(s, m_truth));
-        m_truthCaption->setText(tr("<b>truth</b>: %1").arg(countText(m_truth)));
+        m_truthCaption->setText(tr("<b>truth</b>: %1").arg(counted(m_truth)));
     } else {
         m_truthPicture->setText(tr("no truth for an image file"));
         m_truthCaption->clear();
     }
     show(m_predPicture, inspect::instancesImage(s, m_predicted));
-    m_predCaption->setText(tr("<b>prediction</b>: %1").arg(countText(m_predicted)));
+    m_predCaption->setText(tr("<b>prediction</b>: %1").arg(counted(m_predicted)));
     m_table->setRowCount(m_predicted.count());
     for (int i = 0; i < m_predicted.count(); ++i) {
         const unetlab::CellInstance &c = m_predicted.instances[static_cast<std::size_t>(i)];

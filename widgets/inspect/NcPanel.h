@@ -36,6 +36,8 @@ public:
     void choosePoint(int datasetIndex);
 
 public Q_SLOTS:
+    // The data's classes: which is the nucleus and which the cytoplasm, found by name.
+    void setDataset(const QStringList &classNames);
     void showReview(const unetlab::SplitReview &review);
     // Counts the nuclei of an inspected image (its truth when known, and its prediction).
     void showInstances(const unetlab::ImageInspection &inspection);
@@ -65,6 +67,7 @@ private:
     unetlab::SplitReview m_review;
     QVector<int> m_pointRows;  // scatter point -> row of m_review.nc
     unetlab::InstanceSeparation m_truth, m_predicted;
+    unetlab::SeparationOptions m_separation;  // the data's nucleus and cytoplasm classes
     bool m_hasReview = false;
     bool m_hasInstances = false;
     int m_shownIndex = -1;  // the dataset image whose nuclei are shown on the right
