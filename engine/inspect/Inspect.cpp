@@ -255,7 +255,7 @@ RankingReport rankChannels(SegmentationModel &model, const Dataset &data, const 
         torch::Tensor variance, magnitude, correlation, defined;  // C each
     };
     std::vector<Sums> sums;
-    MetricsAccumulator metrics(config.numClasses);
+    MetricsAccumulator metrics(config.numClasses, cellClassesOf(data.classNames()));
     const std::size_t step = static_cast<std::size_t>(std::max(1, batchSize));
     for (std::size_t from = 0; from < indices.size(); from += step) {
         const std::vector<Sample> batch = samplesOf(data, indices, from, step);
@@ -332,10 +332,10 @@ RankingReport rankChannels(SegmentationModel &model, const Dataset &data, const 
 // -------------------------------------------------------- worst cases and N/C over a split
 
 ReviewOptions reviewOptionsFor(const std::vector<std::string> &classNames) {
-    const SeparationOptions classes = separationFor(classNames);
+    const CellClasses cells = cellClassesOf(classNames);
     ReviewOptions options;
-    options.nucleusClass = classes.nucleusClass;
-    options.cytoplasmClass = classes.cytoplasmClass;
+    options.nucleusClass = cells.nucleus;
+    options.cytoplasmClass = cells.cytoplasm;
     return options;
 }
 
@@ -353,7 +353,8 @@ SplitReview reviewSplit(SegmentationModel &model, const Dataset &data, const std
     model.to(dev);
     torch::InferenceMode inference;
     // BatchEvaluator keeps eval mode for each batch and restores the previous mode.
-    BatchEvaluator evaluator(model, dev, /*channelsLast=*/true, normalisation, LossConfig{});
+    BatchEvaluator evaluator(model, dev, /*channelsLast=*/true, normalisation, LossConfig{},
+                             CellClasses{nc ? options.nucleusClass : -1, nc ? options.cytoplasmClass : -1});
     SeparationOptions separation;
     separation.nucleusClass = options.nucleusClass;
     separation.cytoplasmClass = nc ? options.cytoplasmClass : -1;

@@ -132,13 +132,10 @@ std::vector<PixelPoint> outline(const cv::Mat &labels, int label) {
 }  // namespace
 
 SeparationOptions separationFor(const std::vector<std::string> &classNames) {
-    const auto find = [&](const char *name) {
-        const auto it = std::find(classNames.begin(), classNames.end(), name);
-        return it == classNames.end() ? -1 : static_cast<int>(it - classNames.begin());
-    };
+    const CellClasses cells = cellClassesOf(classNames);
     SeparationOptions o;
-    o.nucleusClass = find("nucleus");
-    o.cytoplasmClass = find("cytoplasm");
+    o.nucleusClass = cells.nucleus;
+    o.cytoplasmClass = cells.cytoplasm;
     return o;
 }
 

@@ -95,9 +95,10 @@ torch::Tensor prepareInput(const torch::Tensor &imagesU8, const torch::Device &d
 }
 
 BatchEvaluator::BatchEvaluator(SegmentationModel &model, torch::Device device, bool channelsLast,
-                               Normalisation normalisation, const LossConfig &loss, torch::Tensor classWeights)
+                               Normalisation normalisation, const LossConfig &loss, CellClasses cells,
+                               torch::Tensor classWeights)
     : m_model(model), m_device(device), m_channelsLast(channelsLast), m_normalisation(std::move(normalisation)),
-      m_loss(loss), m_weights(std::move(classWeights)), m_metrics(model.config().numClasses) {}
+      m_loss(loss), m_weights(std::move(classWeights)), m_metrics(model.config().numClasses, cells) {}
 
 torch::Tensor BatchEvaluator::add(const std::vector<Sample> &batch) {
     const bool wasTraining = m_model.is_training();
@@ -126,7 +127,7 @@ torch::Tensor BatchEvaluator::add(const std::vector<Sample> &batch) {
 EvaluationResult evaluateModel(SegmentationModel &model, const Dataset &data, const std::vector<std::size_t> &indices,
                                torch::Device device, bool channelsLast, const Normalisation &normalisation,
                                const LossConfig &loss, int batchSize) {
-    BatchEvaluator evaluator(model, device, channelsLast, normalisation, loss);
+    BatchEvaluator evaluator(model, device, channelsLast, normalisation, loss, cellClassesOf(data.classNames()));
     std::vector<Sample> batch;
     for (std::size_t i = 0; i < indices.size(); ++i) {
         batch.push_back(data.get(indices[i]));

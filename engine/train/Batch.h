@@ -27,8 +27,9 @@ torch::Tensor prepareInput(const torch::Tensor &imagesU8, const torch::Device &d
 class BatchEvaluator {
 public:
     // Always fp32 (whatever precision training uses), so validation figures compare across plans.
+    // N/C is read from `cells` (cellClassesOf the data's class names).
     BatchEvaluator(SegmentationModel &model, torch::Device device, bool channelsLast, Normalisation normalisation,
-                   const LossConfig &loss, torch::Tensor classWeights = {});
+                   const LossConfig &loss, CellClasses cells, torch::Tensor classWeights = {});
     // Returns the predicted masks (N x H x W uint8, CPU) of this batch.
     torch::Tensor add(const std::vector<Sample> &batch);
     SplitMetrics metrics() const { return m_metrics.finish(); }

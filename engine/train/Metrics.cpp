@@ -1,5 +1,6 @@
 #include "train/Metrics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <stdexcept>
@@ -74,6 +75,14 @@ double ncRatio(const std::uint8_t *mask, std::size_t n, int nucleusClass, int cy
         cytoplasm += mask[i] == cytoplasmClass;
     }
     return cytoplasm == 0 ? kUndefined : static_cast<double>(nucleus) / static_cast<double>(cytoplasm);
+}
+
+CellClasses cellClassesOf(const std::vector<std::string> &classNames) {
+    const auto find = [&](const char *name) {
+        const auto it = std::find(classNames.begin(), classNames.end(), name);
+        return it == classNames.end() ? -1 : static_cast<int>(it - classNames.begin());
+    };
+    return {find("nucleus"), find("cytoplasm")};
 }
 
 double meanDefined(const std::vector<double> &values) {

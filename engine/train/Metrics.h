@@ -75,10 +75,19 @@ struct SplitMetrics {
 // NaN-aware mean: ignores NaN entries; NaN when none is defined.
 double meanDefined(const std::vector<double> &values);
 
+// The classes N/C and nucleus counts are read from, found by name ("nucleus", "cytoplasm");
+// -1 where the data has none (the nuclei sample has a nucleus class and no cytoplasm).
+struct CellClasses {
+    int nucleus = -1, cytoplasm = -1;
+};
+CellClasses cellClassesOf(const std::vector<std::string> &classNames);
+
 class MetricsAccumulator {
 public:
     // nucleusClass/cytoplasmClass < 0 turn the N/C ratio off.
     explicit MetricsAccumulator(int numClasses, int nucleusClass = 2, int cytoplasmClass = 1);
+    MetricsAccumulator(int numClasses, CellClasses cells)
+        : MetricsAccumulator(numClasses, cells.nucleus, cells.cytoplasm) {}
     const ImageScores &addImage(const std::string &id, const std::uint8_t *truth, const std::uint8_t *pred,
                                 std::size_t n);
     // The same, knowing the image's shape, so the boundary F1 is computed too.

@@ -431,7 +431,7 @@ StepResult Trainer::Impl::trainBatch() {
         validating = true;
         validationNext = 0;
         evaluator = std::make_unique<BatchEvaluator>(*model, device, config.channelsLast, normalisation, config.loss,
-                                                     classWeights);
+                                                     cellClassesOf(data->classNames()), classWeights);
     }
     return r;
 }

@@ -118,6 +118,24 @@ TEST(NcRatio, SplitErrorAveragesAbsoluteDifferencesWhereDefined) {
     EXPECT_DOUBLE_EQ(m.ncMeanAbsError, (0.25 + 2.0) / 2);
 }
 
+TEST(NcRatio, ReadFromTheClassesNamedNucleusAndCytoplasm) {
+    EXPECT_EQ(cellClassesOf({"background", "cytoplasm", "nucleus"}).nucleus, 2);
+    EXPECT_EQ(cellClassesOf({"background", "cytoplasm", "nucleus"}).cytoplasm, 1);
+    // Named the other way round: the names decide, not the indices.
+    const CellClasses swapped = cellClassesOf({"background", "nucleus", "cytoplasm"});
+    EXPECT_EQ(swapped.nucleus, 1);
+    EXPECT_EQ(swapped.cytoplasm, 2);
+    MetricsAccumulator acc(3, swapped);
+    const auto t = mask({2, 2, 2, 1, 0, 0});  // 1 nucleus pixel over 3 of cytoplasm
+    EXPECT_DOUBLE_EQ(acc.addImage("1", t.data(), t.data(), t.size()).ncTrue, 1.0 / 3.0);
+    // The nuclei sample's classes, or a folder's defaults: no N/C.
+    EXPECT_EQ(cellClassesOf({"background", "nucleus"}).cytoplasm, -1);
+    const CellClasses unnamed = cellClassesOf({"background", "class 1", "class 2"});
+    EXPECT_EQ(unnamed.nucleus, -1);
+    MetricsAccumulator none(3, unnamed);
+    EXPECT_TRUE(std::isnan(none.addImage("1", t.data(), t.data(), t.size()).ncTrue));
+}
+
 TEST(SplitMetrics, PixelAccuracyIsPerImageThenAveraged) {
     MetricsAccumulator acc(2, -1, -1);
     const auto t1 = mask({0, 1});
