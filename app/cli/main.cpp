@@ -877,7 +877,7 @@ int cmdInspect(const std::vector<std::string> &argv) {
     const RankingReport ranking =
         rankChannels(model, *data, indices, ckpt.normalisation, options.classIndex, options.stage, device);
     write("ranking.csv", [&](const std::string &f) { writeFileAtomically(f, rankingCsv(ranking)); });
-    ReviewOptions reviewOptions = reviewOptionsFor(data->classNames());
+    ReviewOptions reviewOptions;
     reviewOptions.worstCount = worstCount;
     reviewOptions.classIndex = args.has("class") ? options.classIndex : -1;
     const SplitReview review = reviewSplit(model, *data, indices, ckpt.normalisation, reviewOptions, device);

@@ -963,8 +963,7 @@ void EngineWorker::inspectReview(const ReviewRequest &request) {
         const InspectTarget t = inspectTarget(request.model);
         const std::vector<std::size_t> indices = splitOf(t.split, t.data->size(), request.split);
         followLoad();
-        // N/C needs a nucleus class and a cytoplasm class; without the latter only nuclei are counted.
-        ReviewOptions options = reviewOptionsFor(t.data->classNames());
+        ReviewOptions options;
         options.worstCount = request.worstCount;
         options.classIndex = request.classIndex;
         Q_EMIT reviewReady(reviewSplit(*t.model, *t.data, indices, t.normalisation, options, t.device));

@@ -331,14 +331,6 @@ RankingReport rankChannels(SegmentationModel &model, const Dataset &data, const 
 
 // -------------------------------------------------------- worst cases and N/C over a split
 
-ReviewOptions reviewOptionsFor(const std::vector<std::string> &classNames) {
-    const CellClasses cells = cellClassesOf(classNames);
-    ReviewOptions options;
-    options.nucleusClass = cells.nucleus;
-    options.cytoplasmClass = cells.cytoplasm;
-    return options;
-}
-
 SplitReview reviewSplit(SegmentationModel &model, const Dataset &data, const std::vector<std::size_t> &indices,
                         const Normalisation &normalisation, const ReviewOptions &options, const std::string &device,
                         int batchSize) {
@@ -346,18 +338,17 @@ SplitReview reviewSplit(SegmentationModel &model, const Dataset &data, const std
     const ModelConfig &config = model.config();
     checkData(config, data, indices);
     if (options.classIndex >= 0) checkClass(options.classIndex, config);
-    const auto isClass = [&](int c) { return c >= 0 && c < config.numClasses; };
-    const bool counts = isClass(options.nucleusClass);
-    const bool nc = counts && isClass(options.cytoplasmClass);
+    // The data's nucleus and cytoplasm classes, by name: nuclei are counted where there is a
+    // nucleus class, N/C needs a cytoplasm class too.
+    const CellClasses cells = cellClassesOf(data.classNames());
+    const bool counts = cells.nucleus >= 0;
+    const bool nc = counts && cells.cytoplasm >= 0;
     const torch::Device dev(device);
     model.to(dev);
     torch::InferenceMode inference;
     // BatchEvaluator keeps eval mode for each batch and restores the previous mode.
-    BatchEvaluator evaluator(model, dev, /*channelsLast=*/true, normalisation, LossConfig{},
-                             CellClasses{nc ? options.nucleusClass : -1, nc ? options.cytoplasmClass : -1});
-    SeparationOptions separation;
-    separation.nucleusClass = options.nucleusClass;
-    separation.cytoplasmClass = nc ? options.cytoplasmClass : -1;
+    BatchEvaluator evaluator(model, dev, /*channelsLast=*/true, normalisation, LossConfig{}, cells);
+    const SeparationOptions separation = separationFor(data.classNames());
 
     SplitReview review;
     review.classNames = data.classNames();
@@ -375,8 +366,8 @@ SplitReview reviewSplit(SegmentationModel &model, const Dataset &data, const std
             row.index = indices[from + i];
             row.id = s.id;
             if (nc) {
-                row.ncTrue = ncRatio(s.mask.data(), s.pixelCount(), options.nucleusClass, options.cytoplasmClass);
-                row.ncPred = ncRatio(p, s.pixelCount(), options.nucleusClass, options.cytoplasmClass);
+                row.ncTrue = ncRatio(s.mask.data(), s.pixelCount(), cells.nucleus, cells.cytoplasm);
+                row.ncPred = ncRatio(p, s.pixelCount(), cells.nucleus, cells.cytoplasm);
                 if (!std::isnan(row.ncTrue) && !std::isnan(row.ncPred))
                     row.absError = std::abs(row.ncPred - row.ncTrue);
             }

@@ -162,13 +162,7 @@ struct NcRow {
 struct ReviewOptions {
     int worstCount = 4;
     int classIndex = -1;                       // worst by this class's Dice; -1: by the mean Dice
-    // Nuclei are counted where there is a nucleus class, N/C needs a cytoplasm class too; -1: none.
-    int nucleusClass = 2, cytoplasmClass = 1;
 };
-
-// Review options whose nucleus and cytoplasm classes are the data's, found by name (-1 where
-// it has none: the nuclei sample has a nucleus class but no cytoplasm).
-ReviewOptions reviewOptionsFor(const std::vector<std::string> &classNames);
 
 struct SplitReview {
     std::vector<std::string> classNames;
