@@ -155,13 +155,13 @@ struct NcRow {
     std::size_t index = 0;
     std::string id;
     double ncTrue = kUndefined, ncPred = kUndefined;
-    double absError = kUndefined;        // |ncPred - ncTrue| when both are defined
+    double absError = kUndefined;          // |ncPred - ncTrue| when both are defined
     int nucleiTrue = -1, nucleiPred = -1;  // nuclei counted apart (inspect/Nuclei.h); -1: no nucleus class
 };
 
 struct ReviewOptions {
     int worstCount = 4;
-    int classIndex = -1;                       // worst by this class's Dice; -1: by the mean Dice
+    int classIndex = -1;  // worst by this class's Dice; -1: by the mean Dice
 };
 
 struct SplitReview {
@@ -171,7 +171,7 @@ struct SplitReview {
     std::vector<CaseView> worst;  // lowest Dice first
     std::vector<NcRow> nc;        // every image, in the order of `indices`
     double ncMeanAbsError = kUndefined;
-    int ncImages = 0;  // images where both N/C ratios are defined
+    int ncImages = 0;                      // images where both N/C ratios are defined
     int nucleiTrue = -1, nucleiPred = -1;  // nuclei counted over every image; -1: no nucleus class
     double seconds = 0;
 };

@@ -98,7 +98,8 @@ double meanDefined(const std::vector<double> &values) {
 
 MetricsAccumulator::MetricsAccumulator(int numClasses, int nucleusClass, int cytoplasmClass)
     : m_k(numClasses), m_nucleus(nucleusClass), m_cytoplasm(cytoplasmClass), m_total(numClasses) {
-    if (m_nucleus >= m_k || m_cytoplasm >= m_k) m_nucleus = m_cytoplasm = -1;
+    // N/C needs both classes: without one, no pass over the pixels.
+    if (m_nucleus < 0 || m_cytoplasm < 0 || m_nucleus >= m_k || m_cytoplasm >= m_k) m_nucleus = m_cytoplasm = -1;
 }
 
 const ImageScores &MetricsAccumulator::addImage(const std::string &id, const std::uint8_t *truth,

@@ -84,7 +84,7 @@ CellClasses cellClassesOf(const std::vector<std::string> &classNames);
 
 class MetricsAccumulator {
 public:
-    // nucleusClass/cytoplasmClass < 0 turn the N/C ratio off.
+    // nucleusClass or cytoplasmClass < 0 turns the N/C ratio off.
     explicit MetricsAccumulator(int numClasses, int nucleusClass = 2, int cytoplasmClass = 1);
     MetricsAccumulator(int numClasses, CellClasses cells)
         : MetricsAccumulator(numClasses, cells.nucleus, cells.cytoplasm) {}

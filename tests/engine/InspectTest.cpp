@@ -428,8 +428,7 @@ TEST(NcRatio, NucleiAreCountedWithoutACytoplasmClassAndNotWithoutANucleusClass) 
 
     // The nuclei sample's classes: 1, 2 and 3 nuclei in the truth, none of N/C.
     const SquaresData nuclei("nucleus");
-    const SplitReview r =
-        reviewSplit(*m, nuclei, allOf(nuclei), grey, ReviewOptions{}, "cpu");
+    const SplitReview r = reviewSplit(*m, nuclei, allOf(nuclei), grey, ReviewOptions{}, "cpu");
     ASSERT_EQ(r.nc.size(), 3u);
     int predicted = 0;
     for (std::size_t i = 0; i < 3; ++i) {
@@ -445,8 +444,7 @@ TEST(NcRatio, NucleiAreCountedWithoutACytoplasmClassAndNotWithoutANucleusClass) 
 
     // No class named nucleus: nothing is counted, and the CSV leaves the counts empty.
     const SquaresData cellsOnly("cell");
-    const SplitReview none =
-        reviewSplit(*m, cellsOnly, allOf(cellsOnly), grey, ReviewOptions{}, "cpu");
+    const SplitReview none = reviewSplit(*m, cellsOnly, allOf(cellsOnly), grey, ReviewOptions{}, "cpu");
     EXPECT_EQ(none.nucleiTrue, -1);
     EXPECT_EQ(none.nc[2].nucleiTrue, -1);
     EXPECT_NE(ncCsv(none).find("\n2,squares-2,,,,,\n"), std::string::npos) << ncCsv(none);

@@ -146,11 +146,10 @@ void NcPanel::showReview(const unetlab::SplitReview &review) {
     m_review = review;
     m_hasReview = true;
     drawScatter();
-    const QString counted = review.nucleiTrue >= 0
-                                ? tr("Nuclei counted one by one: %1 in the truth, %2 predicted.")
-                                      .arg(review.nucleiTrue)
-                                      .arg(review.nucleiPred)
-                                : tr("Nuclei are not counted: the data has no class named nucleus.");
+    const QString counted = review.nucleiTrue >= 0 ? tr("Nuclei counted one by one: %1 in the truth, %2 predicted.")
+                                                         .arg(review.nucleiTrue)
+                                                         .arg(review.nucleiPred)
+                                                   : tr("Nuclei are not counted: the data has no class named nucleus.");
     m_summary->setText(tr("Mean |predicted − true| N/C: <b>%1</b> over %2 images (of %3; N/C is undefined "
                           "without cytoplasm). %4")
                            .arg(inspectstyle::fixed(review.ncMeanAbsError, 3))
