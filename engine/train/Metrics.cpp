@@ -96,8 +96,8 @@ double meanDefined(const std::vector<double> &values) {
     return count ? sum / count : kUndefined;
 }
 
-MetricsAccumulator::MetricsAccumulator(int numClasses, int nucleusClass, int cytoplasmClass)
-    : m_k(numClasses), m_nucleus(nucleusClass), m_cytoplasm(cytoplasmClass), m_total(numClasses) {
+MetricsAccumulator::MetricsAccumulator(int numClasses, CellClasses cells)
+    : m_k(numClasses), m_nucleus(cells.nucleus), m_cytoplasm(cells.cytoplasm), m_total(numClasses) {
     // N/C needs both classes: without one, no pass over the pixels.
     if (m_nucleus < 0 || m_cytoplasm < 0 || m_nucleus >= m_k || m_cytoplasm >= m_k) m_nucleus = m_cytoplasm = -1;
 }

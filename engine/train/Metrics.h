@@ -84,10 +84,9 @@ CellClasses cellClassesOf(const std::vector<std::string> &classNames);
 
 class MetricsAccumulator {
 public:
-    // nucleusClass or cytoplasmClass < 0 turns the N/C ratio off.
-    explicit MetricsAccumulator(int numClasses, int nucleusClass = 2, int cytoplasmClass = 1);
-    MetricsAccumulator(int numClasses, CellClasses cells)
-        : MetricsAccumulator(numClasses, cells.nucleus, cells.cytoplasm) {}
+    // N/C per image needs both cell classes (cellClassesOf the data's class names); without
+    // them (the default) no N/C is computed, whatever the number of classes.
+    explicit MetricsAccumulator(int numClasses, CellClasses cells = {});
     const ImageScores &addImage(const std::string &id, const std::uint8_t *truth, const std::uint8_t *pred,
                                 std::size_t n);
     // The same, knowing the image's shape, so the boundary F1 is computed too.

@@ -57,7 +57,7 @@ TEST(ConfusionMatrix, RejectsLabelsOutsideTheClasses) {
 TEST(EmptyMaskRule, AbsentInTruthAndPredictionIsUndefinedAndSkipped) {
     // Image A: classes 0 and 1 only, perfectly predicted; class 2 absent in both.
     // Image B: class 2 present and half found.
-    MetricsAccumulator acc(3, -1, -1);
+    MetricsAccumulator acc(3);
     const auto ta = mask({0, 0, 1, 1});
     acc.addImage("a", ta.data(), ta.data(), ta.size());
     const auto tb = mask({0, 2, 2, 0});
@@ -75,7 +75,7 @@ TEST(EmptyMaskRule, AbsentInTruthAndPredictionIsUndefinedAndSkipped) {
 }
 
 TEST(EmptyMaskRule, PredictedButAbsentInTruthScoresZero) {
-    MetricsAccumulator acc(2, -1, -1);
+    MetricsAccumulator acc(2);
     const auto t = mask({0, 0, 0, 0});
     const auto p = mask({0, 1, 0, 0});
     const ImageScores &s = acc.addImage("x", t.data(), p.data(), t.size());
@@ -84,14 +84,14 @@ TEST(EmptyMaskRule, PredictedButAbsentInTruthScoresZero) {
 }
 
 TEST(EmptyMaskRule, MissedWhenPresentInTruthScoresZero) {
-    MetricsAccumulator acc(2, -1, -1);
+    MetricsAccumulator acc(2);
     const auto t = mask({0, 1, 0, 0});
     const auto p = mask({0, 0, 0, 0});
     EXPECT_DOUBLE_EQ(acc.addImage("x", t.data(), p.data(), t.size()).dice[1], 0.0);
 }
 
 TEST(EmptyMaskRule, NoClassDefinedGivesUndefinedMean) {
-    MetricsAccumulator acc(2, -1, -1);
+    MetricsAccumulator acc(2);
     EXPECT_TRUE(std::isnan(acc.finish().diceMean));
 }
 
@@ -103,7 +103,7 @@ TEST(NcRatio, IsNucleusOverCytoplasmPixels) {
 }
 
 TEST(NcRatio, SplitErrorAveragesAbsoluteDifferencesWhereDefined) {
-    MetricsAccumulator acc(3);
+    MetricsAccumulator acc(3, CellClasses{2, 1});
     const auto t1 = mask({1, 1, 1, 1, 2, 2, 0, 0});  // 0.5
     const auto p1 = mask({1, 1, 1, 1, 2, 0, 0, 0});  // 0.25
     acc.addImage("1", t1.data(), p1.data(), t1.size());
@@ -134,10 +134,13 @@ TEST(NcRatio, ReadFromTheClassesNamedNucleusAndCytoplasm) {
     EXPECT_EQ(unnamed.nucleus, -1);
     MetricsAccumulator none(3, unnamed);
     EXPECT_TRUE(std::isnan(none.addImage("1", t.data(), t.data(), t.size()).ncTrue));
+    // Nor without classes given (a per-image Dice in a preview, Inspect's single image).
+    MetricsAccumulator plain(3);
+    EXPECT_TRUE(std::isnan(plain.addImage("1", t.data(), t.data(), t.size()).ncTrue));
 }
 
 TEST(SplitMetrics, PixelAccuracyIsPerImageThenAveraged) {
-    MetricsAccumulator acc(2, -1, -1);
+    MetricsAccumulator acc(2);
     const auto t1 = mask({0, 1});
     const auto p1 = mask({0, 1});  // 1.0
     acc.addImage("1", t1.data(), p1.data(), t1.size());
@@ -197,7 +200,7 @@ TEST(BoundaryF1, EmptyInBothIsUndefinedAndOneSidedIsZero) {
 }
 
 TEST(BoundaryF1, AccumulatorAveragesForegroundClasses) {
-    MetricsAccumulator acc(2, -1, -1);
+    MetricsAccumulator acc(2);
     const auto t = square(40, 40, 10, 10, 15);
     const auto p = square(40, 40, 11, 10, 15);
     const ImageScores &s = acc.addImage("a", t.data(), p.data(), 40, 40);
