@@ -4,8 +4,10 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QScatterSeries>
 #include <QSignalSpy>
 #include <QStackedBarSeries>
+#include <QTableWidget>
 #include <QTest>
 
 #include <gtest/gtest.h>
@@ -270,6 +272,7 @@ TEST(NcPanel, ScatterOfDefinedRatiosAndNucleiOneByOne) {
     NcPanel *panel = a.area.ncPanel();
     a.area.showReview(inspecttest::review());
     EXPECT_EQ(panel->pointCount(), 5);  // the sixth image's predicted N/C is undefined
+    EXPECT_FALSE(panel->plotsCounts());
     EXPECT_TRUE(panel->summaryText().contains(QStringLiteral("0.010"))) << panel->summaryText().toStdString();
 
     // An inspected image with two touching nuclei: counted apart in truth and prediction.
@@ -287,6 +290,49 @@ TEST(NcPanel, ScatterOfDefinedRatiosAndNucleiOneByOne) {
     EXPECT_EQ(spy.at(0).at(0).value<FeatureMapRequest>().datasetIndex, 13);
 }
 
+TEST(NcPanel, WithoutCytoplasmTheChartPlotsNucleiCountedPerImage) {
+    // The nuclei sample: no image has an N/C, every image has its nuclei counted.
+    Area a;
+    NcPanel *panel = a.area.ncPanel();
+    unetlab::SplitReview r = inspecttest::review();
+    r.classNames = {"background", "nucleus"};
+    const int counts[6][2] = {{10, 8}, {5, 5}, {7, 9}, {0, 1}, {3, 3}, {12, 12}};
+    for (std::size_t i = 0; i < r.nc.size(); ++i) {
+        r.nc[i].ncTrue = r.nc[i].ncPred = r.nc[i].absError = unetlab::kUndefined;
+        r.nc[i].nucleiTrue = counts[i][0];
+        r.nc[i].nucleiPred = counts[i][1];
+    }
+    r.ncMeanAbsError = unetlab::kUndefined;
+    r.ncImages = 0;
+    r.nucleiTrue = 37;
+    r.nucleiPred = 38;
+    a.area.showReview(r);
+    EXPECT_TRUE(panel->plotsCounts());
+    EXPECT_EQ(panel->pointCount(), 6);
+    // |10-8| + 0 + |7-9| + |0-1| + 0 + 0 = 5 over 6 images.
+    EXPECT_TRUE(panel->summaryText().contains(QStringLiteral("0.8"))) << panel->summaryText().toStdString();
+    EXPECT_TRUE(panel->summaryText().contains(QStringLiteral("37 in the truth, 38 predicted")));
+    const QChart *chart = panel->chart()->chart();
+    EXPECT_TRUE(chart->title().startsWith(QStringLiteral("Nuclei per image"))) << chart->title().toStdString();
+    const auto *points = qobject_cast<QScatterSeries *>(chart->series().at(1));
+    ASSERT_NE(points, nullptr);
+    ASSERT_EQ(points->count(), 6);
+    EXPECT_EQ(points->at(0), QPointF(10, 8));
+    EXPECT_EQ(points->at(2), QPointF(7, 9));
+
+    // The image shown on the right is marked at its counts.
+    panel->choosePoint(12);
+    const auto *selected = qobject_cast<QScatterSeries *>(chart->series().at(2));
+    ASSERT_NE(selected, nullptr);
+    ASSERT_EQ(selected->count(), 1);
+    EXPECT_EQ(selected->at(0), QPointF(7, 9));
+
+    // Data with N/C again: ratios, not counts.
+    a.area.showReview(inspecttest::review());
+    EXPECT_FALSE(panel->plotsCounts());
+    EXPECT_EQ(panel->pointCount(), 5);
+}
+
 TEST(NcPanel, NucleiAreFoundByTheDatasClassNames) {
     // The nuclei sample's classes: the nucleus is class 1 and there is no cytoplasm.
     Area a;
@@ -301,6 +347,12 @@ TEST(NcPanel, NucleiAreFoundByTheDatasClassNames) {
     EXPECT_EQ(panel->truthInstances().count(), 2);
     EXPECT_EQ(panel->predictedInstances().count(), 2);
     EXPECT_EQ(panel->truthInstances().instances[0].cytoplasmPixels, 0);
+    // No cytoplasm: the table shows no cytoplasm or N/C column.
+    const QTableWidget *table = panel->findChild<QTableWidget *>();
+    ASSERT_NE(table, nullptr);
+    EXPECT_TRUE(table->isColumnHidden(2));
+    EXPECT_TRUE(table->isColumnHidden(3));
+    EXPECT_FALSE(table->isColumnHidden(1));
 
     // Data without a class named nucleus: nothing is counted.
     a.area.setDataset(QStringLiteral("Cells"), 20, {QStringLiteral("background"), QStringLiteral("cell")});

@@ -140,28 +140,63 @@ void NcPanel::setDataset(const QStringList &classNames) {
     std::vector<std::string> names;
     for (const QString &c : classNames) names.push_back(c.toStdString());
     m_separation = unetlab::separationFor(names);
+    // Without a cytoplasm class the table's cytoplasm and N/C columns would only say n/a.
+    for (int column : {2, 3}) m_table->setColumnHidden(column, m_separation.cytoplasmClass < 0);
 }
 
 void NcPanel::showReview(const unetlab::SplitReview &review) {
     m_review = review;
     m_hasReview = true;
+    // Without a cytoplasm class no image has an N/C; the nuclei counted one by one are then
+    // what the chart can show.
+    m_plotsCounts = review.ncImages == 0 && review.nucleiTrue >= 0;
     drawScatter();
     const QString counted = review.nucleiTrue >= 0 ? tr("Nuclei counted one by one: %1 in the truth, %2 predicted.")
                                                          .arg(review.nucleiTrue)
                                                          .arg(review.nucleiPred)
                                                    : tr("Nuclei are not counted: the data has no class named nucleus.");
-    m_summary->setText(tr("Mean |predicted − true| N/C: <b>%1</b> over %2 images (of %3; N/C is undefined "
-                          "without cytoplasm). %4")
-                           .arg(inspectstyle::fixed(review.ncMeanAbsError, 3))
-                           .arg(review.ncImages)
-                           .arg(review.nc.size())
-                           .arg(counted));
+    if (m_plotsCounts)
+        m_summary->setText(tr("Mean |predicted − true| nuclei per image: <b>%1</b> over %2 images. %3 N/C needs a "
+                              "class named cytoplasm, which this data does not have.")
+                               .arg(inspectstyle::fixed(countMeanAbsError(), 1))
+                               .arg(m_pointRows.size())
+                               .arg(counted));
+    else
+        m_summary->setText(tr("Mean |predicted − true| N/C: <b>%1</b> over %2 images (of %3; N/C is undefined "
+                              "without cytoplasm). %4")
+                               .arg(inspectstyle::fixed(review.ncMeanAbsError, 3))
+                               .arg(review.ncImages)
+                               .arg(review.nc.size())
+                               .arg(counted));
     setPending(false);
+}
+
+std::optional<QPointF> NcPanel::pointOf(const unetlab::NcRow &r) const {
+    if (m_plotsCounts) {
+        if (r.nucleiTrue < 0 || r.nucleiPred < 0) return std::nullopt;
+        return QPointF(r.nucleiTrue, r.nucleiPred);
+    }
+    if (std::isnan(r.ncTrue) || std::isnan(r.ncPred)) return std::nullopt;
+    return QPointF(r.ncTrue, r.ncPred);
+}
+
+double NcPanel::countMeanAbsError() const {
+    double sum = 0;
+    int n = 0;
+    for (const unetlab::NcRow &r : m_review.nc)
+        if (r.nucleiTrue >= 0 && r.nucleiPred >= 0) {
+            sum += std::abs(r.nucleiPred - r.nucleiTrue);
+            ++n;
+        }
+    return n ? sum / n : unetlab::kUndefined;
 }
 
 void NcPanel::drawScatter() {
     auto *chart = new QChart;
-    chart->setTitle(tr("Predicted vs true N/C — mean |error| %1").arg(inspectstyle::fixed(m_review.ncMeanAbsError, 3)));
+    chart->setTitle(
+        m_plotsCounts
+            ? tr("Nuclei per image — mean |error| %1").arg(inspectstyle::fixed(countMeanAbsError(), 1))
+            : tr("Predicted vs true N/C — mean |error| %1").arg(inspectstyle::fixed(m_review.ncMeanAbsError, 3)));
     QFont f = chart->titleFont();
     f.setPointSizeF(f.pointSizeF() * 1.25);
     f.setBold(true);
@@ -176,11 +211,11 @@ void NcPanel::drawScatter() {
     m_pointRows.clear();
     double top = 0;
     for (int i = 0; i < static_cast<int>(m_review.nc.size()); ++i) {
-        const unetlab::NcRow &r = m_review.nc[static_cast<std::size_t>(i)];
-        if (std::isnan(r.ncTrue) || std::isnan(r.ncPred)) continue;
-        points->append(r.ncTrue, r.ncPred);
+        const std::optional<QPointF> p = pointOf(m_review.nc[static_cast<std::size_t>(i)]);
+        if (!p) continue;
+        points->append(*p);
         m_pointRows.push_back(i);
-        top = std::max({top, r.ncTrue, r.ncPred});
+        top = std::max({top, p->x(), p->y()});
     }
     top = top > 0 ? top * 1.1 : 1.0;
     auto *identity = new QLineSeries;
@@ -198,10 +233,20 @@ void NcPanel::drawScatter() {
     chart->addSeries(m_selected);
     auto *x = new QValueAxis;
     x->setRange(0, top);
-    x->setTitleText(tr("true N/C (from the truth mask)"));
+    x->setTitleText(m_plotsCounts ? tr("nuclei in the truth mask") : tr("true N/C (from the truth mask)"));
+    if (m_plotsCounts) {  // whole numbers on the axes
+        x->applyNiceNumbers();
+        x->setLabelFormat(QStringLiteral("%.0f"));
+        identity->replace(1, QPointF(x->max(), x->max()));
+    }
     auto *y = new QValueAxis;
     y->setRange(0, top);
-    y->setTitleText(tr("predicted N/C (from the prediction)"));
+    y->setTitleText(m_plotsCounts ? tr("nuclei in the prediction") : tr("predicted N/C (from the prediction)"));
+    if (m_plotsCounts) {
+        y->setRange(x->min(), x->max());
+        y->setTickCount(x->tickCount());
+        y->setLabelFormat(QStringLiteral("%.0f"));
+    }
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     for (QAbstractSeries *s : chart->series()) {
@@ -213,8 +258,8 @@ void NcPanel::drawScatter() {
         int best = -1;
         double bestDistance = 0;
         for (int row : m_pointRows) {
-            const unetlab::NcRow &r = m_review.nc[static_cast<std::size_t>(row)];
-            const double d = std::hypot(r.ncTrue - p.x(), r.ncPred - p.y());
+            const QPointF q = *pointOf(m_review.nc[static_cast<std::size_t>(row)]);
+            const double d = std::hypot(q.x() - p.x(), q.y() - p.y());
             if (best < 0 || d < bestDistance) {
                 best = row;
                 bestDistance = d;
@@ -234,8 +279,8 @@ void NcPanel::markSelected(int datasetIndex) {
     if (!m_selected) return;
     m_selected->clear();
     for (const unetlab::NcRow &r : m_review.nc)
-        if (static_cast<int>(r.index) == datasetIndex && !std::isnan(r.ncTrue) && !std::isnan(r.ncPred))
-            m_selected->append(r.ncTrue, r.ncPred);
+        if (static_cast<int>(r.index) == datasetIndex)
+            if (const std::optional<QPointF> p = pointOf(r)) m_selected->append(*p);
 }
 
 void NcPanel::choosePoint(int datasetIndex) {

@@ -4,7 +4,10 @@
 // its nuclei counted one by one (connected components split by a watershed on the distance
 // transform) with each cell's own N/C, in the truth and in the prediction.
 
+#include <QPointF>
 #include <QVector>
+
+#include <optional>
 
 #include "InspectTypes.h"
 #include "InspectView.h"
@@ -25,6 +28,9 @@ public:
     ReviewRequest currentRequest() const;  // the model is filled in by InspectArea
     bool hasResult() const override { return m_hasReview; }
     int pointCount() const;
+    // True when the chart plots nucleus counts (data with a nucleus class and no cytoplasm,
+    // where N/C is undefined) instead of N/C ratios.
+    bool plotsCounts() const { return m_plotsCounts; }
     QString summaryText() const;
     // For tests: the instance view of the last inspected image.
     bool hasInstances() const { return m_hasInstances; }
@@ -51,6 +57,9 @@ private:
     void updateInstancesVisibility();
     void drawScatter();
     void markSelected(int datasetIndex);
+    // Where an image's point lies on the chart (N/C or counts); none where undefined.
+    std::optional<QPointF> pointOf(const unetlab::NcRow &row) const;
+    double countMeanAbsError() const;  // over the images whose nuclei were counted
 
     QComboBox *m_split = nullptr;
     QPushButton *m_compute = nullptr;
@@ -69,6 +78,7 @@ private:
     unetlab::InstanceSeparation m_truth, m_predicted;
     unetlab::SeparationOptions m_separation;  // the data's nucleus and cytoplasm classes
     bool m_hasReview = false;
+    bool m_plotsCounts = false;
     bool m_hasInstances = false;
     int m_shownIndex = -1;  // the dataset image whose nuclei are shown on the right
 };
