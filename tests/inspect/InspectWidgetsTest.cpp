@@ -4,6 +4,8 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QHeaderView>
+#include <QLabel>
 #include <QScatterSeries>
 #include <QSignalSpy>
 #include <QStackedBarSeries>
@@ -312,6 +314,7 @@ TEST(NcPanel, WithoutCytoplasmTheChartPlotsNucleiCountedPerImage) {
     // |10-8| + 0 + |7-9| + |0-1| + 0 + 0 = 5 over 6 images.
     EXPECT_TRUE(panel->summaryText().contains(QStringLiteral("0.8"))) << panel->summaryText().toStdString();
     EXPECT_TRUE(panel->summaryText().contains(QStringLiteral("37 in the truth, 38 predicted")));
+    EXPECT_TRUE(panel->summaryText().contains(QStringLiteral("needs a class named cytoplasm")));
     const QChart *chart = panel->chart()->chart();
     EXPECT_TRUE(chart->title().startsWith(QStringLiteral("Nuclei per image"))) << chart->title().toStdString();
     const auto *points = qobject_cast<QScatterSeries *>(chart->series().at(1));
@@ -327,10 +330,58 @@ TEST(NcPanel, WithoutCytoplasmTheChartPlotsNucleiCountedPerImage) {
     ASSERT_EQ(selected->count(), 1);
     EXPECT_EQ(selected->at(0), QPointF(7, 9));
 
+    // A cytoplasm class, but no image of the split with cytoplasm: counts, and the summary says why.
+    r.classNames = {"background", "cytoplasm", "nucleus"};
+    a.area.showReview(r);
+    EXPECT_TRUE(panel->plotsCounts());
+    EXPECT_TRUE(panel->summaryText().contains(QStringLiteral("No image of the split has cytoplasm")))
+        << panel->summaryText().toStdString();
+
     // Data with N/C again: ratios, not counts.
     a.area.showReview(inspecttest::review());
     EXPECT_FALSE(panel->plotsCounts());
     EXPECT_EQ(panel->pointCount(), 5);
+}
+
+TEST(NcPanel, PicturesShrinkRatherThanOverlapTheirCaptionsWhenTheWindowIsShort) {
+    Area a;
+    a.area.showView(InspectArea::View::NcRatio);
+    NcPanel *panel = a.area.ncPanel();
+    a.area.showReview(inspecttest::review());
+    a.area.showFeatureMaps(inspecttest::inspection(2, /*twoNuclei=*/true));
+    QCoreApplication::processEvents();
+    EXPECT_EQ(panel->pictureSide(), 300);  // 1600 x 900: room for the full size
+    const auto *table = panel->findChild<QTableWidget *>();
+    ASSERT_NE(table, nullptr);
+    // Nothing drawn over anything else: no two visible labels (pictures, captions, title)
+    // intersect, and those above the table end above it.
+    const auto nothingOverlaps = [&] {
+        const QRect tableRect(table->mapTo(panel, QPoint(0, 0)), table->size());
+        std::vector<QRect> rects;
+        for (const QLabel *l : panel->findChildren<QLabel *>())
+            if (l->isVisibleTo(panel) && (!l->text().isEmpty() || !l->pixmap().isNull()))
+                rects.emplace_back(l->mapTo(panel, QPoint(0, 0)), l->size());
+        for (std::size_t i = 0; i < rects.size(); ++i) {
+            if (rects[i].top() < tableRect.top() && rects[i].left() >= tableRect.left() &&
+                rects[i].bottom() >= tableRect.top())
+                return false;
+            for (std::size_t j = i + 1; j < rects.size(); ++j)
+                if (rects[i].intersects(rects[j])) return false;
+        }
+        return rects.size() >= 5;  // title, two pictures, two captions at least
+    };
+    EXPECT_TRUE(nothingOverlaps());
+
+    a.area.resize(1100, 560);  // lecture-size fonts on a 1366 x 768 screen leave about this
+    QCoreApplication::processEvents();
+    EXPECT_LT(panel->pictureSide(), 300);
+    EXPECT_GE(panel->pictureSide(), 150);
+    EXPECT_TRUE(nothingOverlaps());
+    EXPECT_GE(table->height(), table->horizontalHeader()->height() + table->verticalHeader()->defaultSectionSize());
+
+    a.area.resize(1600, 900);  // and grow back
+    QCoreApplication::processEvents();
+    EXPECT_EQ(panel->pictureSide(), 300);
 }
 
 TEST(NcPanel, NucleiAreFoundByTheDatasClassNames) {

@@ -12,19 +12,23 @@
 #include <QScatterSeries>
 #include <QStackedWidget>
 #include <QTableWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
 #include <algorithm>
 #include <cmath>
 
+#include "ElidingLabel.h"
 #include "InspectImages.h"
 #include "InspectStyle.h"
 #include "PresentationMode.h"
 
 namespace {
 
-constexpr int kPictureSide = 300;
+constexpr int kPictureSide = 300;       // the pictures' side where there is room
+constexpr int kMinPictureSide = 150;    // and where there is not (presentation mode at 1366x768)
+constexpr int kRoomyPictureSide = 240;  // below this the hint under the table gives way
 const QColor kPointColour(25, 118, 210);
 const QColor kSelectedColour(255, 160, 0);
 const QColor kIdentityColour(97, 97, 97);
@@ -79,7 +83,10 @@ NcPanel::NcPanel(QWidget *parent) : InspectView(parent) {
 
     // Right: one image's nuclei, one by one.
     auto *right = new QVBoxLayout;
-    m_instancesTitle = inspectstyle::titleLabel(tr("Nuclei one by one"));
+    m_right = right;
+    // The image's id can be 64 characters: cut with "…" rather than widen the page.
+    m_instancesTitle = new ElidingLabel(tr("Nuclei one by one"));
+    inspectstyle::scaleFont(m_instancesTitle, 1.3, true);
     right->addWidget(m_instancesTitle);
     auto *pictures = new QHBoxLayout;
     auto picture = [](QLabel *&label, QLabel *&caption) {
@@ -114,6 +121,9 @@ NcPanel::NcPanel(QWidget *parent) : InspectView(parent) {
     row->addLayout(right, 5);
     layout->addLayout(row, 1);
     updateInstancesVisibility();
+    // Lecture-size fonts change the captions' and the hint's heights, not the panel's size.
+    connect(PresentationMode::instance(), &PresentationMode::changed, this,
+            [this] { QTimer::singleShot(0, this, [this] { fitPictures(); }); });
 }
 
 void NcPanel::updateInstancesVisibility() {
@@ -156,11 +166,14 @@ void NcPanel::showReview(const unetlab::SplitReview &review) {
                                                          .arg(review.nucleiPred)
                                                    : tr("Nuclei are not counted: the data has no class named nucleus.");
     if (m_plotsCounts)
-        m_summary->setText(tr("Mean |predicted − true| nuclei per image: <b>%1</b> over %2 images. %3 N/C needs a "
-                              "class named cytoplasm, which this data does not have.")
+        m_summary->setText(tr("Mean |predicted − true| nuclei per image: <b>%1</b> over %2 images. %3 %4")
                                .arg(inspectstyle::fixed(countMeanAbsError(), 1))
                                .arg(m_pointRows.size())
-                               .arg(counted));
+                               .arg(counted)
+                               .arg(unetlab::cellClassesOf(review.classNames).cytoplasm < 0
+                                        ? tr("N/C needs a class named cytoplasm, which this data does not have.")
+                                        : tr("No image of the split has cytoplasm in both truth and prediction, "
+                                             "so none has an N/C.")));
     else
         m_summary->setText(tr("Mean |predicted − true| N/C: <b>%1</b> over %2 images (of %3; N/C is undefined "
                               "without cytoplasm). %4")
@@ -297,22 +310,15 @@ void NcPanel::showInstances(const unetlab::ImageInspection &inspection) {
     const auto counted = [this](const unetlab::InstanceSeparation &n) {
         return m_separation.nucleusClass >= 0 ? countText(n) : tr("no class named nucleus in the data");
     };
-    const qreal dpr = devicePixelRatioF();
-    auto show = [&](QLabel *label, const QImage &image) {
-        QPixmap p = QPixmap::fromImage(
-            image.scaled(QSize(kPictureSide, kPictureSide) * dpr, Qt::KeepAspectRatio, Qt::SmoothTransformation));
-        p.setDevicePixelRatio(dpr);
-        label->setPixmap(p);
-    };
     m_instancesTitle->setText(tr("Nuclei one by one: %1").arg(QString::fromStdString(s.id)));
+    m_truthImage = inspection.hasTruth ? inspect::instancesImage(s, m_truth) : QImage();
+    m_predImage = inspect::instancesImage(s, m_predicted);
     if (inspection.hasTruth) {
-        show(m_truthPicture, inspect::instancesImage(s, m_truth));
         m_truthCaption->setText(tr("<b>truth</b>: %1").arg(counted(m_truth)));
     } else {
         m_truthPicture->setText(tr("no truth for an image file"));
         m_truthCaption->clear();
     }
-    show(m_predPicture, inspect::instancesImage(s, m_predicted));
     m_predCaption->setText(tr("<b>prediction</b>: %1").arg(counted(m_predicted)));
     m_table->setRowCount(m_predicted.count());
     for (int i = 0; i < m_predicted.count(); ++i) {
@@ -331,4 +337,49 @@ void NcPanel::showInstances(const unetlab::ImageInspection &inspection) {
         if (m_selected) m_selected->clear();
     }
     updateInstancesVisibility();
+    fitPictures();
+}
+
+void NcPanel::resizeEvent(QResizeEvent *event) {
+    InspectView::resizeEvent(event);
+    fitPictures();
+}
+
+// The two pictures are as large as the right column leaves room for, between kMinPictureSide
+// and kPictureSide: the title, the captions, a table of at least two rows and the hint keep
+// their height (with lecture-size fonts on a 1366x768 screen they would otherwise overlap).
+// Where even that is short, the hint (how to read the view, also in the README) gives way.
+void NcPanel::fitPictures() {
+    if (!m_hasInstances || !m_right) return;
+    const QRect column = m_right->geometry();
+    if (column.height() <= 0) return;
+    const int spacing = std::max(0, m_right->spacing());
+    // Each caption keeps the width of a picture column, however small the pictures get.
+    const int half = (column.width() - 3 * spacing) / 2;
+    const int captionWidth = std::clamp(half, kMinPictureSide, kPictureSide);
+    const int captions =
+        std::max(m_truthCaption->heightForWidth(captionWidth), m_predCaption->heightForWidth(captionWidth));
+    const int table = m_table->horizontalHeader()->sizeHint().height() +
+                      2 * m_table->verticalHeader()->defaultSectionSize() + 2 * m_table->frameWidth();
+    // Three gaps in the column, one under each picture, and a line to spare for rounding.
+    const int fixed =
+        m_instancesTitle->sizeHint().height() + captions + table + 4 * spacing + fontMetrics().lineSpacing();
+    const int hint = m_instancesHint->heightForWidth(column.width()) + spacing;
+    const auto sideFor = [&](int reserved) { return std::min(half, column.height() - reserved); };
+    const bool showHint = sideFor(fixed + hint) >= kRoomyPictureSide || sideFor(fixed) < kRoomyPictureSide;
+    m_instancesHint->setVisible(showHint);
+    const int side = std::clamp(sideFor(fixed + (showHint ? hint : 0)), kMinPictureSide, kPictureSide);
+    m_pictureSide = side;
+    const qreal dpr = devicePixelRatioF();
+    const auto show = [&](QLabel *label, QLabel *caption, const QImage &image) {
+        label->setFixedSize(side, side);
+        caption->setFixedWidth(captionWidth);
+        if (image.isNull()) return;
+        QPixmap p =
+            QPixmap::fromImage(image.scaled(QSize(side, side) * dpr, Qt::KeepAspectRatio, Qt::SmoothTransformation));
+        p.setDevicePixelRatio(dpr);
+        label->setPixmap(p);
+    };
+    show(m_truthPicture, m_truthCaption, m_truthImage);
+    show(m_predPicture, m_predCaption, m_predImage);
 }

@@ -4,6 +4,7 @@
 // its nuclei counted one by one (connected components split by a watershed on the distance
 // transform) with each cell's own N/C, in the truth and in the prediction.
 
+#include <QImage>
 #include <QPointF>
 #include <QVector>
 
@@ -19,6 +20,7 @@ class QLabel;
 class QPushButton;
 class QScatterSeries;
 class QTableWidget;
+class QVBoxLayout;
 
 class NcPanel : public InspectView {
     Q_OBJECT
@@ -37,6 +39,7 @@ public:
     const unetlab::InstanceSeparation &truthInstances() const { return m_truth; }
     const unetlab::InstanceSeparation &predictedInstances() const { return m_predicted; }
     int tableRows() const;
+    int pictureSide() const { return m_pictureSide; }  // the side the two pictures are drawn at
     QChartView *chart() const { return m_chart; }
     // Selects the point of a dataset image, as a click on it does (emits imageChosen).
     void choosePoint(int datasetIndex);
@@ -53,8 +56,12 @@ Q_SIGNALS:
     void requested(const ReviewRequest &request);
     void imageChosen(int datasetIndex);
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
     void updateInstancesVisibility();
+    void fitPictures();
     void drawScatter();
     void markSelected(int datasetIndex);
     // Where an image's point lies on the chart (N/C or counts); none where undefined.
@@ -73,6 +80,9 @@ private:
     QLabel *m_predCaption = nullptr;
     QTableWidget *m_table = nullptr;
     QLabel *m_instancesHint = nullptr;
+    QVBoxLayout *m_right = nullptr;    // the right column: title, pictures, table, hint
+    QImage m_truthImage, m_predImage;  // the pictures at full size, scaled to fit the column
+    int m_pictureSide = 0;
     unetlab::SplitReview m_review;
     QVector<int> m_pointRows;  // scatter point -> row of m_review.nc
     unetlab::InstanceSeparation m_truth, m_predicted;
