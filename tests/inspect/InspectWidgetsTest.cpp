@@ -21,6 +21,7 @@
 #include "KernelViewer.h"
 #include "MapDetail.h"
 #include "NcPanel.h"
+#include "PresentationMode.h"
 #include "TileGrid.h"
 #include "WorstCasesGallery.h"
 
@@ -137,6 +138,28 @@ TEST(InspectArea, DrawsEveryStageAndEnlargesAClickedMap) {
     QCoreApplication::processEvents();
     EXPECT_EQ(detail->valueAt(cell).value_or(-1), 5 + 16 * 3);
     EXPECT_TRUE(detail->readout().contains(QStringLiteral("x 5, y 3: 53"))) << detail->readout().toStdString();
+
+    // Tall, the explanation shows under the map; short (lecture-size fonts at 1366 x 768), it
+    // gives way and the map is drawn smaller, never under the text.
+    EXPECT_TRUE(detail->explanationShown());
+    const auto textClearOfTheMap = [detail] {
+        const QRect canvas = detail->canvas()->geometry();
+        for (const QLabel *l : detail->findChildren<QLabel *>())
+            if (l->isVisibleTo(detail) && l->geometry().intersects(canvas)) return false;
+        return canvas.height() >= 120;
+    };
+    EXPECT_TRUE(textClearOfTheMap());
+    PresentationMode::instance()->apply(true);
+    a.area.resize(1366, 420);
+    QCoreApplication::processEvents();
+    QCoreApplication::processEvents();  // the re-fit after the fonts change is queued
+    EXPECT_FALSE(detail->explanationShown());
+    EXPECT_TRUE(textClearOfTheMap());
+    PresentationMode::instance()->apply(false);
+    a.area.resize(1600, 900);
+    QCoreApplication::processEvents();
+    QCoreApplication::processEvents();
+    EXPECT_TRUE(detail->explanationShown());
 }
 
 // DSB2018's image names are 64-digit hashes: under the pictures (a column as narrow as they

@@ -4,6 +4,7 @@
 #include <QLabel>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -18,6 +19,8 @@ constexpr int kBarWidth = 18;
 constexpr int kBarGap = 10;
 constexpr int kBarLabels = 64;  // room for the bar's numbers
 constexpr double kOverlayOpacity = 0.65;
+constexpr int kRoomyCanvas = 200;  // the map's least height while the explanation shows
+constexpr int kMinCanvas = 120;    // and without it
 
 }  // namespace
 
@@ -64,15 +67,18 @@ MapDetail::MapDetail(QWidget *parent) : QWidget(parent) {
     layout->addWidget(m_canvas);
     layout->addWidget(m_readout);
     layout->addWidget(m_overlay);
-    auto *explain =
+    m_explain =
         new QLabel(tr("Each cell is one position of the stage; its colour is how strongly this channel "
                       "responds there. Coarse stages have few, large cells: each sees a wide window of "
                       "the input but cannot say exactly where an edge is."));
-    explain->setWordWrap(true);
-    explain->setForegroundRole(QPalette::PlaceholderText);
-    layout->addWidget(explain);
+    m_explain->setWordWrap(true);
+    m_explain->setForegroundRole(QPalette::PlaceholderText);
+    layout->addWidget(m_explain);
     layout->addStretch(1);
     clear(tr("Click a map to enlarge it here."));
+    // Lecture-size fonts change the labels' heights, not this widget's size.
+    connect(PresentationMode::instance(), &PresentationMode::changed, this,
+            [this] { QTimer::singleShot(0, this, [this] { fitToHeight(); }); });
 }
 
 void MapDetail::setMap(const QString &title, const unetlab::ActivationMap &map, const QString &scoreText,
@@ -88,10 +94,11 @@ void MapDetail::setMap(const QString &title, const unetlab::ActivationMap &map, 
     m_readout->setText(m_hint);
     // Stage and channel, its rank and its range, for a screen reader.
     m_canvas->setAccessibleName(tr("Enlarged map: %1").arg(title));
-    m_canvas->setAccessibleDescription(tr("%1 × %2 cells, values %3 … %4. %5")
-                                           .arg(map.width)
-                                           .arg(map.height)
-                                           .arg(inspectstyle::number(map.min), inspectstyle::number(map.max), scoreText));
+    m_canvas->setAccessibleDescription(
+        tr("%1 × %2 cells, values %3 … %4. %5")
+            .arg(map.width)
+            .arg(map.height)
+            .arg(inspectstyle::number(map.min), inspectstyle::number(map.max), scoreText));
     m_canvas->update();
 }
 
@@ -111,9 +118,26 @@ void MapDetail::clear(const QString &hint) {
 
 void MapDetail::resizeEvent(QResizeEvent *event) {
     QWidget::resizeEvent(event);
-    // A square map plus its colour bar fills the width; in a short window the map is drawn
-    // smaller (down to 200 px) rather than the text under it being drawn over it.
-    m_canvas->setMaximumHeight(std::max(200, width() - (kBarGap + kBarWidth + kBarLabels) + 16));
+    fitToHeight();
+}
+
+// A square map plus its colour bar fills the width. In a short window (lecture-size fonts at
+// 1366x768) the map is drawn smaller rather than the text under it being drawn over it: down
+// to kRoomyCanvas, then the explanation under the check box gives way, then down to kMinCanvas.
+void MapDetail::fitToHeight() {
+    const int w = width();
+    const int spacing = std::max(0, layout()->spacing());
+    const auto textHeight = [w](const QLabel *l) {
+        return l->text().isEmpty() ? 0 : std::max(0, l->heightForWidth(w));
+    };
+    const int text = m_title->sizeHint().height() + textHeight(m_score) + textHeight(m_readout) +
+                     m_overlay->sizeHint().height() + 4 * spacing;
+    const int explain = textHeight(m_explain) + spacing;
+    const bool showExplain = height() - text - explain >= kRoomyCanvas || height() - text < kRoomyCanvas;
+    m_explain->setVisible(showExplain);
+    const int room = height() - text - (showExplain ? explain : 0);
+    m_canvas->setMinimumHeight(std::clamp(room, kMinCanvas, kRoomyCanvas));
+    m_canvas->setMaximumHeight(std::max(m_canvas->minimumHeight(), w - (kBarGap + kBarWidth + kBarLabels) + 16));
 }
 
 void MapDetail::setOverlay(bool on) { m_overlay->setChecked(on); }
@@ -135,6 +159,7 @@ std::optional<float> MapDetail::valueAt(const QPoint &pos, QPoint *cell) const {
 }
 
 QString MapDetail::readout() const { return m_readout->text(); }
+bool MapDetail::explanationShown() const { return !m_explain->isHidden(); }
 
 void MapDetail::hover(const QPoint &pos) {
     QPoint cell;

@@ -29,7 +29,8 @@ public:
     std::optional<float> valueAt(const QPoint &canvasPos, QPoint *cell = nullptr) const;
     QRect mapRect() const;  // where the map is drawn, canvas coordinates
     QWidget *canvas() const { return m_canvas; }
-    QString readout() const;  // "x 120, y 45: 0.734", or the hint when the cursor is elsewhere
+    QString readout() const;
+    bool explanationShown() const;  // "x 120, y 45: 0.734", or the hint when the cursor is elsewhere
     void setOverlay(bool on);
 
 protected:
@@ -39,12 +40,14 @@ private:
     friend class MapCanvas;
     void paintCanvas(QPainter &p);
     void hover(const QPoint &canvasPos);
+    void fitToHeight();
 
     unetlab::ActivationMap m_map;
     QImage m_image, m_input;
     QLabel *m_title = nullptr;
     QLabel *m_score = nullptr;
     QLabel *m_readout = nullptr;
+    QLabel *m_explain = nullptr;  // how to read a map; gives way first in a short window
     QCheckBox *m_overlay = nullptr;
     QWidget *m_canvas = nullptr;
     QString m_hint;
