@@ -10,6 +10,7 @@
 #include <QPixmap>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QStackedWidget>
 #include <QVBoxLayout>
 
@@ -151,7 +152,16 @@ KernelViewer::KernelViewer(QWidget *parent) : InspectView(parent) {
     auto *rightHost = new QWidget;
     rightHost->setLayout(right);
     rightHost->setFixedWidth(2 * kHandTile + 60);
-    row->addWidget(rightHost);
+    // In a short window (lecture-size fonts at 1366x768) the column scrolls instead of its
+    // text being drawn over the kernels.
+    auto *rightScroll = new QScrollArea;
+    rightScroll->setAccessibleName(tr("Hand-designed kernels"));
+    rightScroll->setWidgetResizable(true);
+    rightScroll->setFrameShape(QFrame::NoFrame);
+    rightScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    rightScroll->setWidget(rightHost);
+    rightScroll->setFixedWidth(rightHost->width() + rightScroll->verticalScrollBar()->sizeHint().width());
+    row->addWidget(rightScroll);
     layout->addWidget(
         createStack(content,
                     tr("Press Show to see the kernels the network has learned.\nThe first layer's kernels "

@@ -133,11 +133,12 @@ void MapDetail::fitToHeight() {
     const int text = m_title->sizeHint().height() + textHeight(m_score) + textHeight(m_readout) +
                      m_overlay->sizeHint().height() + 4 * spacing;
     const int explain = textHeight(m_explain) + spacing;
-    const bool showExplain = height() - text - explain >= kRoomyCanvas || height() - text < kRoomyCanvas;
+    const int widest = w - (kBarGap + kBarWidth + kBarLabels) + 16;  // a square map as wide as there is room
+    const bool showExplain = height() - text - explain >= std::min(kRoomyCanvas, widest);
     m_explain->setVisible(showExplain);
     const int room = height() - text - (showExplain ? explain : 0);
     m_canvas->setMinimumHeight(std::clamp(room, kMinCanvas, kRoomyCanvas));
-    m_canvas->setMaximumHeight(std::max(m_canvas->minimumHeight(), w - (kBarGap + kBarWidth + kBarLabels) + 16));
+    m_canvas->setMaximumHeight(std::max(m_canvas->minimumHeight(), widest));
 }
 
 void MapDetail::setOverlay(bool on) { m_overlay->setChecked(on); }

@@ -366,7 +366,7 @@ void NcPanel::fitPictures() {
         m_instancesTitle->sizeHint().height() + captions + table + 4 * spacing + fontMetrics().lineSpacing();
     const int hint = m_instancesHint->heightForWidth(column.width()) + spacing;
     const auto sideFor = [&](int reserved) { return std::min(half, column.height() - reserved); };
-    const bool showHint = sideFor(fixed + hint) >= kRoomyPictureSide || sideFor(fixed) < kRoomyPictureSide;
+    const bool showHint = column.height() - fixed - hint >= std::min(half, kRoomyPictureSide);
     m_instancesHint->setVisible(showHint);
     const int side = std::clamp(sideFor(fixed + (showHint ? hint : 0)), kMinPictureSide, kPictureSide);
     m_pictureSide = side;
