@@ -313,6 +313,7 @@ void NcPanel::showInstances(const unetlab::ImageInspection &inspection) {
     m_instancesTitle->setText(tr("Nuclei one by one: %1").arg(QString::fromStdString(s.id)));
     m_truthImage = inspection.hasTruth ? inspect::instancesImage(s, m_truth) : QImage();
     m_predImage = inspect::instancesImage(s, m_predicted);
+    m_pictureSide = 0;  // new pictures: draw them whatever their size
     if (inspection.hasTruth) {
         m_truthCaption->setText(tr("<b>truth</b>: %1").arg(counted(m_truth)));
     } else {
@@ -369,17 +370,19 @@ void NcPanel::fitPictures() {
     const bool showHint = column.height() - fixed - hint >= std::min(half, kRoomyPictureSide);
     m_instancesHint->setVisible(showHint);
     const int side = std::clamp(sideFor(fixed + (showHint ? hint : 0)), kMinPictureSide, kPictureSide);
+    m_truthCaption->setFixedWidth(captionWidth);
+    m_predCaption->setFixedWidth(captionWidth);
+    if (side == m_pictureSide) return;  // a resize that leaves the pictures as they are
     m_pictureSide = side;
     const qreal dpr = devicePixelRatioF();
-    const auto show = [&](QLabel *label, QLabel *caption, const QImage &image) {
+    const auto show = [&](QLabel *label, const QImage &image) {
         label->setFixedSize(side, side);
-        caption->setFixedWidth(captionWidth);
         if (image.isNull()) return;
         QPixmap p =
             QPixmap::fromImage(image.scaled(QSize(side, side) * dpr, Qt::KeepAspectRatio, Qt::SmoothTransformation));
         p.setDevicePixelRatio(dpr);
         label->setPixmap(p);
     };
-    show(m_truthPicture, m_truthCaption, m_truthImage);
-    show(m_predPicture, m_predCaption, m_predImage);
+    show(m_truthPicture, m_truthImage);
+    show(m_predPicture, m_predImage);
 }
