@@ -405,6 +405,21 @@ TEST(NcPanel, PicturesShrinkRatherThanOverlapTheirCaptionsWhenTheWindowIsShort) 
     a.area.resize(1600, 900);  // and grow back
     QCoreApplication::processEvents();
     EXPECT_EQ(panel->pictureSide(), 300);
+
+    // An image file has no truth: its slot says so, and the next dataset image is drawn again.
+    unetlab::ImageInspection file = inspecttest::inspection(2, /*twoNuclei=*/true);
+    file.hasTruth = false;
+    file.datasetIndex = -1;
+    a.area.showFeatureMaps(file);
+    QCoreApplication::processEvents();
+    const QLabel *slot = panel->truthPicture();
+    EXPECT_EQ(slot->text(), QStringLiteral("no truth for an image file"));
+    EXPECT_TRUE(slot->pixmap().isNull());
+    EXPECT_EQ(panel->predictedInstances().count(), 2);
+    a.area.showFeatureMaps(inspecttest::inspection(2, /*twoNuclei=*/true));
+    QCoreApplication::processEvents();
+    EXPECT_FALSE(slot->pixmap().isNull());
+    EXPECT_TRUE(slot->text().isEmpty());
 }
 
 TEST(NcPanel, NucleiAreFoundByTheDatasClassNames) {

@@ -40,6 +40,7 @@ public:
     const unetlab::InstanceSeparation &predictedInstances() const { return m_predicted; }
     int tableRows() const;
     int pictureSide() const { return m_pictureSide; }  // the side the two pictures are drawn at
+    const QLabel *truthPicture() const { return m_truthPicture; }
     QChartView *chart() const { return m_chart; }
     // Selects the point of a dataset image, as a click on it does (emits imageChosen).
     void choosePoint(int datasetIndex);
