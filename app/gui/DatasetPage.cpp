@@ -74,12 +74,12 @@ QVector<QColor> coloursOf(const QVector<GalleryClass> &classes) {
     return colours;
 }
 
-// The caption of one sample: the N/C ratio of the synthetic cells, else how much of the
-// image each foreground class covers.
-QString captionOf(const Sample &s, const QVector<GalleryClass> &classes, bool synthetic) {
-    if (synthetic) {
-        const double nc = ncRatio(s.mask.data(), s.mask.size());
-        return std::isnan(nc) ? QString() : QObject::tr("N/C %1").arg(nc, 0, 'f', 2);
+// The caption of one sample: the N/C ratio where `nc` names the nucleus and cytoplasm classes
+// (the synthetic cells), else how much of the image each foreground class covers.
+QString captionOf(const Sample &s, const QVector<GalleryClass> &classes, CellClasses nc) {
+    if (nc.nucleus >= 0 && nc.cytoplasm >= 0) {
+        const double ratio = ncRatio(s.mask.data(), s.mask.size(), nc.nucleus, nc.cytoplasm);
+        return std::isnan(ratio) ? QString() : QObject::tr("N/C %1").arg(ratio, 0, 'f', 2);
     }
     std::vector<std::size_t> counts(static_cast<std::size_t>(classes.size()), 0);
     for (std::uint8_t v : s.mask)
@@ -137,11 +137,12 @@ PageResult makePage(PageJob job, OpenedData opened) {
     r.job.first = std::clamp(job.first, 0, std::max(0, size - 1));
     const int end = std::min(size, r.job.first + job.count);
     const QVector<QColor> colours = coloursOf(opened.classes);
-    const bool synthetic = job.spec.kind == "synthetic";
+    // N/C under the synthetic cells, by their class names.
+    const CellClasses nc = job.spec.kind == "synthetic" ? cellClassesOf(data.classNames()) : CellClasses{};
     try {
         for (int i = r.job.first; i < end; ++i) {
             Sample s = data.get(static_cast<std::size_t>(i));
-            r.items.push_back(itemOf(s, shortId(s.id), captionOf(s, opened.classes, synthetic), colours));
+            r.items.push_back(itemOf(s, shortId(s.id), captionOf(s, opened.classes, nc), colours));
             r.samples.push_back(std::move(s));
         }
     } catch (const std::exception &e) {

@@ -37,8 +37,10 @@ struct InstanceSeparation {
 };
 
 struct SeparationOptions {
-    int nucleusClass = 2;
-    int cytoplasmClass = 1;
+    // The data's nucleus and cytoplasm classes (separationFor its class names); -1: none, and
+    // without a nucleus class nothing is counted.
+    int nucleusClass = -1;
+    int cytoplasmClass = -1;
     // Specks below this many pixels are noise, not nuclei (the synthetic nuclei are 30-60 px
     // across, so ~700+ pixels; a real one is never this small at the app's magnifications).
     int minNucleusPixels = 16;
@@ -54,11 +56,11 @@ struct SeparationOptions {
 };
 
 // Default options whose nucleus and cytoplasm classes are those of `classNames`, found by name
-// (-1 where there is none: the nuclei sample has a nucleus class but no cytoplasm).
+// (-1 where there is none: the nuclei sample has a nucleus class but no cytoplasm). Callers use
+// this rather than the defaults, which count nothing.
 SeparationOptions separationFor(const std::vector<std::string> &classNames);
 
 // `mask` holds height * width class indices, row-major.
-InstanceSeparation separateNuclei(const std::uint8_t *mask, int width, int height,
-                                  const SeparationOptions &options = {});
+InstanceSeparation separateNuclei(const std::uint8_t *mask, int width, int height, const SeparationOptions &options);
 
 }  // namespace unetlab

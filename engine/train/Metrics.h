@@ -43,7 +43,7 @@ private:
     std::vector<std::int64_t> m_counts;  // [truth][pred]
 };
 
-double ncRatio(const std::uint8_t *mask, std::size_t n, int nucleusClass = 2, int cytoplasmClass = 1);
+double ncRatio(const std::uint8_t *mask, std::size_t n, int nucleusClass, int cytoplasmClass);
 
 struct ImageScores {
     std::string id;

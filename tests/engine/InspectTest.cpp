@@ -473,8 +473,9 @@ TEST(NcRatio, ReadOffAConstructedMaskPerImageAndPerCell) {
     for (int y = 10; y < 20; ++y)
         for (int x : {10, 30})
             for (int dx = 0; dx < 10; ++dx) mask[y * w + x + dx] = 2;
-    EXPECT_DOUBLE_EQ(ncRatio(mask.data(), mask.size()), 200.0 / 600.0);
-    const InstanceSeparation s = separateNuclei(mask.data(), w, h);
+    EXPECT_DOUBLE_EQ(ncRatio(mask.data(), mask.size(), 2, 1), 200.0 / 600.0);
+    const InstanceSeparation s =
+        separateNuclei(mask.data(), w, h, separationFor({"background", "cytoplasm", "nucleus"}));
     ASSERT_EQ(s.count(), 2);
     for (const CellInstance &c : s.instances) {
         EXPECT_EQ(c.nucleusPixels, 100);
@@ -486,13 +487,14 @@ TEST(NcRatio, ReadOffAConstructedMaskPerImageAndPerCell) {
     EXPECT_NEAR(s.instances[0].centreX + s.instances[1].centreX, 14.5 + 34.5, 1e-9);
     // No cytoplasm: the ratio is undefined.
     const std::uint8_t onlyNucleus[] = {2, 2, 0, 0};
-    EXPECT_TRUE(std::isnan(ncRatio(onlyNucleus, 4)));
+    EXPECT_TRUE(std::isnan(ncRatio(onlyNucleus, 4, 2, 1)));
 }
 
 TEST(Nuclei, WatershedSeparatesTwoTouchingDisks) {
     const int w = 100, h = 70;
     const auto touching = disks(w, h, {{{35, 35, 16}}, {{62, 35, 16}}});  // overlapping by 5 px
-    const InstanceSeparation s = separateNuclei(touching.data(), w, h);
+    const InstanceSeparation s =
+        separateNuclei(touching.data(), w, h, separationFor({"background", "cytoplasm", "nucleus"}));
     EXPECT_EQ(s.components, 1);
     ASSERT_EQ(s.count(), 2);
     EXPECT_NEAR(s.instances[0].nucleusPixels, s.instances[1].nucleusPixels, 0.1 * s.instances[0].nucleusPixels);
@@ -503,10 +505,10 @@ TEST(Nuclei, WatershedSeparatesTwoTouchingDisks) {
 
     // One disk stays one nucleus; a speck is not a nucleus.
     auto single = disks(w, h, {{{50, 35, 20}}, {{90, 60, 1.5}}});
-    EXPECT_EQ(separateNuclei(single.data(), w, h).count(), 1);
+    EXPECT_EQ(separateNuclei(single.data(), w, h, separationFor({"background", "cytoplasm", "nucleus"})).count(), 1);
     const auto apart = disks(w, h, {{{20, 35, 12}}, {{75, 35, 12}}});
-    EXPECT_EQ(separateNuclei(apart.data(), w, h).components, 2);
-    EXPECT_EQ(separateNuclei(apart.data(), w, h).count(), 2);
+    EXPECT_EQ(separateNuclei(apart.data(), w, h, separationFor({"background", "cytoplasm", "nucleus"})).components, 2);
+    EXPECT_EQ(separateNuclei(apart.data(), w, h, separationFor({"background", "cytoplasm", "nucleus"})).count(), 2);
 }
 
 // --------------------------------------------------------------------- images from files

@@ -97,9 +97,9 @@ TEST(EmptyMaskRule, NoClassDefinedGivesUndefinedMean) {
 
 TEST(NcRatio, IsNucleusOverCytoplasmPixels) {
     const auto m = mask({0, 1, 1, 1, 1, 2, 2, 0});
-    EXPECT_DOUBLE_EQ(ncRatio(m.data(), m.size()), 0.5);
+    EXPECT_DOUBLE_EQ(ncRatio(m.data(), m.size(), 2, 1), 0.5);
     const auto noCytoplasm = mask({0, 2, 2});
-    EXPECT_TRUE(std::isnan(ncRatio(noCytoplasm.data(), noCytoplasm.size())));
+    EXPECT_TRUE(std::isnan(ncRatio(noCytoplasm.data(), noCytoplasm.size(), 2, 1)));
 }
 
 TEST(NcRatio, SplitErrorAveragesAbsoluteDifferencesWhereDefined) {

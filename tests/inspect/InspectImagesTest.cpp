@@ -59,7 +59,8 @@ TEST(InspectImages, KernelsOnADivergingScaleAroundZero) {
 
 TEST(InspectImages, NucleiOutlinedInTheirOwnColours) {
     const unetlab::Sample s = inspecttest::cellSample("x", 64, true);
-    const unetlab::InstanceSeparation inst = unetlab::separateNuclei(s.mask.data(), s.width, s.height);
+    const unetlab::InstanceSeparation inst = unetlab::separateNuclei(
+        s.mask.data(), s.width, s.height, unetlab::separationFor({"background", "cytoplasm", "nucleus"}));
     ASSERT_EQ(inst.count(), 2);
     const QImage image = inspect::instancesImage(s, inst);
     int first = 0, second = 0;
