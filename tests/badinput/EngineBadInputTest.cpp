@@ -617,6 +617,43 @@ TEST_F(BadInputEngine, TruncatedCheckpoints) {
     EXPECT_TRUE(oneLine(e)) << e;
 }
 
+// LibTorch's zip reader allocates the size a record's directory entry declares before reading
+// it: a damaged entry claiming 4 GiB is refused with what is wrong, before anything is allocated
+// (the fuzzer found this one; tests/fuzz/corpus/checkpoint/regress-directory-claims-4gib-record.pt).
+TEST_F(BadInputEngine, AStateDictWhoseDirectoryClaimsMoreThanTheFileIsRefusedBeforeReading) {
+    const std::string pt = writeTorchSave({{"w", torch::ones({64})}});
+    ASSERT_NO_THROW(readTorchSave(pt, "good.pt"));
+    // The central directory entry of each record: "PK\1\2", its uncompressed size 24 bytes in.
+    auto withSize = [&](const std::string &suffix, std::uint32_t size) {
+        std::string bytes = pt;
+        for (std::size_t at = bytes.find("PK\x01\x02"); at != std::string::npos;
+             at = bytes.find("PK\x01\x02", at + 4)) {
+            const std::size_t nameLength = static_cast<std::uint8_t>(bytes[at + 28]) |
+                                           static_cast<std::size_t>(static_cast<std::uint8_t>(bytes[at + 29])) << 8;
+            const std::string name = bytes.substr(at + 46, nameLength);
+            if (name.size() < suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+                continue;
+            for (int i = 0; i < 4; ++i) bytes[at + 24 + i] = static_cast<char>(size >> (8 * i));
+            return bytes;
+        }
+        ADD_FAILURE() << "no record ending in " << suffix;
+        return bytes;
+    };
+    const std::string huge = errorOf([&] { readTorchSave(withSize("/data.pkl", 0xFFFFFFFFu), "huge.pt"); });
+    EXPECT_TRUE(oneLine(huge)) << huge;
+    EXPECT_NE(huge.find("record 'archive/data.pkl' claims 4294967295 bytes, more than the file can hold"),
+              std::string::npos)
+        << huge;
+    // A tensor's storage claiming one byte more than the whole file: refused the same way, also
+    // through the checkpoint loader the app and the CLI call.
+    writeBytes(root / "long.pt", withSize("/data/0", static_cast<std::uint32_t>(pt.size() + 1)));
+    const std::string viaCheckpoint = errorOf([&] { loadCheckpoint((root / "long.pt").string()); });
+    EXPECT_TRUE(oneLine(viaCheckpoint)) << viaCheckpoint;
+    EXPECT_NE(viaCheckpoint.find("record 'archive/data/0' claims " + std::to_string(pt.size() + 1)), std::string::npos)
+        << viaCheckpoint;
+    EXPECT_NE(errorOf([&] { readCheckpointHeader((root / "long.pt").string()); }), "(no error)");
+}
+
 TEST_F(BadInputEngine, RandomBytesAsCheckpoints) {
     for (const std::size_t n : {std::size_t(1), std::size_t(64), std::size_t(100000)}) {
         writeBytes(root / "noise.ckpt", randomBytes(n, n));
