@@ -292,6 +292,47 @@ TEST(WorstCasesGallery, ClickingACaseOpensItsFeatureMaps) {
     EXPECT_EQ(a.area.currentView(), InspectArea::View::FeatureMaps);
 }
 
+// At lecture size the explanation under the cases gives way to their pictures, and the error
+// counts, wider than the last picture, run on into the card's empty room instead of being cut
+// to "961 FP · …".
+TEST(WorstCasesGallery, CaptionsStayWholeAtLectureSize) {
+    Area a;
+    a.area.showView(InspectArea::View::WorstCases);
+    a.area.showReview(inspecttest::review());
+    WorstCasesGallery *gallery = a.area.worstCases();
+    ASSERT_EQ(gallery->caseCount(), 4);
+    EXPECT_TRUE(gallery->explanationShown());
+    PresentationMode::instance()->apply(true);
+    a.area.resize(1366, 600);  // the Inspect area of a 1366 x 768 window with lecture-size fonts
+    QCoreApplication::processEvents();
+    QCoreApplication::processEvents();
+    for (int i = 0; i < gallery->caseCount(); ++i) {
+        const QStringList errors = gallery->caseCaption(i, 3);
+        ASSERT_EQ(errors.size(), 2);
+        EXPECT_TRUE(errors[1].contains(QStringLiteral("FN")) && errors[1].contains(QStringLiteral("wrong")) &&
+                    !errors[1].contains(QChar(0x2026)))
+            << errors[1].toStdString();
+        EXPECT_EQ(gallery->caseCaption(i, 2), QStringList{QStringLiteral("prediction")});
+    }
+    EXPECT_FALSE(gallery->explanationShown());
+    PresentationMode::instance()->apply(false);
+    a.area.resize(1600, 900);
+    QCoreApplication::processEvents();
+    QCoreApplication::processEvents();
+    EXPECT_TRUE(gallery->explanationShown());
+
+    // With one class besides the background no pixel can be of the wrong class: not counted.
+    unetlab::SplitReview binary = inspecttest::review();
+    binary.classNames = {"background", "nucleus"};
+    a.area.setDataset(QStringLiteral("Nuclei"), 20, {QStringLiteral("background"), QStringLiteral("nucleus")});
+    a.area.showReview(binary);
+    ASSERT_EQ(gallery->caseCount(), 4);
+    const QStringList errors = gallery->caseCaption(0, 3);
+    ASSERT_EQ(errors.size(), 2);
+    EXPECT_TRUE(errors[1].contains(QStringLiteral("FN")) && !errors[1].contains(QStringLiteral("wrong")))
+        << errors[1].toStdString();
+}
+
 TEST(NcPanel, ScatterOfDefinedRatiosAndNucleiOneByOne) {
     Area a;
     NcPanel *panel = a.area.ncPanel();

@@ -8,6 +8,7 @@
 #include <QPainter>
 #include <QPushButton>
 #include <QStackedWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <functional>
@@ -22,6 +23,7 @@
 namespace {
 
 constexpr int kGap = 6;
+constexpr int kRoomyPictureSide = 160;  // below this the "What to look for" text gives way
 const QColor kHoverFrame(25, 95, 230);
 
 // One case: a title, then image, truth, prediction and errors side by side. Painted, so the
@@ -56,6 +58,12 @@ public:
         return (w - (n + 1) * kGap) / n + 3 * fontMetrics().height() + 20;
     }
     QSize sizeHint() const override { return {800, heightForWidth(800)}; }
+    // The caption lines under picture i as drawn at the current size (elided where they must be).
+    QStringList drawnCaption(int i) const {
+        QStringList out;
+        for (const CaptionLine &c : captionLines(i)) out << c.text;
+        return out;
+    }
 
 protected:
     void paintEvent(QPaintEvent *) override {
@@ -73,16 +81,9 @@ protected:
         p.drawText(QRect(kGap, 2, room, line + 6), Qt::AlignLeft | Qt::AlignVCenter,
                    metrics.elidedText(m_prefix + name + m_suffix, Qt::ElideRight, room));
         p.setFont(font());
-        const int n = static_cast<int>(m_images.size());
-        const int side = std::max(16, std::min((width() - (n + 1) * kGap) / std::max(1, n), height() - 3 * line - 14));
-        const int top = line + 10;
-        for (int i = 0; i < n; ++i) {
-            const QRect r(kGap + i * (side + kGap), top, side, side);
-            p.drawImage(r, m_images[i]);
-            const QStringList lines = m_captions.value(i).split(QLatin1Char('\n'));
-            for (int l = 0; l < lines.size(); ++l)
-                p.drawText(QRect(r.x(), r.bottom() + 3 + l * line, side, line), Qt::AlignHCenter,
-                           fontMetrics().elidedText(lines[l], Qt::ElideRight, side));
+        for (int i = 0; i < static_cast<int>(m_images.size()); ++i) {
+            p.drawImage(pictureRect(i), m_images[i]);
+            for (const CaptionLine &c : captionLines(i)) p.drawText(c.rect, c.flags, c.text);
         }
         if (underMouse()) {
             p.setPen(QPen(kHoverFrame, 3 * PresentationMode::penScale()));
@@ -95,6 +96,35 @@ protected:
     }
 
 private:
+    struct CaptionLine {
+        QRect rect;
+        int flags;
+        QString text;
+    };
+    QRect pictureRect(int i) const {
+        const int line = fontMetrics().height();
+        const int n = static_cast<int>(m_images.size());
+        const int side = std::max(16, std::min((width() - (n + 1) * kGap) / std::max(1, n), height() - 3 * line - 14));
+        return {kGap + i * (side + kGap), line + 10, side, side};
+    }
+    // Centred under its picture; the last picture's captions (the error counts) may run on into
+    // the empty room to its right rather than be cut to "961 FP · …".
+    QVector<CaptionLine> captionLines(int i) const {
+        const QRect r = pictureRect(i);
+        const int line = fontMetrics().height();
+        const int side = r.width();
+        const int room = i == static_cast<int>(m_images.size()) - 1 ? std::max(side, width() - kGap - r.x()) : side;
+        const QStringList lines = m_captions.value(i).split(QLatin1Char('\n'));
+        bool fits = true;
+        for (const QString &text : lines) fits = fits && fontMetrics().horizontalAdvance(text) <= side;
+        QVector<CaptionLine> out;
+        for (int l = 0; l < lines.size(); ++l)
+            out.push_back({QRect(r.x(), r.bottom() + 3 + l * line, fits ? side : room, line),
+                           fits ? int(Qt::AlignHCenter) : int(Qt::AlignLeft),
+                           fontMetrics().elidedText(lines[l], Qt::ElideRight, fits ? side : room)});
+        return out;
+    }
+
     QString m_title, m_prefix, m_name, m_suffix;
     QVector<QImage> m_images;
     QStringList m_captions;
@@ -130,7 +160,8 @@ WorstCasesGallery::WorstCasesGallery(QWidget *parent) : InspectView(parent) {
     bar->addSpacing(24);
     bar->addWidget(swatch(inspect::toQColor(unetlab::kFalsePositiveColour), tr("false positive")));
     bar->addWidget(swatch(inspect::toQColor(unetlab::kFalseNegativeColour), tr("false negative")));
-    bar->addWidget(swatch(inspect::toQColor(unetlab::kWrongClassColour), tr("wrong class")));
+    m_wrongClassSwatch = swatch(inspect::toQColor(unetlab::kWrongClassColour), tr("wrong class"));
+    bar->addWidget(m_wrongClassSwatch);
     bar->addStretch(1);
     m_find = new QPushButton(tr("Find worst cases"));
     bar->addWidget(m_find);
@@ -138,17 +169,19 @@ WorstCasesGallery::WorstCasesGallery(QWidget *parent) : InspectView(parent) {
     connect(m_find, &QPushButton::clicked, this, &WorstCasesGallery::request);
     setActionButton(m_find);
 
-    auto *content = new QWidget;
+    auto *content = m_content = new QWidget;
+    content->installEventFilter(this);
     auto *v = new QVBoxLayout(content);
     v->setContentsMargins(0, 0, 0, 0);
     m_grid = new QGridLayout;
     m_grid->setSpacing(12);
     v->addLayout(m_grid);
     v->addSpacing(12);
-    v->addWidget(inspectstyle::captionLabel(
+    m_explanation = inspectstyle::captionLabel(
         tr("<b>What to look for.</b> Touching nuclei merged into one; boundaries that jitter where the contrast "
            "is low; pale nuclei missed; dark debris called nucleus. Amber marks what the model added, azure what "
-           "it missed, red where it took one class for another.")));
+           "it missed, red where it took one class for another."));
+    v->addWidget(m_explanation);
     v->addStretch(1);
     layout->addWidget(createStack(content,
                                   tr("Press Find worst cases.\nThe four images the model segments worst appear with "
@@ -158,10 +191,38 @@ WorstCasesGallery::WorstCasesGallery(QWidget *parent) : InspectView(parent) {
                       1);
     m_summary = inspectstyle::captionLabel(QString());
     layout->addWidget(m_summary);
+    // Lecture-size fonts change the captions' and the explanation's heights, not the page's size.
+    connect(PresentationMode::instance(), &PresentationMode::changed, this,
+            [this] { QTimer::singleShot(0, this, [this] { fitExplanation(); }); });
+}
+
+// The cases' page gets its size when it is shown (after the results arrive) and with the window.
+bool WorstCasesGallery::eventFilter(QObject *watched, QEvent *event) {
+    if (watched == m_content && event->type() == QEvent::Resize) fitExplanation();
+    return InspectView::eventFilter(watched, event);
+}
+
+bool WorstCasesGallery::explanationShown() const { return m_explanation && !m_explanation->isHidden(); }
+
+// The cases' pictures are as large as their rows leave room for. Where, with lecture-size fonts
+// on a 1366x768 screen, the explanation under them (also in the README) would keep them below
+// kRoomyPictureSide and below the size their width allows, it gives way.
+void WorstCasesGallery::fitExplanation() {
+    if (m_cards.isEmpty() || m_content->height() <= 0) return;
+    const int rows = (static_cast<int>(m_cards.size()) + 1) / 2;
+    const int spacing = m_grid->spacing();
+    const int explanation = m_explanation->heightForWidth(m_content->width()) + 12;
+    const int cardHeight = (m_content->height() - explanation - (rows - 1) * spacing) / rows;
+    const QWidget *card = m_cards.first();
+    const int line = card->fontMetrics().height();
+    const int roomy = std::min(card->heightForWidth((m_content->width() - spacing) / 2),
+                               kRoomyPictureSide + 3 * line + 14);  // CaseCard's pictures and captions
+    m_explanation->setVisible(cardHeight >= roomy);
 }
 
 void WorstCasesGallery::setDataset(int, const QStringList &classNames) {
     m_classes = classNames;
+    m_wrongClassSwatch->setVisible(classNames.size() > 2);
     m_rankBy->clear();
     m_rankBy->addItem(tr("mean Dice"), -1);
     for (int c = 0; c < classNames.size(); ++c) m_rankBy->addItem(tr("%1 Dice").arg(classNames[c]), c);
@@ -185,6 +246,11 @@ QString WorstCasesGallery::caseTitle(int i) const {
     return card ? card->title() : QString();
 }
 
+QStringList WorstCasesGallery::caseCaption(int i, int picture) const {
+    const auto *card = dynamic_cast<const CaseCard *>(m_cards.value(i));
+    return card ? card->drawnCaption(picture) : QStringList();
+}
+
 void WorstCasesGallery::showReview(const unetlab::SplitReview &review) {
     m_review = review;
     m_hasResult = true;
@@ -205,7 +271,8 @@ void WorstCasesGallery::showReview(const unetlab::SplitReview &review) {
         const unetlab::ErrorCounts n = unetlab::countErrors(
             unetlab::errorMap(v.sample.mask.data(), v.prediction.data(), v.sample.pixelCount(), c));
         QString errors = tr("errors\n%1 FP · %2 FN").arg(n.falsePositives).arg(n.falseNegatives);
-        if (c < 0) errors += tr(" · %1 wrong").arg(n.wrongClass);
+        // With one class besides the background every error is a false positive or negative.
+        if (c < 0 && review.classNames.size() > 2) errors += tr(" · %1 wrong").arg(n.wrongClass);
         const int index = static_cast<int>(v.index);
         auto *card = new CaseCard(
             tr("%1. ").arg(i + 1), QString::fromStdString(v.sample.id), figures,
@@ -215,6 +282,7 @@ void WorstCasesGallery::showReview(const unetlab::SplitReview &review) {
         m_grid->addWidget(card, static_cast<int>(i) / 2, static_cast<int>(i) % 2);
         m_cards.push_back(card);
     }
+    fitExplanation();
     m_summary->setText(tr("The %1 images with the lowest %2 in the %3 (%4 images, mean Dice %5) · overlays: "
                           "%7 · click a case to open it in Feature maps · %6 s")
                            .arg(review.worst.size())

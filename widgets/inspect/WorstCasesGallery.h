@@ -27,6 +27,12 @@ public:
     int caseCount() const { return m_cards.size(); }
     QWidget *caseWidget(int i) const { return m_cards.value(i); }
     QString caseTitle(int i) const;
+    // Case i's caption lines under picture 0 (image) … 3 (errors), as drawn at the current size.
+    QStringList caseCaption(int i, int picture) const;
+    bool explanationShown() const;
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 public Q_SLOTS:
     void showReview(const unetlab::SplitReview &review);
@@ -37,10 +43,15 @@ Q_SIGNALS:
     void caseChosen(int datasetIndex);
 
 private:
+    void fitExplanation();
+
     QComboBox *m_rankBy = nullptr;
     QComboBox *m_split = nullptr;
     QPushButton *m_find = nullptr;
     QLabel *m_summary = nullptr;
+    QWidget *m_content = nullptr;
+    QLabel *m_explanation = nullptr;
+    QLabel *m_wrongClassSwatch = nullptr;
     QGridLayout *m_grid = nullptr;
     QVector<QWidget *> m_cards;
     QStringList m_classes;
