@@ -1,9 +1,11 @@
 // The Inspect area as a user meets it, with hand-made engine results (no model, no LibTorch):
 // empty states, the plain requests it sends, drawing results, clicks, and Follow training.
+#include <QBarCategoryAxis>
 #include <QBarSeries>
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QFontMetricsF>
 #include <QHeaderView>
 #include <QLabel>
 #include <QScatterSeries>
@@ -273,6 +275,45 @@ TEST(ChannelRankingPanel, SortedBarsAndTheVerdict) {
 
     panel->showStage(QStringLiteral("enc1"));
     EXPECT_EQ(panel->shownStage(), QStringLiteral("enc1"));
+    EXPECT_EQ(panel->magnitudeBars(), 16);
+}
+
+// With lecture-size fonts at 1366 x 768 sixteen channel numbers do not fit under the bars (Qt
+// Charts cut them to "…"): the charts show as many channels as are labelled whole, upright.
+TEST(ChannelRankingPanel, ShowsOnlyAsManyChannelsAsCanBeLabelled) {
+    Area a;
+    a.area.showView(InspectArea::View::Ranking);
+    ChannelRankingPanel *panel = a.area.ranking();
+    a.area.showRanking(inspecttest::ranking(32));
+    const auto settle = [] {
+        for (int i = 0; i < 4; ++i) QCoreApplication::processEvents();
+    };
+    settle();
+    EXPECT_EQ(panel->magnitudeBars(), 16);
+    PresentationMode::instance()->apply(true);
+    a.area.resize(1366, 600);
+    settle();
+    const int bars = panel->magnitudeBars();
+    EXPECT_GE(bars, 4);
+    EXPECT_LT(bars, 16);
+    EXPECT_EQ(panel->correlationBars(), bars);
+    for (QChartView *view : {panel->magnitudeChart(), panel->correlationChart()}) {
+        EXPECT_TRUE(view->chart()->title().contains(QStringLiteral("top %1 of 32 channels").arg(bars)))
+            << view->chart()->title().toStdString();
+        for (QAbstractAxis *axis : view->chart()->axes(Qt::Horizontal)) {
+            auto *x = qobject_cast<QBarCategoryAxis *>(axis);
+            if (!x) continue;
+            EXPECT_EQ(x->count(), bars);
+            EXPECT_EQ(x->labelsAngle(), 0);  // they fit side by side
+            const QFontMetricsF metrics(x->labelsFont());
+            // Qt Charts' room per label: the plot's width over one more than the labels, less 2 x 5 px.
+            const qreal room = view->chart()->plotArea().width() / (bars + 1) - 10;
+            for (const QString &label : x->categories()) EXPECT_LE(metrics.horizontalAdvance(label), room);
+        }
+    }
+    PresentationMode::instance()->apply(false);
+    a.area.resize(1600, 900);
+    settle();
     EXPECT_EQ(panel->magnitudeBars(), 16);
 }
 

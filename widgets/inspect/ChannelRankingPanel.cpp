@@ -6,6 +6,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QComboBox>
+#include <QFontMetrics>
 #include <QFrame>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -15,6 +16,7 @@
 #include <QPushButton>
 #include <QStackedBarSeries>
 #include <QStackedWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
@@ -26,7 +28,11 @@
 
 namespace {
 
-constexpr int kMaxBars = 16;  // more bars than this cannot be labelled at lecture size
+constexpr int kMaxBars = 16;  // the most channels a chart shows; fewer where their labels would not fit
+constexpr int kMinBars = 4;
+// Qt Charts gives each category label its share of the plot (one more share than labels) less
+// 2 x 5 px of padding, and cuts to "…" a label wider than that with its text item's margins.
+constexpr qreal kLabelRoom = 2 * 5 + 4;
 const QColor kMagnitudeColour(25, 118, 210);
 const QColor kPositiveColour(216, 27, 96);
 const QColor kNegativeColour(0, 137, 123);
@@ -73,7 +79,18 @@ QChartView *newView() {
     return view;
 }
 
-// Categorical x axis with one label per bar, the labels turned when there are many.
+// Whether every label fits side by side under its bar in a plot `width` wide.
+bool labelsFitAcross(QBarCategoryAxis *x, qreal width) {  // categories() is not const
+    const QStringList labels = x->categories();
+    if (labels.isEmpty()) return true;
+    const QFontMetricsF metrics(x->labelsFont());
+    qreal widest = 0;
+    for (const QString &l : labels) widest = std::max(widest, metrics.horizontalAdvance(l));
+    return widest + kLabelRoom <= width / (labels.size() + 1);
+}
+
+// Categorical x axis with one label per bar, the labels turned upright when they do not fit side
+// by side (many bars, lecture-size fonts) rather than cut to "…".
 QBarCategoryAxis *categoryAxis(QChart *chart, const QStringList &labels, const QString &title) {
     auto *x = new QBarCategoryAxis;
     x->append(labels);
@@ -83,6 +100,13 @@ QBarCategoryAxis *categoryAxis(QChart *chart, const QStringList &labels, const Q
     f.setPointSizeF(f.pointSizeF() * 0.85);
     x->setLabelsFont(f);
     chart->addAxis(x, Qt::AlignBottom);
+    const auto turn = [x, chart] {
+        const int angle = labelsFitAcross(x, chart->plotArea().width()) ? 0 : -90;
+        if (x->labelsAngle() != angle) x->setLabelsAngle(angle);  // changes the plot's height, not its width
+    };
+    // Checked again when the plot is laid out and when lecture-size fonts are set.
+    QObject::connect(chart, &QChart::plotAreaChanged, x, turn);
+    QObject::connect(x, &QAbstractAxis::labelsFontChanged, x, turn);
     return x;
 }
 
@@ -263,8 +287,8 @@ void ChannelRankingPanel::showReport(const unetlab::RankingReport &report) {
 }
 
 void ChannelRankingPanel::drawStagesOverview() {
-    QChart *chart =
-        newChart(tr("Best |r| with the %1 mask, per stage").arg(QString::fromStdString(m_report.className)));
+    QChart *chart = newChart(
+        tr("Best |r| with the %1 mask<br>per stage").arg(QString::fromStdString(m_report.className).toHtmlEscaped()));
     auto *series = new QStackedBarSeries;
     auto *plain = new QBarSet(tr("best |r|"));
     auto *read = new QBarSet(tr("verdict stage"));
@@ -299,12 +323,13 @@ void ChannelRankingPanel::drawStageCharts() {
     if (i < 0 || i >= static_cast<int>(m_report.stages.size())) return;
     const unetlab::StageRanking &s = m_report.stages[static_cast<std::size_t>(i)];
     const QString stage = QString::fromStdString(s.name);
-    const int bars = std::min<int>(kMaxBars, s.channels);
+    m_fittingChannels = s.channels;
+    const int bars = std::min<int>(m_fittingBars, s.channels);
     const QString shown = bars < s.channels ? tr("top %1 of %2 channels").arg(bars).arg(s.channels)
                                             : tr("all %1 channels").arg(s.channels);
 
     // Strategy 1: mean |activation|, largest first.
-    QChart *magnitude = newChart(tr("Strategy 1 · %1: mean |activation| (%2)").arg(stage, shown));
+    QChart *magnitude = newChart(tr("Strategy 1 · %1: mean |activation|<br>%2").arg(stage.toHtmlEscaped(), shown));
     auto *mSeries = new QBarSeries;
     auto *mSet = new QBarSet(tr("mean |activation| over %1 images").arg(m_report.images));
     mSet->setColor(kMagnitudeColour);
@@ -326,10 +351,12 @@ void ChannelRankingPanel::drawStageCharts() {
     mSeries->attachAxis(my);
     m_magnitudeBars = bars;
     replaceChart(m_magnitude, magnitude);
+    connect(magnitude, &QChart::plotAreaChanged, this, [this] { fitBars(); });
 
     // Strategy 2: r with the class mask, strongest |r| first; the sign in colour.
-    QChart *correlation = newChart(
-        tr("Strategy 2 · %1: r with the %2 mask (%3)").arg(stage, QString::fromStdString(m_report.className), shown));
+    QChart *correlation =
+        newChart(tr("Strategy 2 · %1: r with the %2 mask<br>%3")
+                     .arg(stage.toHtmlEscaped(), QString::fromStdString(m_report.className).toHtmlEscaped(), shown));
     auto *cSeries = new QStackedBarSeries;
     // Legend labels are rich text: no angle brackets.
     auto *positive = new QBarSet(tr("positive r: on %1").arg(QString::fromStdString(m_report.className)));
@@ -359,4 +386,21 @@ void ChannelRankingPanel::drawStageCharts() {
     correlation->legend()->markers().last()->setVisible(false);
     m_correlationBars = defined > 0 ? bars : 0;
     replaceChart(m_correlation, correlation);
+    connect(correlation, &QChart::plotAreaChanged, this, [this] { fitBars(); });
+}
+
+// As many channels as their numbers fit under the bars of the narrower chart (fewer with
+// lecture-size fonts in a narrow window); redrawn when a new plot width changes that.
+void ChannelRankingPanel::fitBars() {
+    const qreal width = std::min(m_magnitude->chart()->plotArea().width(), m_correlation->chart()->plotArea().width());
+    const QAbstractAxis *labels = nullptr;
+    for (const QAbstractAxis *axis : m_magnitude->chart()->axes(Qt::Horizontal))
+        if (qobject_cast<const QBarCategoryAxis *>(axis)) labels = axis;
+    if (width <= 0 || !labels) return;
+    const QFontMetricsF metrics(labels->labelsFont());
+    const qreal slot = metrics.horizontalAdvance(QString::number(std::max(10, m_fittingChannels - 1))) + kLabelRoom;
+    const int fit = std::clamp(static_cast<int>(width / slot) - 1, kMinBars, kMaxBars);
+    if (fit == m_fittingBars) return;
+    m_fittingBars = fit;
+    QTimer::singleShot(0, this, [this] { drawStageCharts(); });  // not while a chart lays itself out
 }

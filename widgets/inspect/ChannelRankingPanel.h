@@ -47,6 +47,7 @@ Q_SIGNALS:
 
 private:
     void drawStageCharts();
+    void fitBars();
     void drawStagesOverview();
 
     QComboBox *m_class = nullptr;
@@ -63,6 +64,8 @@ private:
     QLabel *m_status = nullptr;
     unetlab::RankingReport m_report;
     QStringList m_classes;
+    int m_fittingBars = 16;     // channels whose numbers fit under the bars at the charts' width
+    int m_fittingChannels = 0;  // the channel count they were fitted for
     int m_magnitudeBars = 0;
     int m_correlationBars = 0;
 };
