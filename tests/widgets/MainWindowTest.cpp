@@ -24,6 +24,7 @@
 
 #include "CompareArea.h"
 #include "CompareSetup.h"
+#include "ConvolutionWidget.h"
 #include "InspectArea.h"
 #include "LearnArea.h"
 #include "PageScroll.h"
@@ -428,6 +429,28 @@ TEST(MainWindow, InPresentationModeTheFoldedTrainPageFitsA1366By768Projector) {
         << "content " << area->widget()->minimumSizeHint().width() << " wide in " << area->viewport()->width();
     w.dashboard()->setSettingsShown(true);  // the fold button or a run's end
     EXPECT_TRUE(panel->isChecked());
+}
+
+// The same projector on the Convolution lesson: its toolbar takes two rows instead of making
+// the lesson scroll sideways, and the page scrolls down rather than cut off the Dice formula.
+TEST(MainWindow, InPresentationModeTheConvolutionLessonFitsA1366By768ProjectorsWidth) {
+    MainWindow w;
+    const PresentationOff off;
+    w.resize(1366, 740);
+    w.show();
+    PresentationMode::instance()->apply(true);
+    ASSERT_TRUE(w.showArea(QStringLiteral("learn")));
+    w.learnArea()->showLesson(LearnArea::Lesson::Convolution);
+    ConvolutionWidget *lesson = w.learnArea()->convolution();
+    QScrollArea *area = PageScroll::area(lesson);
+    ASSERT_NE(area, nullptr);
+    QTest::qWait(50);
+    QCoreApplication::processEvents();
+    EXPECT_FALSE(area->horizontalScrollBar()->isVisible())
+        << "content " << area->widget()->minimumSizeHint().width() << " wide in " << area->viewport()->width();
+    const QLabel *formula = lesson->diceFormulaLabel();
+    EXPECT_TRUE(formula->text().contains(QStringLiteral("2·TP")));
+    EXPECT_GE(formula->height(), formula->heightForWidth(formula->width()));
 }
 
 // The same projector on the Compare page: with the setup folded (as Start folds it in

@@ -18,6 +18,7 @@
 #include "LearnStyle.h"
 #include "PageScroll.h"
 #include "StepAnimator.h"
+#include "WrappingRow.h"
 
 using namespace unetlab::ops;
 
@@ -139,8 +140,9 @@ ConvolutionWidget::ConvolutionWidget(QWidget *parent) : LessonWidget(tr("Run Con
 ConvolutionWidget::~ConvolutionWidget() = default;
 
 QWidget *ConvolutionWidget::buildToolbar() {
-    auto *bar = new QWidget;
-    auto *row = new QHBoxLayout(bar);
+    // The kernel presets, then the options and actions: one row, or two where the page is narrow.
+    auto *presets = new QWidget;
+    auto *row = new QHBoxLayout(presets);
     row->setContentsMargins(0, 0, 0, 0);
     row->addWidget(learn::titleLabel(tr("Kernel:")));
     for (KernelPreset preset : kernelPresets()) {
@@ -151,7 +153,10 @@ QWidget *ConvolutionWidget::buildToolbar() {
         row->addWidget(button);
         m_presetButtons.push_back(button);
     }
-    row->addSpacing(24);
+    auto *options = new QWidget;
+    row = new QHBoxLayout(options);
+    row->setContentsMargins(0, 0, 0, 0);
+    row->addSpacing(16);
     row->addWidget(learn::titleLabel(tr("Padding:")));
     m_padding = new QComboBox;
     m_padding->addItem(tr("None (valid)"), static_cast<int>(Padding::None));
@@ -191,7 +196,7 @@ QWidget *ConvolutionWidget::buildToolbar() {
     };
     connect(m_padding, qOverload<int>(&QComboBox::currentIndexChanged), this, optionsChanged);
     connect(m_stride, qOverload<int>(&QComboBox::currentIndexChanged), this, optionsChanged);
-    return bar;
+    return new WrappingRow(presets, options);
 }
 
 void ConvolutionWidget::buildThresholdPanel(QVBoxLayout *box) {
@@ -217,9 +222,9 @@ void ConvolutionWidget::buildThresholdPanel(QVBoxLayout *box) {
     m_diceLabel = learn::titleLabel(QString());
     learn::scaleFont(m_diceLabel, 1.3, true);
     box->addWidget(m_diceLabel);
-    m_diceFormula = learn::captionLabel();
+    m_diceFormula = learn::wholeCaptionLabel();
     box->addWidget(m_diceFormula);
-    m_alignmentNote = learn::captionLabel();
+    m_alignmentNote = learn::wholeCaptionLabel();
     learn::scaleFont(m_alignmentNote, 0.85);
     box->addWidget(m_alignmentNote);
 

@@ -37,6 +37,7 @@ public:
     GridEditor *predictionView() const { return m_prediction; }
     QSlider *thresholdSlider() const { return m_thresholdSlider; }
     QPushButton *learnButton() const { return m_learnButton; }
+    QLabel *diceFormulaLabel() const { return m_diceFormula; }
     QPushButton *presetButton(unetlab::ops::KernelPreset preset) const;
 
     void loadKernelPreset(unetlab::ops::KernelPreset preset);

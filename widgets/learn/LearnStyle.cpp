@@ -1,6 +1,9 @@
 #include "LearnStyle.h"
 
 #include <QLabel>
+#include <QResizeEvent>
+
+#include <algorithm>
 
 #include "PresentationMode.h"
 
@@ -10,6 +13,23 @@ namespace {
 // Relative sizes of headings and captions against the body font.
 constexpr double kTitleScale = 1.3;
 constexpr double kCaptionScale = 1.15;
+
+// A word-wrapped label whose minimum height is its text's height at its current width (a plain
+// QLabel's minimum comes from some other width, so a short page cuts its last lines off).
+class WholeLabel : public QLabel {
+public:
+    using QLabel::QLabel;
+    QSize minimumSizeHint() const override {
+        const QSize base = QLabel::minimumSizeHint();
+        return width() > 0 ? QSize(base.width(), std::max(base.height(), heightForWidth(width()))) : base;
+    }
+
+protected:
+    void resizeEvent(QResizeEvent *event) override {
+        QLabel::resizeEvent(event);
+        if (event->size().width() != event->oldSize().width()) updateGeometry();  // a new minimum height
+    }
+};
 
 }  // namespace
 
@@ -36,6 +56,14 @@ QLabel *titleLabel(const QString &text, QWidget *parent) {
 
 QLabel *captionLabel(QWidget *parent) {
     auto *label = new QLabel(parent);
+    label->setWordWrap(true);
+    label->setTextFormat(Qt::RichText);
+    scaleFont(label, kCaptionScale);
+    return label;
+}
+
+QLabel *wholeCaptionLabel(QWidget *parent) {
+    auto *label = new WholeLabel(parent);
     label->setWordWrap(true);
     label->setTextFormat(Qt::RichText);
     scaleFont(label, kCaptionScale);

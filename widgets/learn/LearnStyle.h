@@ -26,6 +26,9 @@ QString formatNumber(double value, int decimals = 2);
 QLabel *titleLabel(const QString &text, QWidget *parent = nullptr);
 // A word-wrapped explanation line (larger than body text).
 QLabel *captionLabel(QWidget *parent = nullptr);
+// The same, never squeezed below the height its text needs at its width: where the page is
+// short (lecture-size fonts at 1366×768) the page scrolls rather than cut its last lines off.
+QLabel *wholeCaptionLabel(QWidget *parent = nullptr);
 // Scales a widget's font (1.0 = unchanged); the Learn area is read from the back of a room.
 void scaleFont(QWidget *widget, double factor, bool bold = false);
 
