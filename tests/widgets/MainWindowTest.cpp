@@ -345,6 +345,23 @@ struct PresentationOff {
     ~PresentationOff() { PresentationMode::instance()->apply(false); }
 };
 
+// The window as a 1366×768 projector shows it in presentation mode, on one area.
+void showAtLectureSize(MainWindow &w, const QString &area) {
+    w.resize(1366, 740);
+    w.show();
+    PresentationMode::instance()->apply(true);
+    ASSERT_TRUE(w.showArea(area));
+}
+
+// Whether a page's scroll area, laid out, shows its content without scrolling sideways.
+::testing::AssertionResult fitsItsWidth(QScrollArea *area) {
+    QTest::qWait(50);
+    QCoreApplication::processEvents();
+    if (!area->horizontalScrollBar()->isVisible()) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "content " << area->widget()->minimumSizeHint().width() << " wide in "
+                                         << area->viewport()->width();
+}
+
 // The action of a top-level menu with this text (without its '&'), or nullptr.
 QAction *menuAction(MainWindow &w, const QString &text) {
     for (QAction *menu : w.menuBar()->actions())
@@ -411,22 +428,16 @@ TEST(MainWindow, NoPageScrollsAtTheFirstRunSizeOfA1280By800Screen) {
 TEST(MainWindow, InPresentationModeTheFoldedTrainPageFitsA1366By768Projector) {
     MainWindow w;
     const PresentationOff off;
-    w.resize(1366, 740);
-    w.show();
-    PresentationMode::instance()->apply(true);
-    ASSERT_TRUE(w.showArea(QStringLiteral("train")));
+    showAtLectureSize(w, QStringLiteral("train"));
     QAction *panel = menuAction(w, QStringLiteral("Training Settings"));
     ASSERT_NE(panel, nullptr);
     EXPECT_TRUE(panel->isChecked());
     EXPECT_TRUE(w.shortcutsText().contains(QStringLiteral("View › Training Settings")));
     panel->trigger();
     EXPECT_FALSE(w.dashboard()->settingsShown());
-    QTest::qWait(50);
     QScrollArea *area = PageScroll::area(w.dashboard());
     ASSERT_NE(area, nullptr);
-    QCoreApplication::processEvents();
-    EXPECT_FALSE(area->horizontalScrollBar()->isVisible())
-        << "content " << area->widget()->minimumSizeHint().width() << " wide in " << area->viewport()->width();
+    EXPECT_TRUE(fitsItsWidth(area));
     w.dashboard()->setSettingsShown(true);  // the fold button or a run's end
     EXPECT_TRUE(panel->isChecked());
 }
@@ -436,18 +447,12 @@ TEST(MainWindow, InPresentationModeTheFoldedTrainPageFitsA1366By768Projector) {
 TEST(MainWindow, InPresentationModeTheConvolutionLessonFitsA1366By768ProjectorsWidth) {
     MainWindow w;
     const PresentationOff off;
-    w.resize(1366, 740);
-    w.show();
-    PresentationMode::instance()->apply(true);
-    ASSERT_TRUE(w.showArea(QStringLiteral("learn")));
+    showAtLectureSize(w, QStringLiteral("learn"));
     w.learnArea()->showLesson(LearnArea::Lesson::Convolution);
     ConvolutionWidget *lesson = w.learnArea()->convolution();
     QScrollArea *area = PageScroll::area(lesson);
     ASSERT_NE(area, nullptr);
-    QTest::qWait(50);
-    QCoreApplication::processEvents();
-    EXPECT_FALSE(area->horizontalScrollBar()->isVisible())
-        << "content " << area->widget()->minimumSizeHint().width() << " wide in " << area->viewport()->width();
+    EXPECT_TRUE(fitsItsWidth(area));
     const QLabel *formula = lesson->diceFormulaLabel();
     EXPECT_TRUE(formula->text().contains(QStringLiteral("2·TP")));
     EXPECT_GE(formula->height(), formula->heightForWidth(formula->width()));
@@ -459,25 +464,17 @@ TEST(MainWindow, InPresentationModeTheConvolutionLessonFitsA1366By768ProjectorsW
 TEST(MainWindow, InPresentationModeTheFoldedComparePageFitsA1366By768Projector) {
     MainWindow w;
     const PresentationOff off;
-    w.resize(1366, 740);
-    w.show();
-    PresentationMode::instance()->apply(true);
-    ASSERT_TRUE(w.showArea(QStringLiteral("compare")));
+    showAtLectureSize(w, QStringLiteral("compare"));
     QAction *setup = menuAction(w, QStringLiteral("Comparison Setup"));
     ASSERT_NE(setup, nullptr);
     EXPECT_TRUE(setup->isChecked());
     EXPECT_TRUE(w.shortcutsText().contains(QStringLiteral("View › Comparison Setup")));
     QScrollArea *area = PageScroll::area(w.compareArea());
     ASSERT_NE(area, nullptr);
-    QTest::qWait(50);
-    QCoreApplication::processEvents();
-    EXPECT_TRUE(area->horizontalScrollBar()->isVisible()) << "the unfolded page is expected to be too wide here";
+    EXPECT_FALSE(fitsItsWidth(area)) << "the unfolded page is expected to be too wide here";
     setup->trigger();
     EXPECT_FALSE(w.compareArea()->setupShown());
-    QTest::qWait(50);
-    QCoreApplication::processEvents();
-    EXPECT_FALSE(area->horizontalScrollBar()->isVisible())
-        << "content " << area->widget()->minimumSizeHint().width() << " wide in " << area->viewport()->width();
+    EXPECT_TRUE(fitsItsWidth(area));
     w.compareArea()->setSetupShown(true);  // the fold button
     EXPECT_TRUE(setup->isChecked());
 }

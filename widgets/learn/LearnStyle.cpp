@@ -31,6 +31,13 @@ protected:
     }
 };
 
+QLabel *asCaption(QLabel *label) {
+    label->setWordWrap(true);
+    label->setTextFormat(Qt::RichText);
+    scaleFont(label, kCaptionScale);
+    return label;
+}
+
 }  // namespace
 
 QString formatNumber(double value, int decimals) {
@@ -54,20 +61,8 @@ QLabel *titleLabel(const QString &text, QWidget *parent) {
     return label;
 }
 
-QLabel *captionLabel(QWidget *parent) {
-    auto *label = new QLabel(parent);
-    label->setWordWrap(true);
-    label->setTextFormat(Qt::RichText);
-    scaleFont(label, kCaptionScale);
-    return label;
-}
+QLabel *captionLabel(QWidget *parent) { return asCaption(new QLabel(parent)); }
 
-QLabel *wholeCaptionLabel(QWidget *parent) {
-    auto *label = new WholeLabel(parent);
-    label->setWordWrap(true);
-    label->setTextFormat(Qt::RichText);
-    scaleFont(label, kCaptionScale);
-    return label;
-}
+QLabel *wholeCaptionLabel(QWidget *parent) { return asCaption(new WholeLabel(parent)); }
 
 }  // namespace learn
