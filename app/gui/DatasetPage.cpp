@@ -26,6 +26,7 @@
 #include "DataSourceForm.h"
 #include "PageScroll.h"
 #include "PresentationMode.h"
+#include "WrappingRow.h"
 #include "gui/ImageConvert.h"
 #include "train/Metrics.h"
 
@@ -309,7 +310,10 @@ QWidget *DatasetPage::buildSourceColumn() {
 QWidget *DatasetPage::buildSamplesView() {
     auto *view = new QWidget;
     auto *v = new QVBoxLayout(view);
-    auto *paging = new QHBoxLayout;
+    // Paging, then what is shown: one row, or two where the page is narrow (lecture-size fonts).
+    auto *pagingGroup = new QWidget;
+    auto *paging = new QHBoxLayout(pagingGroup);
+    paging->setContentsMargins(0, 0, 0, 0);
     m_previous = new QPushButton(tr("◀ &Previous"));
     m_next = new QPushButton(tr("&Next ▶"));
     m_first = new QSpinBox;
@@ -328,13 +332,15 @@ QWidget *DatasetPage::buildSamplesView() {
     paging->addSpacing(12);
     paging->addWidget(new QLabel(tr("Per page")));
     paging->addWidget(m_count);
-    paging->addSpacing(12);
-    paging->addWidget(m_range);
-    paging->addStretch(1);
+    auto *shownGroup = new QWidget;
+    auto *shown = new QHBoxLayout(shownGroup);
+    shown->setContentsMargins(0, 0, 0, 0);
+    shown->addWidget(m_range);
+    shown->addStretch(1);
     m_maskColumn = new QCheckBox(tr("Mask beside each image"));
     m_maskColumn->setToolTip(tr("Show the mask on its own next to the image and the overlay"));
-    paging->addWidget(m_maskColumn);
-    v->addLayout(paging);
+    shown->addWidget(m_maskColumn);
+    v->addWidget(new WrappingRow(pagingGroup, shownGroup));
     m_gallery = new SampleGallery;
     v->addWidget(m_gallery, 1);
 
@@ -354,7 +360,11 @@ QWidget *DatasetPage::buildSamplesView() {
 QWidget *DatasetPage::buildAugmentationView() {
     auto *view = new QWidget;
     auto *v = new QVBoxLayout(view);
-    auto *row = new QHBoxLayout;
+    // The sample and its draws, then the augmentations: side by side, or the second under the
+    // first where the page is narrow (lecture-size fonts).
+    auto *drawGroup = new QWidget;
+    auto *row = new QHBoxLayout(drawGroup);
+    row->setContentsMargins(0, 0, 0, 0);
     m_augmentSample = new QComboBox;
     m_augmentSample->setAccessibleName(tr("Sample to augment"));
     m_augmentSample->setMinimumContentsLength(12);
@@ -371,11 +381,14 @@ QWidget *DatasetPage::buildAugmentationView() {
     row->addWidget(new QLabel(tr("Variants")));
     row->addWidget(m_variants);
     row->addWidget(redraw);
-    row->addSpacing(18);
+    auto *pickerGroup = new QWidget;
+    auto *picker = new QHBoxLayout(pickerGroup);
+    picker->setContentsMargins(0, 0, 0, 0);
+    picker->addSpacing(10);
     m_augment = new AugmentationPicker;
-    row->addWidget(m_augment);
-    row->addStretch(1);
-    v->addLayout(row);
+    picker->addWidget(m_augment);
+    picker->addStretch(1);
+    v->addWidget(new WrappingRow(drawGroup, pickerGroup));
     m_augmentHint = new QLabel;
     m_augmentHint->setWordWrap(true);
     v->addWidget(m_augmentHint);

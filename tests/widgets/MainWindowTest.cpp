@@ -458,6 +458,20 @@ TEST(MainWindow, InPresentationModeTheConvolutionLessonFitsA1366By768ProjectorsW
     EXPECT_GE(formula->height(), formula->heightForWidth(formula->width()));
 }
 
+// The same projector on the Data page, both of its views: the paging and augmentation rows
+// take two lines and the gallery one column instead of the page scrolling sideways.
+TEST(MainWindow, InPresentationModeTheDataPageFitsA1366By768ProjectorsWidth) {
+    MainWindow w;
+    const PresentationOff off;
+    showAtLectureSize(w, QStringLiteral("data"));
+    QScrollArea *area = PageScroll::area(w.datasetPage());
+    ASSERT_NE(area, nullptr);
+    for (int view : {0, 1}) {
+        w.datasetPage()->showView(view);
+        EXPECT_TRUE(fitsItsWidth(area)) << "view " << view;
+    }
+}
+
 // The same projector on the Compare page: with the setup folded (as Start folds it in
 // presentation mode, or View › Comparison Setup) both charts, the buttons and the predictions'
 // zoom fit its width; unfolded, the page scrolls sideways as before.
