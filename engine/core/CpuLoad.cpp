@@ -64,19 +64,23 @@ double otherProgramsCores(const CpuTimes &before, const CpuTimes &after, std::ui
     return std::max(0.0, busy / static_cast<double>(after.total - before.total) * cpus);
 }
 
-double busyCoresNow(double seconds) {
+double otherProgramsCoresDuring(const std::function<void()> &work) {
 #ifdef __linux__
     const CpuTimes before = parseProcStat(readProc("/proc/stat"));
     const std::uint64_t selfBefore = parseSelfTicks(readProc("/proc/self/stat"));
-    std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    work();
     const CpuTimes after = parseProcStat(readProc("/proc/stat"));
     const std::uint64_t selfAfter = parseSelfTicks(readProc("/proc/self/stat"));
     const int cpus = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     return otherProgramsCores(before, after, selfAfter >= selfBefore ? selfAfter - selfBefore : 0, cpus);
 #else
-    (void)seconds;
+    work();
     return 0;
 #endif
+}
+
+double busyCoresNow(double seconds) {
+    return otherProgramsCoresDuring([seconds] { std::this_thread::sleep_for(std::chrono::duration<double>(seconds)); });
 }
 
 int freeCores(int cores, double busy) {

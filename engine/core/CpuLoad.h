@@ -7,6 +7,7 @@
 // 104 ms with 2 threads, 60 ms with 1). Torch-free.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace unetlab {
@@ -26,6 +27,9 @@ double otherProgramsCores(const CpuTimes &before, const CpuTimes &after, std::ui
 
 // Samples /proc/stat for `seconds` (on Linux; elsewhere, or when it cannot be read, 0).
 double busyCoresNow(double seconds = 0.1);
+// Runs `work` and returns the cores' worth of CPU time other programs used meanwhile (this
+// process's own threads excluded; 0 off Linux).
+double otherProgramsCoresDuring(const std::function<void()> &work);
 
 // The threads for automatic thread choice on `cores` cores while other programs keep `busy`
 // cores' worth busy: cores minus the busy ones (rounded), at least 1.

@@ -175,6 +175,9 @@ std::string ExecutionPlan::summary() const {
     if (fp32 > 0 && precision != Precision::FP32) s << ", fp32 " << std::fixed << std::setprecision(2) << fp32 << " s";
     if (threads < unloadedThreads)
         s << "; " << unloadedThreads - threads << " of " << unloadedThreads << " cores busy with other programs";
+    if (busyWhileMeasuring >= kDisturbedLoad)
+        s << "; measured while other programs kept " << std::fixed << std::setprecision(1) << busyWhileMeasuring
+          << " cores busy";
     s << ")";
     return s.str();
 }
@@ -191,6 +194,7 @@ nlohmann::json toJson(const ExecutionPlan &plan) {
             {"step_seconds", plan.stepSeconds},
             {"benchmark_batch", plan.benchmarkBatch},
             {"busy_cores", plan.busyCores},
+            {"busy_cores_measuring", plan.busyWhileMeasuring},
             {"description", plan.describe()},
             {"candidates", candidates}};
 }
@@ -318,6 +322,17 @@ ExecutionPlan choosePlanOnIdleCores(const PlanRequest &request, const ModelConfi
     // and the first run should not wait long).
     const int benchBatch = std::max(1, std::min(batch, 4));
     const std::string key = cacheKey(model, width, height, benchBatch, device, r);
+    const auto say = [&](const std::string &line) {
+        if (progress) progress(line);
+    };
+    const auto otherLoadDuring = [&r](const std::function<void()> &work) {
+        return r.otherLoadDuring ? r.otherLoadDuring(work) : otherProgramsCoresDuring(work);
+    };
+    const auto cores = [](double load) {
+        std::ostringstream s;
+        s << std::fixed << std::setprecision(1) << load;
+        return s.str();
+    };
     if (r.useCache) {
         const nlohmann::json cache = readCache();
         if (cache.contains("plans") && cache["plans"].contains(key)) {
@@ -325,78 +340,94 @@ ExecutionPlan choosePlanOnIdleCores(const PlanRequest &request, const ModelConfi
                 const nlohmann::json &c = cache["plans"][key];
                 plan.precision = precisionFromString(c.at("precision").get<std::string>());
                 plan.channelsLast = c.at("memory_format").get<std::string>() == "channels-last";
-                plan.threads = cpu ? configureThreads(c.at("threads").get<int>()) : currentThreads();
+                const int threads = c.at("threads").get<int>();
                 plan.stepSeconds = c.value("step_seconds", 0.0);
                 plan.benchmarkBatch = benchBatch;
                 plan.origin = "cached " + c.value("date", std::string());
-                return plan;
+                plan.busyWhileMeasuring = c.value("busy_cores_measuring", -1.0);
+                // Measured while other programs were busy: measured again once the machine is
+                // quieter than that (sampled for 0.2 s), else used as it is.
+                const bool disturbed = plan.busyWhileMeasuring >= kDisturbedLoad;
+                const double now =
+                    disturbed ? otherLoadDuring([] { std::this_thread::sleep_for(std::chrono::milliseconds(200)); })
+                              : 0.0;
+                if (!disturbed || now >= kDisturbedLoad) {
+                    plan.threads = cpu ? configureThreads(threads) : currentThreads();
+                    return plan;
+                }
+                say("The cached plan was measured while other programs kept " + cores(plan.busyWhileMeasuring) +
+                    " cores busy; measuring again on the quieter machine");
+                plan = ExecutionPlan();
+                plan.device = device;
             } catch (const std::exception &) {
                 // An entry from another version: measure again.
             }
         }
     }
 
-    const auto say = [&](const std::string &line) {
-        if (progress) progress(line);
-    };
     say("Choosing the fastest execution plan for " + model.describe() + " at " + std::to_string(width) + "x" +
         std::to_string(height) + " on this machine (first run only; cached in " + planCachePath() + ")");
     double best = 0;
     int bestThreads = threadChoices.front();
     const int steps = 3;
-    for (const Precision p : precisions) {
-        for (const bool cl : formats) {
-            const int threads = cpu ? configureThreads(threadChoices.front()) : currentThreads();
-            PlanCandidate c;
-            c.name = candidateName(p, cl, threads);
-            if (p != Precision::FP32) {
-                const double deviation = logitDeviation(model, p, cl, width, height, dev);
-                if (!(deviation <= kLogitTolerance)) {
-                    std::ostringstream note;
-                    note << "rejected: logits differ from fp32 by " << std::setprecision(2) << deviation * 100
-                         << " % of their range";
-                    c.note = note.str();
-                    say("  " + c.name + ": " + c.note);
-                    plan.candidates.push_back(c);
-                    continue;
+    plan.busyWhileMeasuring = otherLoadDuring([&] {
+        for (const Precision p : precisions) {
+            for (const bool cl : formats) {
+                const int threads = cpu ? configureThreads(threadChoices.front()) : currentThreads();
+                PlanCandidate c;
+                c.name = candidateName(p, cl, threads);
+                if (p != Precision::FP32) {
+                    const double deviation = logitDeviation(model, p, cl, width, height, dev);
+                    if (!(deviation <= kLogitTolerance)) {
+                        std::ostringstream note;
+                        note << "rejected: logits differ from fp32 by " << std::setprecision(2) << deviation * 100
+                             << " % of their range";
+                        c.note = note.str();
+                        say("  " + c.name + ": " + c.note);
+                        plan.candidates.push_back(c);
+                        continue;
+                    }
                 }
+                const auto [seconds, abandoned] = measure(model, p, cl, width, height, benchBatch, dev, steps, best);
+                std::ostringstream line;
+                line << "  " << c.name << ": " << std::fixed << std::setprecision(3) << seconds << " s per step"
+                     << (abandoned ? " (first step; abandoned as too slow)" : "");
+                say(line.str());
+                if (abandoned) {
+                    c.note = "abandoned after one step";
+                } else {
+                    c.stepSeconds = seconds;
+                    if (best == 0 || seconds < best) {
+                        best = seconds;
+                        plan.precision = p;
+                        plan.channelsLast = cl;
+                    }
+                }
+                plan.candidates.push_back(c);
             }
-            const auto [seconds, abandoned] = measure(model, p, cl, width, height, benchBatch, dev, steps, best);
-            std::ostringstream line;
-            line << "  " << c.name << ": " << std::fixed << std::setprecision(3) << seconds << " s per step"
-                 << (abandoned ? " (first step; abandoned as too slow)" : "");
-            say(line.str());
-            if (abandoned) {
-                c.note = "abandoned after one step";
-            } else {
+        }
+        // Then the threads, with the winning precision and format.
+        for (std::size_t t = 1; t < threadChoices.size(); ++t) {
+            const int threads = configureThreads(threadChoices[t]);
+            PlanCandidate c;
+            c.name = candidateName(plan.precision, plan.channelsLast, threads);
+            const auto [seconds, abandoned] =
+                measure(model, plan.precision, plan.channelsLast, width, height, benchBatch, dev, steps, best);
+            if (!abandoned) {
                 c.stepSeconds = seconds;
-                if (best == 0 || seconds < best) {
+                if (seconds < best) {
                     best = seconds;
-                    plan.precision = p;
-                    plan.channelsLast = cl;
+                    bestThreads = threadChoices[t];
                 }
+            } else {
+                c.note = "abandoned after one step";
             }
             plan.candidates.push_back(c);
         }
-    }
-    // Then the threads, with the winning precision and format.
-    for (std::size_t t = 1; t < threadChoices.size(); ++t) {
-        const int threads = configureThreads(threadChoices[t]);
-        PlanCandidate c;
-        c.name = candidateName(plan.precision, plan.channelsLast, threads);
-        const auto [seconds, abandoned] =
-            measure(model, plan.precision, plan.channelsLast, width, height, benchBatch, dev, steps, best);
-        if (!abandoned) {
-            c.stepSeconds = seconds;
-            if (seconds < best) {
-                best = seconds;
-                bestThreads = threadChoices[t];
-            }
-        } else {
-            c.note = "abandoned after one step";
-        }
-        plan.candidates.push_back(c);
-    }
+    });
+    if (plan.busyWhileMeasuring >= kDisturbedLoad)
+        say("  other programs kept " + cores(plan.busyWhileMeasuring) +
+            " cores busy while measuring: the plan is cached and measured again when the machine is quieter");
     if (best == 0) throw std::runtime_error("no execution plan could be measured on " + device);
     plan.threads = cpu ? configureThreads(bestThreads) : currentThreads();
     plan.stepSeconds = best;

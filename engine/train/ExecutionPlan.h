@@ -35,7 +35,15 @@ struct PlanRequest {
     // like automatic threads it is then limited to the cores other programs leave free.
     bool freeCoresOnly = false;
     bool useCache = true;   // false: measure again even when a cached plan exists
+    // Runs the work and returns the cores' worth of CPU time other programs used meanwhile
+    // (core/CpuLoad.h). Empty: read from /proc/stat. A seam for tests, which cannot control what
+    // else a shared machine runs.
+    std::function<double(const std::function<void()> &work)> otherLoadDuring;
 };
+
+// Other programs' load (cores' worth) from which a measurement counts as disturbed: such a plan
+// is used and cached, and measured again by the first run that finds the machine quieter.
+constexpr double kDisturbedLoad = 0.5;
 
 struct PlanCandidate {
     std::string name;            // e.g. "bf16 channels-last, 2 threads"
@@ -57,6 +65,9 @@ struct ExecutionPlan {
     // the free cores only. busyCores < 0: not looked at (threads forced, or not a CPU).
     double busyCores = -1;
     int unloadedThreads = 0;
+    // Other programs' load (cores' worth) while the candidates were measured, this time or for
+    // the cached plan; < 0: not measured (forced, or cached before this was recorded).
+    double busyWhileMeasuring = -1;
 
     // "bf16 autocast, channels-last, 2 threads" (threads on the CPU only)
     std::string describe() const;

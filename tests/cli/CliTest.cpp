@@ -30,6 +30,15 @@ std::string slurp(const fs::path &p) {
     return s.str();
 }
 
+// The cached plans as measured on a quiet machine: a plan measured while other programs (the
+// tests beside this one) kept a core busy is measured again by the next run that finds the
+// machine quiet, which would make "the second run reads the cache" depend on what else runs.
+void markPlansQuiet(const fs::path &file) {
+    nlohmann::json plans = nlohmann::json::parse(slurp(file));
+    for (auto &[key, plan] : plans["plans"].items()) plan["busy_cores_measuring"] = 0.0;
+    std::ofstream(file) << plans.dump(2);
+}
+
 class Cli : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -245,6 +254,7 @@ TEST_F(Cli, TheBenchPeerRunsEachModelWithTheEnginesPlanForIt) {
         std::ofstream out(cache / "plans.json");
         out << plans.dump(2);
     }
+    markPlansQuiet(cache / "plans.json");
     const Result r = run(args, env);
     ASSERT_EQ(r.exitCode, 0) << r.err;
     const auto j = lastJsonLine(r.out);
@@ -351,6 +361,7 @@ TEST_F(Cli, TrainReportsItsExecutionPlanAndMeasuresAutoOnce) {
     EXPECT_NE(firstErr.find("Choosing the fastest execution plan"), std::string::npos) << firstErr;
     EXPECT_GE(first["plan"]["candidates"].size(), 2u);
     EXPECT_TRUE(fs::exists(dir / "cache" / "plans.json"));
+    markPlansQuiet(dir / "cache" / "plans.json");
     const auto [second, secondErr] = runAuto();
     EXPECT_EQ(second["plan"]["origin"].get<std::string>().rfind("cached", 0), 0u);
     EXPECT_EQ(second["plan"]["precision"], first["plan"]["precision"]);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <string>
@@ -155,12 +156,17 @@ TEST(Cuda, PlanChoiceMeasuresGpuCandidatesAndCachesTheWinner) {
     ModelConfig config = presetConfig("small-unet");
     config.inChannels = 3;
     config.numClasses = 3;
-    const ExecutionPlan plan = choosePlan(PlanRequest{}, config, 128, 128, 4, "cuda:0");
+    PlanRequest request;
+    request.otherLoadDuring = [](const std::function<void()> &work) {  // as if alone on the machine
+        work();
+        return 0.0;
+    };
+    const ExecutionPlan plan = choosePlan(request, config, 128, 128, 4, "cuda:0");
     EXPECT_EQ(plan.device, "cuda:0");
     EXPECT_GE(plan.candidates.size(), 3u);  // fp32, bf16, fp16 (x memory formats, less abandoned)
     EXPECT_GT(plan.stepSeconds, 0);
     EXPECT_TRUE(fs::exists(dir / "plans.json"));
-    const ExecutionPlan again = choosePlan(PlanRequest{}, config, 128, 128, 4, "cuda:0");
+    const ExecutionPlan again = choosePlan(request, config, 128, 128, 4, "cuda:0");
     EXPECT_EQ(again.origin.rfind("cached", 0), 0u) << again.origin;
     EXPECT_EQ(again.precision, plan.precision);
     EXPECT_EQ(again.channelsLast, plan.channelsLast);
