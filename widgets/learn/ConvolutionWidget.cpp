@@ -333,7 +333,9 @@ void ConvolutionWidget::updateDice() {
     m_prediction->setHighlights(marks);
     const DiceScore &s = m_dice;
     m_diceLabel->setText(diceText());
-    m_diceFormula->setText(s.defined() ? tr("2·TP / (2·TP + FP + FN)<br>= 2·%1 / (2·%1 + %2 + %3)")
+    // No-break spaces inside the brackets: a narrow column wraps at the fraction bar, not in a sum.
+    m_diceFormula->setText(s.defined() ? tr("2·TP / (2·TP&nbsp;+&nbsp;FP&nbsp;+&nbsp;FN)<br>= 2·%1 / "
+                                            "(2·%1&nbsp;+&nbsp;%2&nbsp;+&nbsp;%3)")
                                              .arg(s.truePositives)
                                              .arg(s.falsePositives)
                                              .arg(s.falseNegatives)
