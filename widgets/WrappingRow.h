@@ -3,20 +3,23 @@
 // when it is not (lecture-size fonts on a 1366×768 screen) — instead of one row that forces the
 // page to scroll sideways. Its minimum width is the wider group's, so a narrow page can take it.
 //
-//     layout->addWidget(new WrappingRow(presetButtons, optionsAndActions));
+//     layout->addWidget(new WrappingRow(presetButtons, optionsAndActions, tr("Convolution toolbar")));
 //
 // Each group is a widget with its own layout; the second one is stretched to the rest of the
 // row (a stretch inside it pushes its last controls to the right edge).
 
 #include <QEvent>
 #include <QResizeEvent>
+#include <QString>
 #include <QWidget>
 #include <algorithm>
 
 class WrappingRow : public QWidget {
 public:
-    WrappingRow(QWidget *first, QWidget *second, QWidget *parent = nullptr)
+    // `name`: what a screen reader calls the row.
+    WrappingRow(QWidget *first, QWidget *second, const QString &name, QWidget *parent = nullptr)
         : QWidget(parent), m_first(first), m_second(second) {
+        setAccessibleName(name);
         m_first->setParent(this);
         m_second->setParent(this);
         QSizePolicy policy(QSizePolicy::Preferred, QSizePolicy::Fixed);
@@ -28,7 +31,6 @@ public:
     bool fitsInOneRow(int width) const {
         return m_first->sizeHint().width() + kSpacing + m_second->minimumSizeHint().width() <= width;
     }
-    bool isWrapped() const { return m_wrapped; }
 
     QSize sizeHint() const override {
         const QSize a = m_first->sizeHint(), b = m_second->sizeHint();

@@ -340,7 +340,7 @@ QWidget *DatasetPage::buildSamplesView() {
     m_maskColumn = new QCheckBox(tr("Mask beside each image"));
     m_maskColumn->setToolTip(tr("Show the mask on its own next to the image and the overlay"));
     shown->addWidget(m_maskColumn);
-    v->addWidget(new WrappingRow(pagingGroup, shownGroup));
+    v->addWidget(new WrappingRow(pagingGroup, shownGroup, tr("Paging")));
     m_gallery = new SampleGallery;
     v->addWidget(m_gallery, 1);
 
@@ -388,7 +388,7 @@ QWidget *DatasetPage::buildAugmentationView() {
     m_augment = new AugmentationPicker;
     picker->addWidget(m_augment);
     picker->addStretch(1);
-    v->addWidget(new WrappingRow(drawGroup, pickerGroup));
+    v->addWidget(new WrappingRow(drawGroup, pickerGroup, tr("Augmentation choices")));
     m_augmentHint = new QLabel;
     m_augmentHint->setWordWrap(true);
     v->addWidget(m_augmentHint);

@@ -196,7 +196,7 @@ QWidget *ConvolutionWidget::buildToolbar() {
     };
     connect(m_padding, qOverload<int>(&QComboBox::currentIndexChanged), this, optionsChanged);
     connect(m_stride, qOverload<int>(&QComboBox::currentIndexChanged), this, optionsChanged);
-    return new WrappingRow(presets, options);
+    return new WrappingRow(presets, options, tr("Convolution toolbar"));
 }
 
 void ConvolutionWidget::buildThresholdPanel(QVBoxLayout *box) {
