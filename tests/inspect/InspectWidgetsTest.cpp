@@ -317,11 +317,20 @@ TEST(ChannelRankingPanel, ShowsOnlyAsManyChannelsAsCanBeLabelled) {
     EXPECT_EQ(panel->magnitudeBars(), 16);
 }
 
-TEST(WorstCasesGallery, ClickingACaseOpensItsFeatureMaps) {
-    Area a;
+namespace {
+
+// The Worst cases view showing the test data's review.
+WorstCasesGallery *showWorstCases(Area &a) {
     a.area.showView(InspectArea::View::WorstCases);
     a.area.showReview(inspecttest::review());
-    WorstCasesGallery *gallery = a.area.worstCases();
+    return a.area.worstCases();
+}
+
+}  // namespace
+
+TEST(WorstCasesGallery, ClickingACaseOpensItsFeatureMaps) {
+    Area a;
+    WorstCasesGallery *gallery = showWorstCases(a);
     ASSERT_EQ(gallery->caseCount(), 4);
     EXPECT_TRUE(gallery->caseTitle(0).contains(QStringLiteral("synthetic-0010")));
     EXPECT_TRUE(gallery->caseTitle(0).contains(QStringLiteral("0.600")));
@@ -338,9 +347,7 @@ TEST(WorstCasesGallery, ClickingACaseOpensItsFeatureMaps) {
 // to "961 FP · …".
 TEST(WorstCasesGallery, CaptionsStayWholeAtLectureSize) {
     Area a;
-    a.area.showView(InspectArea::View::WorstCases);
-    a.area.showReview(inspecttest::review());
-    WorstCasesGallery *gallery = a.area.worstCases();
+    WorstCasesGallery *gallery = showWorstCases(a);
     ASSERT_EQ(gallery->caseCount(), 4);
     EXPECT_TRUE(gallery->explanationShown());
     PresentationMode::instance()->apply(true);
