@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <string_view>
 #include <unordered_map>
 
 #include <caffe2/serialize/inline_container.h>
@@ -489,71 +490,6 @@ bool hasZipDirectory(const std::string &bytes) {
     return bytes.find(std::string("PK\x05\x06", 4), from) != std::string::npos;
 }
 
-std::uint64_t little(const std::string &bytes, std::size_t at, int n) {
-    std::uint64_t v = 0;
-    for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(bytes[at + static_cast<std::size_t>(i)]);
-    return v;
-}
-
-// Why the zip's central directory cannot be trusted, or an empty string when every record it
-// declares fits. LibTorch's reader allocates a record's declared size before reading it, so a
-// damaged or hostile directory claiming gigabytes must be refused first. torch.save stores its
-// records uncompressed; a compressed one cannot expand more than deflate's 1032:1.
-std::string oversizedRecord(const std::string &bytes) {
-    const std::size_t eocd = bytes.rfind(std::string("PK\x05\x06", 4));
-    if (eocd == std::string::npos || bytes.size() - eocd < 22)
-        return "the zip archive's directory at the end is cut short";
-    std::uint64_t count = little(bytes, eocd + 10, 2);
-    std::uint64_t offset = little(bytes, eocd + 16, 4);
-    if (count == 0xFFFF || offset == 0xFFFFFFFF) {  // zip64: the locator sits just before
-        if (eocd < 20 || bytes.compare(eocd - 20, 4, std::string("PK\x06\x07", 4)) != 0)
-            return "the zip archive's zip64 directory locator is missing";
-        const std::uint64_t at = little(bytes, eocd - 20 + 8, 8);
-        if (at > bytes.size() || bytes.size() - at < 56 || bytes.compare(at, 4, std::string("PK\x06\x06", 4)) != 0)
-            return "the zip archive's zip64 directory record is missing";
-        count = little(bytes, at + 32, 8);
-        offset = little(bytes, at + 48, 8);
-    }
-    std::uint64_t pos = offset;
-    for (std::uint64_t i = 0; i < count; ++i) {
-        if (pos > bytes.size() || bytes.size() - pos < 46 || bytes.compare(pos, 4, std::string("PK\x01\x02", 4)) != 0)
-            return "the zip archive's directory is damaged";
-        const std::uint64_t method = little(bytes, pos + 10, 2);
-        std::uint64_t packed = little(bytes, pos + 20, 4);
-        std::uint64_t size = little(bytes, pos + 24, 4);
-        const std::uint64_t nameLength = little(bytes, pos + 28, 2);
-        const std::uint64_t extraLength = little(bytes, pos + 30, 2);
-        const std::uint64_t commentLength = little(bytes, pos + 32, 2);
-        if (bytes.size() - pos - 46 < nameLength + extraLength + commentLength)
-            return "the zip archive's directory is damaged";
-        // zip64 sizes: in the extra field 0x0001, uncompressed first, then compressed, each
-        // present only where the 32-bit field is 0xFFFFFFFF.
-        for (std::uint64_t e = pos + 46 + nameLength; e + 4 <= pos + 46 + nameLength + extraLength;) {
-            const std::uint64_t tag = little(bytes, e, 2), length = little(bytes, e + 2, 2);
-            if (e + 4 + length > pos + 46 + nameLength + extraLength) break;
-            if (tag == 1) {
-                std::uint64_t f = e + 4;
-                if (size == 0xFFFFFFFF && f + 8 <= e + 4 + length) {
-                    size = little(bytes, f, 8);
-                    f += 8;
-                }
-                if (packed == 0xFFFFFFFF && f + 8 <= e + 4 + length) packed = little(bytes, f, 8);
-            }
-            e += 4 + length;
-        }
-        const std::uint64_t limit = method == 0 ? bytes.size() : std::min<std::uint64_t>(packed, bytes.size()) * 1032;
-        if (size > limit) {
-            std::string record = bytes.substr(pos + 46, std::min<std::uint64_t>(nameLength, 80));
-            for (char &c : record)
-                if (!std::isprint(static_cast<unsigned char>(c))) c = '?';
-            return "the zip archive's record '" + record + "' claims " + std::to_string(size) +
-                   " bytes, more than the file can hold (damaged file)";
-        }
-        pos += 46 + nameLength + extraLength + commentLength;
-    }
-    return {};
-}
-
 std::string record(caffe2::serialize::PyTorchStreamReader &reader, const std::string &name) {
     const auto [data, size] = reader.getRecord(name);
     return std::string(static_cast<const char *>(data.get()), size);
@@ -643,6 +579,70 @@ std::string dtypeName(torch::ScalarType dtype) {
     }
 }
 
+namespace {
+
+std::uint64_t little(std::string_view bytes, std::size_t at, int n) {
+    std::uint64_t v = 0;
+    for (int i = n - 1; i >= 0; --i) v = (v << 8) | static_cast<std::uint8_t>(bytes[at + static_cast<std::size_t>(i)]);
+    return v;
+}
+
+}  // namespace
+
+std::string zipRecordsProblem(std::string_view bytes) {
+    const std::size_t eocd = bytes.rfind(std::string_view("PK\x05\x06", 4));
+    if (eocd == std::string_view::npos || bytes.size() - eocd < 22)
+        return "the zip archive's directory at the end is cut short";
+    std::uint64_t count = little(bytes, eocd + 10, 2);
+    std::uint64_t offset = little(bytes, eocd + 16, 4);
+    if (count == 0xFFFF || offset == 0xFFFFFFFF) {  // zip64: the locator sits just before
+        if (eocd < 20 || bytes.compare(eocd - 20, 4, std::string_view("PK\x06\x07", 4)) != 0)
+            return "the zip archive's zip64 directory locator is missing";
+        const std::uint64_t at = little(bytes, eocd - 20 + 8, 8);
+        if (at > bytes.size() || bytes.size() - at < 56 ||
+            bytes.compare(at, 4, std::string_view("PK\x06\x06", 4)) != 0)
+            return "the zip archive's zip64 directory record is missing";
+        count = little(bytes, at + 32, 8);
+        offset = little(bytes, at + 48, 8);
+    }
+    std::uint64_t pos = offset;
+    for (std::uint64_t i = 0; i < count; ++i) {
+        if (pos > bytes.size() || bytes.size() - pos < 46 ||
+            bytes.compare(pos, 4, std::string_view("PK\x01\x02", 4)) != 0)
+            return "the zip archive's directory is damaged";
+        const std::uint64_t method = little(bytes, pos + 10, 2);
+        std::uint64_t packed = little(bytes, pos + 20, 4);
+        std::uint64_t size = little(bytes, pos + 24, 4);
+        const std::uint64_t nameLength = little(bytes, pos + 28, 2);
+        const std::uint64_t extraLength = little(bytes, pos + 30, 2);
+        const std::uint64_t commentLength = little(bytes, pos + 32, 2);
+        if (bytes.size() - pos - 46 < nameLength + extraLength + commentLength)
+            return "the zip archive's directory is damaged";
+        // zip64 sizes: in the extra field 0x0001, uncompressed first, then compressed, each
+        // present only where the 32-bit field is 0xFFFFFFFF.
+        const std::uint64_t extraEnd = pos + 46 + nameLength + extraLength;
+        for (std::uint64_t e = pos + 46 + nameLength; e + 4 <= extraEnd;) {
+            const std::uint64_t tag = little(bytes, e, 2), length = little(bytes, e + 2, 2);
+            if (e + 4 + length > extraEnd) break;
+            if (tag == 1) {
+                std::uint64_t f = e + 4;
+                if (size == 0xFFFFFFFF && f + 8 <= e + 4 + length) {
+                    size = little(bytes, f, 8);
+                    f += 8;
+                }
+                if (packed == 0xFFFFFFFF && f + 8 <= e + 4 + length) packed = little(bytes, f, 8);
+            }
+            e += 4 + length;
+        }
+        const std::uint64_t limit = method == 0 ? bytes.size() : std::min<std::uint64_t>(packed, bytes.size()) * 1032;
+        if (size > limit)
+            return "the zip archive's record '" + printableName(std::string(bytes.substr(pos + 46, nameLength))) +
+                   "' claims " + std::to_string(size) + " bytes, more than the file can hold (damaged file)";
+        pos += 46 + nameLength + extraLength + commentLength;
+    }
+    return {};
+}
+
 std::vector<SavedTensor> readTorchSave(const std::string &bytes, const std::string &name, bool withData) {
     auto unreadable = [&](const std::string &why) {
         return StateDictError(Kind::Unreadable,
@@ -654,7 +654,7 @@ std::vector<SavedTensor> readTorchSave(const std::string &bytes, const std::stri
             "_use_new_zipfile_serialization=False); load it in Python and save it again with torch.save");
     if (bytes.compare(0, 4, std::string("PK\x03\x04", 4)) != 0) throw unreadable("it is not a zip archive");
     if (!hasZipDirectory(bytes)) throw unreadable("the zip archive is truncated (its directory at the end is missing)");
-    if (const std::string why = oversizedRecord(bytes); !why.empty()) throw unreadable(why);
+    if (const std::string why = zipRecordsProblem(bytes); !why.empty()) throw unreadable(why);
 
     std::unique_ptr<caffe2::serialize::PyTorchStreamReader> reader;
     std::string pickle;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <torch/torch.h>
@@ -25,6 +26,13 @@ struct SavedTensor {
 // dropped. `withData` false reads only names, dtypes and shapes. `name` is for messages.
 // Throws StateDictError.
 std::vector<SavedTensor> readTorchSave(const std::string &bytes, const std::string &name, bool withData = true);
+
+// Why a zip archive's directory cannot be trusted, or an empty string when every record it
+// declares fits in the archive. LibTorch's zip reader (torch.save files, and the archives of
+// checkpoints and run states) allocates the size a record claims before reading it, so a
+// damaged or hostile entry claiming gigabytes is refused before LibTorch sees it. torch.save
+// and LibTorch store records uncompressed; a compressed one may expand deflate's 1032:1.
+std::string zipRecordsProblem(std::string_view archive);
 
 // torch.save(OrderedDict(tensors)) as bytes: what Python's torch.load reads back as an
 // OrderedDict. Tensors are written from the CPU, contiguous.

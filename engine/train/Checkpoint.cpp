@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <sstream>
+#include <string_view>
 
 #include <torch/torch.h>
 
@@ -9,6 +10,7 @@
 #include "core/BuildInfo.h"
 #include "core/Device.h"
 #include "interop/StateDict.h"
+#include "interop/TorchSave.h"
 #include "models/Networks.h"
 
 namespace unetlab {
@@ -201,6 +203,11 @@ LoadedCheckpoint loadUnchecked(const std::string &path, const std::optional<Mode
     if (static_cast<std::uint64_t>(parameters) > payloadBytes)
         throw CheckpointError("'" + path + "' is corrupt (its header describes " + std::to_string(parameters) +
                               " parameters, more than its " + std::to_string(payloadBytes) + " weight bytes hold)");
+    // The checksum finds damage, not forgery: a record claiming gigabytes is refused before
+    // LibTorch's reader allocates it.
+    if (const std::string why = zipRecordsProblem(std::string_view(bytes).substr(p.payloadOffset, payloadBytes));
+        !why.empty())
+        throw CheckpointError("'" + path + "' is corrupt (" + why + ")");
     out.model = buildModel(out.config);
     torch::serialize::InputArchive archive;
     try {

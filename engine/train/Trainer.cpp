@@ -16,6 +16,7 @@
 #include "core/HostMemory.h"
 #include "core/Random.h"
 #include "data/Augment.h"
+#include "interop/TorchSave.h"
 #include "models/Networks.h"
 #include "train/Autocast.h"
 #include "train/Batch.h"
@@ -636,6 +637,9 @@ nlohmann::json readMeta(torch::serialize::InputArchive &archive) {
 
 void loadArchive(torch::serialize::InputArchive &archive, const std::string &state) {
     if (state.empty()) throw std::invalid_argument("the run state is empty");
+    // A record claiming gigabytes is refused before LibTorch's reader allocates it.
+    if (const std::string why = zipRecordsProblem(state); !why.empty())
+        throw std::invalid_argument("the run state is truncated or damaged (" + why + ")");
     try {
         archive.load_from(state.data(), state.size(), torch::Device(torch::kCPU));
     } catch (const c10::Error &) {

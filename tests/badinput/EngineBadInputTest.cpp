@@ -619,8 +619,9 @@ TEST_F(BadInputEngine, TruncatedCheckpoints) {
 
 // LibTorch's zip reader allocates the size a record's directory entry declares before reading
 // it: a damaged entry claiming 4 GiB is refused with what is wrong, before anything is allocated
-// (the fuzzer found this one; tests/fuzz/corpus/checkpoint/regress-directory-claims-4gib-record.pt).
-TEST_F(BadInputEngine, AStateDictWhoseDirectoryClaimsMoreThanTheFileIsRefusedBeforeReading) {
+// — in a state dict (the fuzzer found this one; tests/fuzz/corpus/checkpoint/
+// regress-directory-claims-4gib-record.pt) and in a UNet Lab checkpoint's weights archive.
+TEST_F(BadInputEngine, AZipDirectoryClaimingMoreThanTheFileHoldsIsRefusedBeforeReading) {
     const std::string pt = writeTorchSave({{"w", torch::ones({64})}});
     ASSERT_NO_THROW(readTorchSave(pt, "good.pt"));
     // The central directory entry of each record: "PK\1\2", its uncompressed size 24 bytes in.
@@ -652,6 +653,28 @@ TEST_F(BadInputEngine, AStateDictWhoseDirectoryClaimsMoreThanTheFileIsRefusedBef
     EXPECT_NE(viaCheckpoint.find("record 'archive/data/0' claims " + std::to_string(pt.size() + 1)), std::string::npos)
         << viaCheckpoint;
     EXPECT_NE(errorOf([&] { readCheckpointHeader((root / "long.pt").string()); }), "(no error)");
+
+    // A UNet Lab checkpoint whose weights archive claims 4 GiB for a record, with the checksum
+    // made to match (it finds damage, not forgery).
+    torch::manual_seed(1);
+    saveCheckpoint((root / "good.ckpt").string(), *buildModel(presetConfig("minimal")), {});
+    const std::string ckpt = readBytes(root / "good.ckpt");
+    const std::size_t lengthAt = ckpt.find('\n') + 1, headerAt = ckpt.find('\n', lengthAt) + 1;
+    nlohmann::json header = nlohmann::json::parse(ckpt.substr(headerAt, std::stoul(ckpt.substr(lengthAt))));
+    std::string payload = ckpt.substr(headerAt + std::stoul(ckpt.substr(lengthAt)));
+    const std::size_t entry = payload.find("PK\x01\x02");
+    ASSERT_NE(entry, std::string::npos);
+    payload.replace(entry + 24, 4, "\xff\xff\xff\xff");
+    std::uint64_t hash = 1469598103934665603ULL;  // FNV-1a, 64 bits
+    for (const char c : payload) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    header["payload_fnv1a64"] = std::to_string(hash);
+    const std::string headerText = header.dump(2);
+    writeBytes(root / "forged.ckpt",
+               std::string(kCheckpointMagic) + "\n" + std::to_string(headerText.size()) + "\n" + headerText + payload);
+    const std::string forged = errorOf([&] { loadCheckpoint((root / "forged.ckpt").string()); });
+    EXPECT_TRUE(oneLine(forged)) << forged;
+    EXPECT_NE(forged.find("is corrupt (the zip archive's record"), std::string::npos) << forged;
+    EXPECT_NE(forged.find("claims 4294967295 bytes"), std::string::npos) << forged;
 }
 
 TEST_F(BadInputEngine, RandomBytesAsCheckpoints) {

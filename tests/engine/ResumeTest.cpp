@@ -135,6 +135,12 @@ TEST(Resume, DamagedForeignOrMismatchedStatesAreRefusedWithOneLine) {
     refuses("", data, "empty");
     refuses(state.substr(0, state.size() / 2), data, "truncated or damaged");
     refuses(std::string(4096, '\x5a'), data, "truncated or damaged");
+    // A record whose directory entry claims 4 GiB: refused before LibTorch's reader allocates it.
+    std::string huge = state;
+    const std::size_t entry = huge.find("PK\x01\x02");
+    ASSERT_NE(entry, std::string::npos);
+    huge.replace(entry + 24, 4, "\xff\xff\xff\xff");
+    refuses(huge, data, "claims 4294967295 bytes, more than the file can hold");
     refuses(state, smallData(30), "the data has changed");
     refuses(state, smallData(24, 32), "the data has changed");
     // A model checkpoint is not a run state.
