@@ -366,7 +366,7 @@ ExecutionPlan choosePlanOnIdleCores(const PlanRequest &request, const ModelConfi
     }
 
     say("Choosing the fastest execution plan for " + model.describe() + " at " + std::to_string(width) + "x" +
-        std::to_string(height) + " on this machine (first run only; cached in " + planCachePath() + ")");
+        std::to_string(height) + " on this machine (once per model and size; cached in " + planCachePath() + ")");
     double best = 0;
     int bestThreads = threadChoices.front();
     const int steps = 3;

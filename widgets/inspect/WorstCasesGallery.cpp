@@ -58,6 +58,8 @@ public:
         return (w - (n + 1) * kGap) / n + 3 * fontMetrics().height() + 20;
     }
     QSize sizeHint() const override { return {800, heightForWidth(800)}; }
+    // The height pictures `side` wide need with the title above and the captions under them.
+    int heightForSide(int side) const { return side + 3 * fontMetrics().height() + 14; }
     // The caption lines under picture i as drawn at the current size (elided where they must be).
     QStringList drawnCaption(int i) const {
         QStringList out;
@@ -104,7 +106,8 @@ private:
     QRect pictureRect(int i) const {
         const int line = fontMetrics().height();
         const int n = static_cast<int>(m_images.size());
-        const int side = std::max(16, std::min((width() - (n + 1) * kGap) / std::max(1, n), height() - 3 * line - 14));
+        const int side =
+            std::max(16, std::min((width() - (n + 1) * kGap) / std::max(1, n), height() - heightForSide(0)));
         return {kGap + i * (side + kGap), line + 10, side, side};
     }
     // Centred under its picture; the last picture's captions (the error counts) may run on into
@@ -213,10 +216,9 @@ void WorstCasesGallery::fitExplanation() {
     const int spacing = m_grid->spacing();
     const int explanation = m_explanation->heightForWidth(m_content->width()) + 12;
     const int cardHeight = (m_content->height() - explanation - (rows - 1) * spacing) / rows;
-    const QWidget *card = m_cards.first();
-    const int line = card->fontMetrics().height();
-    const int roomy = std::min(card->heightForWidth((m_content->width() - spacing) / 2),
-                               kRoomyPictureSide + 3 * line + 14);  // CaseCard's pictures and captions
+    const auto *card = static_cast<const CaseCard *>(m_cards.first());
+    const int roomy =
+        std::min(card->heightForWidth((m_content->width() - spacing) / 2), card->heightForSide(kRoomyPictureSide));
     m_explanation->setVisible(cardHeight >= roomy);
 }
 
