@@ -129,6 +129,7 @@ const ImageScores &MetricsAccumulator::addImage(const std::string &id, const std
     ImageScores &s = m_images.back();
     s.boundaryF1 = unetlab::boundaryF1(truth, pred, width, height, m_k);
     s.boundaryF1Mean = meanDefined(std::vector<double>(s.boundaryF1.begin() + (m_k > 1 ? 1 : 0), s.boundaryF1.end()));
+    for (int c = 0; c < m_k; ++c) s.outline.push_back(outlineOffset(truth, pred, width, height, c));
     return s;
 }
 

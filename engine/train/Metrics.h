@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "train/OutlineOffset.h"
+
 namespace unetlab {
 
 inline constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
@@ -50,8 +52,9 @@ struct ImageScores {
     std::vector<double> dice;  // per class, NaN when undefined
     std::vector<double> iou;
     double diceMean = kUndefined;
-    std::vector<double> boundaryF1;  // per class (2-px tolerance, train/BoundaryF1.h); empty if not computed
+    std::vector<double> boundaryF1;      // per class (2-px tolerance, train/BoundaryF1.h); empty if not computed
     double boundaryF1Mean = kUndefined;  // over the foreground classes (1..K-1) where defined
+    std::vector<OutlineOffset> outline;  // per class (train/OutlineOffset.h); empty if not computed
     double pixelAccuracy = 0;
     double ncTrue = kUndefined;
     double ncPred = kUndefined;

@@ -1,11 +1,13 @@
 // Metrics against hand-computed cases (MISSION §7) and the documented empty-mask rule.
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
 
 #include <gtest/gtest.h>
 
 #include "train/BoundaryF1.h"
 #include "train/Metrics.h"
+#include "train/OutlineOffset.h"
 
 using namespace unetlab;
 
@@ -209,4 +211,68 @@ TEST(BoundaryF1, AccumulatorAveragesForegroundClasses) {
     const SplitMetrics m = acc.finish();
     EXPECT_DOUBLE_EQ(m.boundaryF1Mean, 1.0);
     EXPECT_NEAR(m.dice[1], 2.0 * 14 * 15 / (2 * 225), 1e-12);  // the Dice drop of the same shift
+}
+
+// The outline offset (issue #8's analysis): how far the truth's outline lies outside (+) or
+// inside (-) the prediction's, found by growing or shrinking the prediction with the 3x3 cross.
+TEST(OutlineOffset, FindsHowFarTheAnnotatedOutlineLiesOutsideOrInsideThePrediction) {
+    const auto small = square(40, 40, 12, 12, 12), large = square(40, 40, 10, 10, 16);
+    // The 12-px square grown twice by the cross is the 16-px square less 3 pixels at each
+    // corner (those with dx + dy > 2): 256 - 12 = 244 pixels, all inside the truth, so
+    // Dice = 2 * 244 / (256 + 244). Once (192 px) or three times (300 px) matches worse.
+    const OutlineOffset grow = outlineOffset(large.data(), small.data(), 40, 40, 1);
+    ASSERT_TRUE(grow.defined);
+    EXPECT_EQ(grow.pixels, 2);
+    EXPECT_DOUBLE_EQ(grow.dice, 2.0 * 244 / 500);
+    // The other way round: the 16-px square shrunk twice is exactly the 12-px one.
+    const OutlineOffset shrink = outlineOffset(small.data(), large.data(), 40, 40, 1);
+    EXPECT_EQ(shrink.pixels, -2);
+    EXPECT_DOUBLE_EQ(shrink.dice, 1.0);
+    // The background's outline moves the other way.
+    EXPECT_EQ(outlineOffset(large.data(), small.data(), 40, 40, 0).pixels, -2);
+    const OutlineOffset same = outlineOffset(small.data(), small.data(), 40, 40, 1);
+    EXPECT_EQ(same.pixels, 0);
+    EXPECT_DOUBLE_EQ(same.dice, 1.0);
+    // Limited to maxShift: the best within it.
+    EXPECT_EQ(outlineOffset(large.data(), small.data(), 40, 40, 1, 1).pixels, 1);
+}
+
+TEST(OutlineOffset, AMissedObjectGainsFromNoMoveAndEmptyMasksHaveNoOffset) {
+    const auto here = square(40, 40, 2, 2, 8), there = square(40, 40, 28, 28, 8);
+    const OutlineOffset apart = outlineOffset(here.data(), there.data(), 40, 40, 1);
+    ASSERT_TRUE(apart.defined);
+    EXPECT_EQ(apart.pixels, 0);  // every move gives Dice 0: ties keep 0
+    EXPECT_DOUBLE_EQ(apart.dice, 0.0);
+    const std::vector<std::uint8_t> empty(1600, 0);
+    EXPECT_FALSE(outlineOffset(empty.data(), here.data(), 40, 40, 1).defined);
+    EXPECT_FALSE(outlineOffset(here.data(), empty.data(), 40, 40, 1).defined);
+    EXPECT_THROW(outlineOffset(here.data(), here.data(), 0, 40, 1), std::invalid_argument);
+}
+
+TEST(OutlineOffset, TheImageBorderIsNotAnOutline) {
+    // Bands touching the top, left and bottom borders: only their right edges are outlines,
+    // so shrinking or growing by 2 moves that edge alone and matches exactly.
+    auto band = [](int columns) {
+        std::vector<std::uint8_t> m(400, 0);
+        for (int y = 0; y < 20; ++y)
+            for (int x = 0; x < columns; ++x) m[static_cast<std::size_t>(y) * 20 + x] = 1;
+        return m;
+    };
+    const auto narrow = band(8), wide = band(10);
+    const OutlineOffset in = outlineOffset(narrow.data(), wide.data(), 20, 20, 1);
+    EXPECT_EQ(in.pixels, -2);
+    EXPECT_DOUBLE_EQ(in.dice, 1.0);
+    const OutlineOffset out = outlineOffset(wide.data(), narrow.data(), 20, 20, 1);
+    EXPECT_EQ(out.pixels, 2);
+    EXPECT_DOUBLE_EQ(out.dice, 1.0);
+}
+
+TEST(OutlineOffset, TheAccumulatorGivesEachClassItsOffsetWhenItKnowsTheShape) {
+    MetricsAccumulator acc(2);
+    const auto t = square(40, 40, 10, 10, 16), p = square(40, 40, 11, 11, 14);
+    const ImageScores &s = acc.addImage("a", t.data(), p.data(), 40, 40);
+    ASSERT_EQ(s.outline.size(), 2u);
+    EXPECT_EQ(s.outline[1].pixels, 1);
+    EXPECT_EQ(s.outline[0].pixels, -1);
+    EXPECT_TRUE(acc.addImage("b", t.data(), p.data(), t.size()).outline.empty());  // no shape: not computed
 }
