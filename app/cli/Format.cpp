@@ -5,6 +5,8 @@
 #include <iomanip>
 #include <sstream>
 
+#include "cli/Common.h"
+
 namespace unetlab::cli {
 
 std::string withThousands(std::int64_t n) {
@@ -59,6 +61,31 @@ std::string fixed(double x, int digits = 3) {
 }
 
 std::string shortName(const std::string &cls) { return cls.size() <= 4 ? cls : cls.substr(0, 4); }
+
+std::string signedPixels(int k) { return k > 0 ? "+" + std::to_string(k) : std::to_string(k); }
+
+const OutlineOffset *outlineOf(const ImageScores &s, std::size_t c) {
+    return c < s.outline.size() && s.outline[c].defined ? &s.outline[c] : nullptr;
+}
+
+// Per foreground class: images at each offset, and the mean Dice with every prediction moved
+// to its own offset (an image without one keeps its Dice: no move helps it).
+struct OutlineSummary {
+    std::vector<int> images = std::vector<int>(2 * kOutlineMaxShift + 1, 0);
+    double diceMoved = kUndefined;
+};
+
+OutlineSummary outlineSummary(const SplitMetrics &m, std::size_t c) {
+    OutlineSummary sum;
+    std::vector<double> moved;
+    for (const ImageScores &s : m.perImage) {
+        const OutlineOffset *o = outlineOf(s, c);
+        if (o) ++sum.images[static_cast<std::size_t>(o->pixels + kOutlineMaxShift)];
+        moved.push_back(o ? o->dice : s.dice[c]);
+    }
+    sum.diceMoved = meanDefined(moved);
+    return sum;
+}
 
 }  // namespace
 
@@ -142,6 +169,62 @@ void ProgressBar::update(int epoch, int epochs, int batch, int batches, double l
 void ProgressBar::clear() {
     if (m_enabled && m_drawn) m_out << "\r\033[K" << std::flush;
     m_drawn = false;
+}
+
+void printPerImage(std::ostream &out, const std::vector<std::string> &classes, const std::vector<std::size_t> &indices,
+                   const SplitMetrics &m) {
+    out << "per image: the Dice of each class; offset: the pixels its prediction must grow (+) or shrink (-)\n"
+           "to match the truth best (where the annotation's outline lies); moved: the Dice after that\n"
+        << std::right << std::setw(8) << "index";
+    for (std::size_t c = 1; c < classes.size(); ++c)
+        out << std::setw(14) << classes[c] << std::setw(9) << "offset" << std::setw(8) << "moved";
+    out << "  id\n";
+    for (std::size_t i = 0; i < m.perImage.size(); ++i) {
+        const ImageScores &s = m.perImage[i];
+        out << std::setw(8) << (i < indices.size() ? std::to_string(indices[i]) : "?");
+        for (std::size_t c = 1; c < classes.size(); ++c) {
+            const OutlineOffset *o = outlineOf(s, c);
+            out << std::setw(14) << fixed(s.dice[c]) << std::setw(9) << (o ? signedPixels(o->pixels) : "n/a")
+                << std::setw(8) << (o ? fixed(o->dice) : "n/a");
+        }
+        out << "  " << s.id << "\n";
+    }
+    for (std::size_t c = 1; c < classes.size(); ++c) {
+        const OutlineSummary sum = outlineSummary(m, c);
+        out << classes[c] << " outline offsets:";
+        for (int k = -kOutlineMaxShift; k <= kOutlineMaxShift; ++k)
+            out << " " << signedPixels(k) << ": " << sum.images[static_cast<std::size_t>(k + kOutlineMaxShift)];
+        out << " images; mean Dice " << fixed(m.dice[c]) << ", " << fixed(sum.diceMoved)
+            << " with every prediction moved to its own offset\n";
+    }
+}
+
+nlohmann::json perImageJson(const std::vector<std::string> &classes, const std::vector<std::size_t> &indices,
+                            const SplitMetrics &m) {
+    nlohmann::json images = nlohmann::json::array();
+    for (std::size_t i = 0; i < m.perImage.size(); ++i) {
+        const ImageScores &s = m.perImage[i];
+        nlohmann::json outline = nlohmann::json::object();
+        for (std::size_t c = 1; c < classes.size(); ++c) {
+            const OutlineOffset *o = outlineOf(s, c);
+            outline[classes[c]] =
+                o ? nlohmann::json{{"pixels", o->pixels}, {"dice", o->dice}} : nlohmann::json(nullptr);
+        }
+        images.push_back({{"index", i < indices.size() ? nlohmann::json(indices[i]) : nlohmann::json(nullptr)},
+                          {"id", s.id},
+                          {"dice_mean", jsonNumber(s.diceMean)},
+                          {"dice", perClass(classes, s.dice)},
+                          {"outline", outline}});
+    }
+    nlohmann::json summary = nlohmann::json::object();
+    for (std::size_t c = 1; c < classes.size(); ++c) {
+        const OutlineSummary sum = outlineSummary(m, c);
+        nlohmann::json offsets = nlohmann::json::object();
+        for (int k = -kOutlineMaxShift; k <= kOutlineMaxShift; ++k)
+            offsets[signedPixels(k)] = sum.images[static_cast<std::size_t>(k + kOutlineMaxShift)];
+        summary[classes[c]] = {{"offsets", offsets}, {"dice_moved", jsonNumber(sum.diceMoved)}};
+    }
+    return {{"images", images}, {"outline", summary}};
 }
 
 }  // namespace unetlab::cli

@@ -30,6 +30,17 @@ void printMetricsTable(std::ostream &out, const std::vector<std::string> &classe
                        const std::vector<std::pair<std::string, const SplitMetrics *>> &splits);
 void printConfusion(std::ostream &out, const std::vector<std::string> &classes, const ConfusionMatrix &m);
 
+// `eval --per-image`: for each image (`indices[i]` is the data index of `m.perImage[i]`) and
+// each foreground class, its Dice, its outline offset (train/OutlineOffset.h) and the Dice
+// with the prediction grown or shrunk by it; then, per class, how many images have each
+// offset and the mean Dice if every prediction were moved to its own offset.
+void printPerImage(std::ostream &out, const std::vector<std::string> &classes, const std::vector<std::size_t> &indices,
+                   const SplitMetrics &m);
+// The same as JSON: {"images": [...], "outline": {class: {"offsets": {"-3": n, ...},
+// "dice_moved": x}}}.
+nlohmann::json perImageJson(const std::vector<std::string> &classes, const std::vector<std::size_t> &indices,
+                            const SplitMetrics &m);
+
 // A one-line progress bar redrawn in place (only when `enabled`, i.e. stderr is a
 // terminal), at most ten times a second.
 class ProgressBar {

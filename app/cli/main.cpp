@@ -163,6 +163,8 @@ const char *kEvalHelp = R"(Usage: unetlab-cli eval --checkpoint FILE [options]
                           and the share of pixels whose class changes
   --device D              auto | cpu | cuda (default auto)
   --threads N             CPU threads
+  --per-image             also each image's Dice and outline offset: how many pixels its prediction
+                          must grow (+) or shrink (-) to match the truth best, and the Dice then
   --json                  end stdout with one JSON object
 )";
 
@@ -664,7 +666,7 @@ int cmdEval(const std::vector<std::string> &argv) {
         return 0;
     }
     const Args args("eval", argv, {"checkpoint", "data", "size", "split", "batch", "precision", "device", "threads"},
-                    {"json"});
+                    {"json", "per-image"});
     const auto path = args.value("checkpoint");
     if (!path) throw UsageError("eval needs --checkpoint FILE");
     const std::string splitName = args.text("split", "test");
@@ -732,6 +734,11 @@ int cmdEval(const std::vector<std::string> &argv) {
     }
     std::cout << "\n";
     printConfusion(std::cout, classes, m.confusion);
+    const bool perImage = args.has("per-image");
+    if (perImage) {
+        std::cout << "\n";
+        printPerImage(std::cout, classes, indices, m);
+    }
     if (args.has("json"))
         std::cout << json{{"command", "eval"},
                           {"checkpoint", *path},
@@ -752,7 +759,8 @@ int cmdEval(const std::vector<std::string> &argv) {
                           {"boundary_f1_per_class", perClass(classes, m.boundaryF1)},
                           {"nc_mean_abs_error", jsonNumber(m.ncMeanAbsError)},
                           {"nc_images", m.ncImages},
-                          {"confusion", confusionJson(m.confusion)}}
+                          {"confusion", confusionJson(m.confusion)},
+                          {"per_image", perImage ? perImageJson(classes, indices, m) : json(nullptr)}}
                          .dump()
                   << "\n";
     return 0;

@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -163,6 +164,37 @@ TEST_F(Cli, TrainThenEvalReportsPerClassFiguresAndWritesFiles) {
     // Evaluating the saved best weights on the same split reproduces training's figure.
     EXPECT_NEAR(e["dice_mean"].get<double>(), j["val_dice_mean"].get<double>(), 1e-9);
     EXPECT_NE(r.out.find("confusion"), std::string::npos);
+
+    // --per-image: each image's Dice and outline offset, and the offsets counted per class.
+    r = run("eval --checkpoint '" + ckpt + "' --split val --per-image --json");
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    const auto p = lastJsonLine(r.out);
+    const auto &images = p["per_image"]["images"];
+    ASSERT_EQ(images.size(), e["images"].get<std::size_t>());
+    for (const std::string cls : {"cytoplasm", "nucleus"}) {
+        double sum = 0;
+        int defined = 0, withOffset = 0;
+        for (const auto &img : images) {
+            EXPECT_TRUE(img["index"].is_number_unsigned());
+            if (img["dice"][cls].is_number()) {
+                sum += img["dice"][cls].get<double>();
+                ++defined;
+            }
+            const auto &o = img["outline"][cls];
+            if (o.is_null()) continue;
+            ++withOffset;
+            EXPECT_LE(std::abs(o["pixels"].get<int>()), 3);
+            EXPECT_GE(o["dice"].get<double>(), img["dice"][cls].get<double>());  // no move (0) is a candidate
+        }
+        ASSERT_GT(defined, 0);
+        EXPECT_NEAR(sum / defined, e["dice"][cls].get<double>(), 1e-9) << cls;  // the split's figure, per image
+        int counted = 0;
+        for (const auto &[k, n] : p["per_image"]["outline"][cls]["offsets"].items()) counted += n.get<int>();
+        EXPECT_EQ(counted, withOffset) << cls;
+        EXPECT_GE(p["per_image"]["outline"][cls]["dice_moved"].get<double>(), e["dice"][cls].get<double>());
+    }
+    EXPECT_NE(r.out.find("nucleus outline offsets:"), std::string::npos);
+    EXPECT_TRUE(e["per_image"].is_null());  // only when asked for
 }
 
 TEST_F(Cli, InfoNamesTheDeviceAndThreads) {
