@@ -79,6 +79,18 @@ double rankingDice(const ImageScores &image, int classIndex) {
                                                             : kUndefined;
 }
 
+int shownOutlineOffset(const ImageScores &image, int classIndex, std::size_t numClasses) {
+    std::size_t c = 0;
+    if (classIndex > 0) c = static_cast<std::size_t>(classIndex);
+    if (classIndex < 0 && numClasses == 2) c = 1;
+    if (c == 0 || c >= image.outline.size() || !image.outline[c].defined) return 0;
+    return image.outline[c].pixels;
+}
+
+std::string outlineText(int pixels) {
+    return "outline " + std::string(pixels > 0 ? "+" : "") + std::to_string(pixels) + " px";
+}
+
 std::vector<std::size_t> worstCaseOrder(const std::vector<ImageScores> &images, std::size_t count, int classIndex) {
     std::vector<std::size_t> order;
     for (std::size_t i = 0; i < images.size(); ++i)

@@ -46,6 +46,12 @@ ErrorCounts countErrors(const std::vector<std::uint8_t> &errors);
 std::vector<std::size_t> worstCaseOrder(const std::vector<ImageScores> &images, std::size_t count, int classIndex);
 // The score worstCaseOrder ranks by.
 double rankingDice(const ImageScores &image, int classIndex);
+// The outline offset (train/OutlineOffset.h) a worst case shows: of the class ranked by, or,
+// ranked by the mean Dice, of the one class besides the background (`numClasses` 2); 0 where
+// none is known or it is 0.
+int shownOutlineOffset(const ImageScores &image, int classIndex, std::size_t numClasses);
+// "outline +2 px", "outline -1 px".
+std::string outlineText(int pixels);
 
 // MISSION §8: no channel that follows the class mask means the features are missing
 // (upstream: capacity); strong channels with a poor Dice mean the 1x1 head does not use them

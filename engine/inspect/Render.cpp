@@ -137,6 +137,13 @@ Rgb classColour(int c) {
             static_cast<std::uint8_t>((c * 211) % 256)};
 }
 
+std::string classColourName(int c) {
+    static const char *kNames[] = {"dark grey", "green", "magenta", "blue", "amber",
+                                   "purple",    "cyan",  "orange",  "brown"};
+    constexpr int kCount = static_cast<int>(sizeof kNames / sizeof kNames[0]);
+    return c >= 0 && c < kCount ? kNames[c] : "colour " + std::to_string(c);
+}
+
 Rgb errorColour(std::uint8_t e) {
     switch (e) {
         case kFalsePositive:

@@ -40,6 +40,8 @@ RgbImage colourBar(ColourMap map, int width, int height);
 // Class colours shared with the app: cytoplasm green, nucleus magenta, then a palette;
 // class 0 (background) is drawn as dark grey where a colour is needed.
 Rgb classColour(int classIndex);
+// The colour's name for a legend: "green", "magenta", …; "colour N" past the palette.
+std::string classColourName(int classIndex);
 // Error colours (Analysis.h PixelError), chosen apart from the class colours and from each
 // other for colour-blind readers: false positives amber, false negatives azure, wrong class red.
 inline constexpr Rgb kFalsePositiveColour{255, 179, 0};

@@ -161,6 +161,25 @@ RgbImage kernelSheet(const KernelSet &k, int maxChannels) {
                         rows, kKernelTileSide);
 }
 
+std::string worstCaseErrorCaption(const SplitReview &review, const CaseView &v) {
+    const int c = review.options.classIndex;
+    const ErrorCounts n = countErrors(errorMap(v.sample.mask.data(), v.prediction.data(), v.sample.pixelCount(), c));
+    std::string caption =
+        "errors: " + std::to_string(n.falsePositives) + " FP, " + std::to_string(n.falseNegatives) + " FN";
+    // With one class besides the background every error is a false positive or negative.
+    if (c < 0 && review.classNames.size() > 2) caption += ", " + std::to_string(n.wrongClass) + " wrong class";
+    if (const int outline = shownOutlineOffset(v.scores, c, review.classNames.size()))
+        caption += ", " + outlineText(outline);
+    return caption;
+}
+
+std::string overlayLegend(const std::vector<std::string> &classNames) {
+    std::string legend = "overlays:";
+    for (std::size_t k = 1; k < classNames.size(); ++k)
+        legend += (k > 1 ? ", " : " ") + classNames[k] + " " + classColourName(static_cast<int>(k));
+    return legend;
+}
+
 RgbImage worstCaseSheet(const SplitReview &review, const std::string &splitName) {
     const int c = review.options.classIndex;
     const std::string by = c >= 0 && c < static_cast<int>(review.classNames.size())
@@ -172,25 +191,22 @@ RgbImage worstCaseSheet(const SplitReview &review, const std::string &splitName)
             v.sample.id + " (index " + std::to_string(v.index) + "): " + by + " " + formatScore(v.rankingDice);
         for (std::size_t k = 1; k < v.scores.dice.size() && k < review.classNames.size(); ++k)
             title += ", " + review.classNames[k] + " " + formatScore(v.scores.dice[k]);
-        const std::vector<std::uint8_t> errors =
-            errorMap(v.sample.mask.data(), v.prediction.data(), v.sample.pixelCount(), c);
-        const ErrorCounts n = countErrors(errors);
-        rows.push_back({title,
-                        {{sampleRgb(v.sample), "image"},
-                         {maskOverlay(v.sample, v.sample.mask.data()), "truth"},
-                         {maskOverlay(v.sample, v.prediction.data()), "prediction"},
-                         {errorOverlay(v.sample, errors),
-                          "errors: " + std::to_string(n.falsePositives) + " FP, " + std::to_string(n.falseNegatives) +
-                              " FN" + (c < 0 ? ", " + std::to_string(n.wrongClass) + " wrong class" : "")}}});
+        rows.push_back(
+            {title,
+             {{sampleRgb(v.sample), "image"},
+              {maskOverlay(v.sample, v.sample.mask.data()), "truth"},
+              {maskOverlay(v.sample, v.prediction.data()), "prediction"},
+              {errorOverlay(v.sample, errorMap(v.sample.mask.data(), v.prediction.data(), v.sample.pixelCount(), c)),
+               worstCaseErrorCaption(review, v)}}});
     }
     auto legend = [](Rgb colour) { return RgbImage{1, 1, {colour.r, colour.g, colour.b}}; };
     SheetRow key{
         "", {{legend(kFalsePositiveColour), "false positive"}, {legend(kFalseNegativeColour), "false negative"}}, 20};
-    if (c < 0) key.tiles.push_back({legend(kWrongClassColour), "wrong class"});
+    if (c < 0 && review.classNames.size() > 2) key.tiles.push_back({legend(kWrongClassColour), "wrong class"});
     rows.push_back(key);
     return composeSheet("The " + std::to_string(review.worst.size()) + " images with the lowest " + by + " in the " +
                             splitName + " split (" + std::to_string(review.metrics.images) + " images)",
-                        rows, kTileSide, {"overlays: cytoplasm green, nucleus magenta; errors on the faded image"});
+                        rows, kTileSide, {overlayLegend(review.classNames) + "; errors on the faded image"});
 }
 
 std::string rankingCsv(const RankingReport &report) {

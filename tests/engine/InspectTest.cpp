@@ -381,6 +381,35 @@ TEST(WorstCases, LowestDiceFirstAndUndefinedLeftOut) {
     EXPECT_EQ(r.nc[3].index, 3u);
 }
 
+// The captions of `inspect`'s worst-cases.png: no wrong-class count where there is one class
+// besides the background, the outline offset where moving the prediction matches better,
+// and the overlay colours of the data's own classes.
+TEST(WorstCases, TheSheetsCaptionsFollowTheDatasClasses) {
+    CaseView v;
+    v.sample.width = v.sample.height = 4;
+    v.sample.channels = 1;
+    v.sample.image.assign(16, 0);
+    v.sample.mask = {0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    v.prediction = {1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+    SplitReview r;
+    r.classNames = {"background", "cytoplasm", "nucleus"};
+    // Class 2 predicted where the truth is background counts as a false positive.
+    EXPECT_EQ(worstCaseErrorCaption(r, v), "errors: 2 FP, 2 FN, 0 wrong class");
+    EXPECT_EQ(overlayLegend(r.classNames), "overlays: cytoplasm green, nucleus magenta");
+    r.classNames = {"background", "nucleus"};
+    v.prediction.back() = 0;
+    v.scores.outline = {{true, -2, 0.9}, {true, 2, 0.9}};
+    EXPECT_EQ(worstCaseErrorCaption(r, v), "errors: 1 FP, 2 FN, outline +2 px");
+    EXPECT_EQ(overlayLegend(r.classNames), "overlays: nucleus green");
+    v.scores.outline[1].pixels = 0;
+    EXPECT_EQ(worstCaseErrorCaption(r, v), "errors: 1 FP, 2 FN");
+    r.options.classIndex = 0;  // ranked by the background's Dice: no outline shown
+    v.scores.outline[1].pixels = -1;
+    EXPECT_EQ(worstCaseErrorCaption(r, v).find("outline"), std::string::npos);
+    r.options.classIndex = 1;
+    EXPECT_EQ(worstCaseErrorCaption(r, v), "errors: 1 FP, 2 FN, outline -1 px");
+}
+
 // Two classes, "background" and NAME, like the nuclei sample: image i has i + 1 separate
 // 6 x 6 squares of class 1 (and the image is bright there).
 class SquaresData final : public Dataset {

@@ -381,6 +381,45 @@ TEST(WorstCasesGallery, CaptionsStayWholeAtLectureSize) {
         << errors[1].toStdString();
 }
 
+// Where the prediction would match its truth best grown or shrunk (the annotation's outlines
+// lie outside or inside the model's), the error counts say by how much, whole at lecture size.
+TEST(WorstCasesGallery, ErrorsSayHowFarThePredictionsOutlineIsFromWhereItMatchesBest) {
+    Area a;
+    WorstCasesGallery *gallery = showWorstCases(a);
+    unetlab::SplitReview binary = inspecttest::review();
+    binary.classNames = {"background", "nucleus"};
+    ASSERT_GE(binary.worst.size(), 3u);
+    binary.worst[0].scores.outline = {{true, -3, 0.91}, {true, 3, 0.93}};
+    binary.worst[1].scores.outline = {{true, 0, 0.97}, {true, 0, 0.90}};
+    binary.worst[2].scores.outline = {{true, 1, 0.99}, {true, -1, 0.88}};
+    a.area.setDataset(QStringLiteral("Nuclei"), 20, {QStringLiteral("background"), QStringLiteral("nucleus")});
+    const auto outlines = [&] {
+        QStringList out;
+        for (int i = 0; i < gallery->caseCount(); ++i) out << gallery->caseCaption(i, 3).value(2, QStringLiteral("-"));
+        return out;
+    };
+    a.area.showReview(binary);
+    ASSERT_EQ(gallery->caseCount(), 4);
+    // The second is already where it matches best; the fourth's offset was not computed.
+    const QStringList expected{QStringLiteral("outline +3 px"), QStringLiteral("-"), QStringLiteral("outline -1 px"),
+                               QStringLiteral("-")};
+    EXPECT_EQ(outlines(), expected);
+    EXPECT_TRUE(gallery->explanationText().contains(QStringLiteral("Outline +3 px")));  // what it means
+    PresentationMode::instance()->apply(true);
+    a.area.resize(1366, 600);
+    QCoreApplication::processEvents();
+    QCoreApplication::processEvents();
+    EXPECT_EQ(outlines(), expected);  // not cut to "outline +3…"
+    PresentationMode::instance()->apply(false);
+
+    // Where no case says it, neither does the explanation, and the pictures keep their room.
+    const int withOutlines = gallery->caseWidget(0)->heightForWidth(800);
+    a.area.showReview(inspecttest::review());
+    EXPECT_EQ(outlines(), (QStringList(4, QStringLiteral("-"))));
+    EXPECT_FALSE(gallery->explanationText().contains(QStringLiteral("Outline")));
+    EXPECT_LT(gallery->caseWidget(0)->heightForWidth(800), withOutlines);
+}
+
 TEST(NcPanel, ScatterOfDefinedRatiosAndNucleiOneByOne) {
     Area a;
     NcPanel *panel = a.area.ncPanel();

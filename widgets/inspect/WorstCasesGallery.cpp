@@ -31,15 +31,17 @@ const QColor kHoverFrame(25, 95, 230);
 class CaseCard : public QWidget {
 public:
     // The title is `prefix` (the rank), `name` (the image's) and `suffix` (its figures); when it
-    // does not fit, the name is shortened first.
+    // does not fit, the name is shortened first. `captionRows` lines are kept under the pictures
+    // (the same on every card of a gallery, so their pictures share one size).
     CaseCard(QString prefix, QString name, QString suffix, QVector<QImage> images, QStringList captions,
-             std::function<void()> onClick)
+             int captionRows, std::function<void()> onClick)
         : m_title(prefix + name + suffix),
           m_prefix(std::move(prefix)),
           m_name(std::move(name)),
           m_suffix(std::move(suffix)),
           m_images(std::move(images)),
           m_captions(std::move(captions)),
+          m_captionRows(captionRows),
           m_onClick(std::move(onClick)) {
         setCursor(Qt::PointingHandCursor);
         setAttribute(Qt::WA_Hover);
@@ -51,15 +53,15 @@ public:
         setAccessibleName(m_title);
     }
     const QString &title() const { return m_title; }
-    // Four square pictures side by side under a title, with two caption lines.
+    // Four square pictures side by side under a title, with their caption lines.
     bool hasHeightForWidth() const override { return true; }
     int heightForWidth(int w) const override {
         const int n = std::max(1, static_cast<int>(m_images.size()));
-        return (w - (n + 1) * kGap) / n + 3 * fontMetrics().height() + 20;
+        return (w - (n + 1) * kGap) / n + (1 + m_captionRows) * fontMetrics().height() + 20;
     }
     QSize sizeHint() const override { return {800, heightForWidth(800)}; }
     // The height pictures `side` wide need with the title above and the captions under them.
-    int heightForSide(int side) const { return side + 3 * fontMetrics().height() + 14; }
+    int heightForSide(int side) const { return side + (1 + m_captionRows) * fontMetrics().height() + 14; }
     // The caption lines under picture i as drawn at the current size (elided where they must be).
     QStringList drawnCaption(int i) const {
         QStringList out;
@@ -131,6 +133,7 @@ private:
     QString m_title, m_prefix, m_name, m_suffix;
     QVector<QImage> m_images;
     QStringList m_captions;
+    int m_captionRows;
     std::function<void()> m_onClick;
 };
 
@@ -180,10 +183,7 @@ WorstCasesGallery::WorstCasesGallery(QWidget *parent) : InspectView(parent) {
     m_grid->setSpacing(12);
     v->addLayout(m_grid);
     v->addSpacing(12);
-    m_explanation = inspectstyle::captionLabel(
-        tr("<b>What to look for.</b> Touching nuclei merged into one; boundaries that jitter where the contrast "
-           "is low; pale nuclei missed; dark debris called nucleus. Amber marks what the model added, azure what "
-           "it missed, red where it took one class for another."));
+    m_explanation = inspectstyle::captionLabel(explanation(false));
     v->addWidget(m_explanation);
     v->addStretch(1);
     layout->addWidget(createStack(content,
@@ -199,6 +199,18 @@ WorstCasesGallery::WorstCasesGallery(QWidget *parent) : InspectView(parent) {
             [this] { QTimer::singleShot(0, this, [this] { fitExplanation(); }); });
 }
 
+QString WorstCasesGallery::explanation(bool outlines) {
+    QString text =
+        tr("<b>What to look for.</b> Touching nuclei merged into one; boundaries that jitter where the "
+           "contrast is low; pale nuclei missed; dark debris called nucleus. Amber marks what the model "
+           "added, azure what it missed, red where it took one class for another.");
+    if (outlines)
+        text +=
+            tr(" <i>Outline +3 px</i>: the prediction would match best grown by 3 pixels (−: shrunk) — the "
+               "model and the annotation disagree on where the edges lie, not on where the nuclei are.");
+    return text;
+}
+
 // The cases' page gets its size when it is shown (after the results arrive) and with the window.
 bool WorstCasesGallery::eventFilter(QObject *watched, QEvent *event) {
     if (watched == m_content && event->type() == QEvent::Resize) fitExplanation();
@@ -206,6 +218,8 @@ bool WorstCasesGallery::eventFilter(QObject *watched, QEvent *event) {
 }
 
 bool WorstCasesGallery::explanationShown() const { return m_explanation && !m_explanation->isHidden(); }
+
+QString WorstCasesGallery::explanationText() const { return m_explanation->text(); }
 
 // The cases' pictures are as large as their rows leave room for. Where, with lecture-size fonts
 // on a 1366x768 screen, the explanation under them (also in the README) would keep them below
@@ -262,6 +276,13 @@ void WorstCasesGallery::showReview(const unetlab::SplitReview &review) {
     const QString by = c >= 0 && c < static_cast<int>(review.classNames.size())
                            ? tr("%1 Dice").arg(QString::fromStdString(review.classNames[static_cast<std::size_t>(c)]))
                            : tr("mean Dice");
+    // Where a prediction would match best grown or shrunk, a third caption line says so.
+    const auto outlineOf = [&](const unetlab::CaseView &v) {
+        return unetlab::shownOutlineOffset(v.scores, c, review.classNames.size());
+    };
+    int captionRows = 2;
+    for (const unetlab::CaseView &v : review.worst)
+        if (outlineOf(v) != 0) captionRows = 3;
     for (std::size_t i = 0; i < review.worst.size(); ++i) {
         const unetlab::CaseView &v = review.worst[i];
         QString figures = tr(" — %1 %2").arg(by, inspectstyle::fixed(v.rankingDice, 3));
@@ -275,15 +296,18 @@ void WorstCasesGallery::showReview(const unetlab::SplitReview &review) {
         QString errors = tr("errors\n%1 FP · %2 FN").arg(n.falsePositives).arg(n.falseNegatives);
         // With one class besides the background every error is a false positive or negative.
         if (c < 0 && review.classNames.size() > 2) errors += tr(" · %1 wrong").arg(n.wrongClass);
+        if (const int k = outlineOf(v)) errors += QLatin1Char('\n') + QString::fromStdString(unetlab::outlineText(k));
         const int index = static_cast<int>(v.index);
         auto *card = new CaseCard(
             tr("%1. ").arg(i + 1), QString::fromStdString(v.sample.id), figures,
             {inspect::sampleImage(v.sample), inspect::classOverlayImage(v.sample, v.sample.mask),
              inspect::classOverlayImage(v.sample, v.prediction), inspect::errorImage(v.sample, v.prediction, c)},
-            {tr("image"), tr("truth"), tr("prediction"), errors}, [this, index] { Q_EMIT caseChosen(index); });
+            {tr("image"), tr("truth"), tr("prediction"), errors}, captionRows,
+            [this, index] { Q_EMIT caseChosen(index); });
         m_grid->addWidget(card, static_cast<int>(i) / 2, static_cast<int>(i) % 2);
         m_cards.push_back(card);
     }
+    m_explanation->setText(explanation(captionRows > 2));
     fitExplanation();
     m_summary->setText(tr("The %1 images with the lowest %2 in the %3 (%4 images, mean Dice %5) · overlays: "
                           "%7 · click a case to open it in Feature maps · %6 s")

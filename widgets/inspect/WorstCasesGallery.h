@@ -2,7 +2,8 @@
 // The worst cases of a split (MISSION §8): the images with the lowest per-image Dice, each
 // with its truth, the prediction and an error overlay (false positives amber, false
 // negatives azure, one class taken for another red). Clicking a case asks for its feature
-// maps (`caseChosen`).
+// maps (`caseChosen`). Where a prediction would match its truth best grown or shrunk, its
+// error counts say by how much ("outline +2 px", train/OutlineOffset.h).
 
 #include <QStringList>
 #include <QVector>
@@ -30,6 +31,7 @@ public:
     // Case i's caption lines under picture 0 (image) … 3 (errors), as drawn at the current size.
     QStringList caseCaption(int i, int picture) const;
     bool explanationShown() const;
+    QString explanationText() const;
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -43,6 +45,8 @@ Q_SIGNALS:
     void caseChosen(int datasetIndex);
 
 private:
+    // "What to look for", with what "outline +k px" means when a case says it.
+    static QString explanation(bool outlines);
     void fitExplanation();
 
     QComboBox *m_rankBy = nullptr;
