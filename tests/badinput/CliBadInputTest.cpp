@@ -68,8 +68,9 @@ protected:
             if (o < 0 || e < 0) ::_exit(126);
             ::dup2(o, STDOUT_FILENO);
             ::dup2(e, STDERR_FILENO);
-            // Runs go side by side: one thread each.
+            // Runs go side by side: one thread each; any autosave goes to the test's folder.
             ::setenv("OMP_NUM_THREADS", "1", 1);
+            ::setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
             if (locked) dropFilePermissionOverrideForChildren();
             std::vector<char *> argv{const_cast<char *>(UNETLAB_CLI)};
             for (const std::string &a : args) argv.push_back(const_cast<char *>(a.c_str()));

@@ -380,7 +380,9 @@ TEST_F(Cli, TrainReportsItsExecutionPlanAndMeasuresAutoOnce) {
     EXPECT_EQ(j["plan"]["origin"], "forced");
     EXPECT_NE(r.err.find("plan: fp32, contiguous, 1 thread"), std::string::npos) << r.err;
     // Auto (without the test suite's UNETLAB_PLAN): measured the first time, then cached.
-    const std::string env = "env -u UNETLAB_PLAN UNETLAB_CACHE_DIR='" + (dir / "cache").string() + "' ";
+    // Its autosave goes to the test's folder, like every other run of these tests.
+    const std::string env = "env -u UNETLAB_PLAN UNETLAB_CACHE_DIR='" + (dir / "cache").string() + "' XDG_DATA_HOME='" +
+                            (dir / "data").string() + "' ";
     const std::string train = "'" + std::string(UNETLAB_CLI) + "' train --model minimal --data synthetic:12 "
                               "--size 32 --epochs 1 --threads 1 --json";
     auto runAuto = [&] {
