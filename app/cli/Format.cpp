@@ -173,8 +173,9 @@ void ProgressBar::clear() {
 
 void printPerImage(std::ostream &out, const std::vector<std::string> &classes, const std::vector<std::size_t> &indices,
                    const SplitMetrics &m) {
-    out << "per image: the Dice of each class; offset: the pixels its prediction must grow (+) or shrink (-)\n"
-           "to match the truth best (where the annotation's outline lies); moved: the Dice after that\n"
+    out << "per image: the Dice of each class besides the background; offset: the pixels its prediction\n"
+           "must grow (+) or shrink (-) to match the truth best (where the annotation's outline lies);\n"
+           "moved: the Dice then\n"
         << std::right << std::setw(8) << "index";
     for (std::size_t c = 1; c < classes.size(); ++c)
         out << std::setw(14) << classes[c] << std::setw(9) << "offset" << std::setw(8) << "moved";

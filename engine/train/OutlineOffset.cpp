@@ -1,6 +1,5 @@
 #include "train/OutlineOffset.h"
 
-#include <cstdlib>
 #include <stdexcept>
 
 #include <opencv2/imgproc.hpp>
