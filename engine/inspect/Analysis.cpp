@@ -79,6 +79,8 @@ double rankingDice(const ImageScores &image, int classIndex) {
                                                             : kUndefined;
 }
 
+bool countsWrongClass(int classIndex, std::size_t numClasses) { return classIndex < 0 && numClasses > 2; }
+
 int shownOutlineOffset(const ImageScores &image, int classIndex, std::size_t numClasses) {
     std::size_t c = 0;
     if (classIndex > 0) c = static_cast<std::size_t>(classIndex);

@@ -35,6 +35,10 @@ enum PixelError : std::uint8_t {
 // predicted as background a false negative, one foreground class taken for another kWrongClass.
 std::vector<std::uint8_t> errorMap(const std::uint8_t *truth, const std::uint8_t *pred, std::size_t n, int classIndex);
 
+// Whether errorMap can mark kWrongClass: over all classes, with more than one class besides
+// the background (with one, every error is a false positive or negative).
+bool countsWrongClass(int classIndex, std::size_t numClasses);
+
 struct ErrorCounts {
     std::int64_t falsePositives = 0, falseNegatives = 0, wrongClass = 0;
 };

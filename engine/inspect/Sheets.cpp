@@ -161,13 +161,13 @@ RgbImage kernelSheet(const KernelSet &k, int maxChannels) {
                         rows, kKernelTileSide);
 }
 
-std::string worstCaseErrorCaption(const SplitReview &review, const CaseView &v) {
+std::string worstCaseErrorCaption(const SplitReview &review, const CaseView &v,
+                                  const std::vector<std::uint8_t> &errors) {
     const int c = review.options.classIndex;
-    const ErrorCounts n = countErrors(errorMap(v.sample.mask.data(), v.prediction.data(), v.sample.pixelCount(), c));
+    const ErrorCounts n = countErrors(errors);
     std::string caption =
         "errors: " + std::to_string(n.falsePositives) + " FP, " + std::to_string(n.falseNegatives) + " FN";
-    // With one class besides the background every error is a false positive or negative.
-    if (c < 0 && review.classNames.size() > 2) caption += ", " + std::to_string(n.wrongClass) + " wrong class";
+    if (countsWrongClass(c, review.classNames.size())) caption += ", " + std::to_string(n.wrongClass) + " wrong class";
     if (const int outline = shownOutlineOffset(v.scores, c, review.classNames.size()))
         caption += ", " + outlineText(outline);
     return caption;
@@ -191,18 +191,18 @@ RgbImage worstCaseSheet(const SplitReview &review, const std::string &splitName)
             v.sample.id + " (index " + std::to_string(v.index) + "): " + by + " " + formatScore(v.rankingDice);
         for (std::size_t k = 1; k < v.scores.dice.size() && k < review.classNames.size(); ++k)
             title += ", " + review.classNames[k] + " " + formatScore(v.scores.dice[k]);
-        rows.push_back(
-            {title,
-             {{sampleRgb(v.sample), "image"},
-              {maskOverlay(v.sample, v.sample.mask.data()), "truth"},
-              {maskOverlay(v.sample, v.prediction.data()), "prediction"},
-              {errorOverlay(v.sample, errorMap(v.sample.mask.data(), v.prediction.data(), v.sample.pixelCount(), c)),
-               worstCaseErrorCaption(review, v)}}});
+        const std::vector<std::uint8_t> errors =
+            errorMap(v.sample.mask.data(), v.prediction.data(), v.sample.pixelCount(), c);
+        rows.push_back({title,
+                        {{sampleRgb(v.sample), "image"},
+                         {maskOverlay(v.sample, v.sample.mask.data()), "truth"},
+                         {maskOverlay(v.sample, v.prediction.data()), "prediction"},
+                         {errorOverlay(v.sample, errors), worstCaseErrorCaption(review, v, errors)}}});
     }
     auto legend = [](Rgb colour) { return RgbImage{1, 1, {colour.r, colour.g, colour.b}}; };
     SheetRow key{
         "", {{legend(kFalsePositiveColour), "false positive"}, {legend(kFalseNegativeColour), "false negative"}}, 20};
-    if (c < 0 && review.classNames.size() > 2) key.tiles.push_back({legend(kWrongClassColour), "wrong class"});
+    if (countsWrongClass(c, review.classNames.size())) key.tiles.push_back({legend(kWrongClassColour), "wrong class"});
     rows.push_back(key);
     return composeSheet("The " + std::to_string(review.worst.size()) + " images with the lowest " + by + " in the " +
                             splitName + " split (" + std::to_string(review.metrics.images) + " images)",

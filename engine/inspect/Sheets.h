@@ -21,10 +21,11 @@ RgbImage stageSheet(const ImageInspection &inspection, const StageMaps &stage,
 RgbImage kernelSheet(const KernelSet &kernels, int maxChannels = 32);
 // Rows: the worst cases, each with image, truth, prediction and error overlay; legend below.
 RgbImage worstCaseSheet(const SplitReview &review, const std::string &splitName);
-// Under a worst case's error overlay: "errors: 961 FP, 4966 FN", then ", N wrong class" on data
-// with more than one class besides the background, and ", outline +2 px" where the prediction
-// matches best grown or shrunk (shownOutlineOffset).
-std::string worstCaseErrorCaption(const SplitReview &review, const CaseView &c);
+// Under a worst case's error overlay (`errors`: its errorMap): "errors: 961 FP, 4966 FN", then
+// ", N wrong class" where there can be any (countsWrongClass), and ", outline +2 px" where the
+// prediction matches best grown or shrunk (shownOutlineOffset).
+std::string worstCaseErrorCaption(const SplitReview &review, const CaseView &c,
+                                  const std::vector<std::uint8_t> &errors);
 // The class colours of the overlays: "overlays: cytoplasm green, nucleus magenta".
 std::string overlayLegend(const std::vector<std::string> &classNames);
 

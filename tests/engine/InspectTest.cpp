@@ -393,21 +393,25 @@ TEST(WorstCases, TheSheetsCaptionsFollowTheDatasClasses) {
     v.prediction = {1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
     SplitReview r;
     r.classNames = {"background", "cytoplasm", "nucleus"};
+    const auto caption = [&] {
+        const int c = r.options.classIndex;
+        return worstCaseErrorCaption(r, v, errorMap(v.sample.mask.data(), v.prediction.data(), 16, c));
+    };
     // Class 2 predicted where the truth is background counts as a false positive.
-    EXPECT_EQ(worstCaseErrorCaption(r, v), "errors: 2 FP, 2 FN, 0 wrong class");
+    EXPECT_EQ(caption(), "errors: 2 FP, 2 FN, 0 wrong class");
     EXPECT_EQ(overlayLegend(r.classNames), "overlays: cytoplasm green, nucleus magenta");
     r.classNames = {"background", "nucleus"};
     v.prediction.back() = 0;
     v.scores.outline = {{true, -2, 0.9}, {true, 2, 0.9}};
-    EXPECT_EQ(worstCaseErrorCaption(r, v), "errors: 1 FP, 2 FN, outline +2 px");
+    EXPECT_EQ(caption(), "errors: 1 FP, 2 FN, outline +2 px");
     EXPECT_EQ(overlayLegend(r.classNames), "overlays: nucleus green");
     v.scores.outline[1].pixels = 0;
-    EXPECT_EQ(worstCaseErrorCaption(r, v), "errors: 1 FP, 2 FN");
+    EXPECT_EQ(caption(), "errors: 1 FP, 2 FN");
     r.options.classIndex = 0;  // ranked by the background's Dice: no outline shown
     v.scores.outline[1].pixels = -1;
-    EXPECT_EQ(worstCaseErrorCaption(r, v).find("outline"), std::string::npos);
+    EXPECT_EQ(caption().find("outline"), std::string::npos);
     r.options.classIndex = 1;
-    EXPECT_EQ(worstCaseErrorCaption(r, v), "errors: 1 FP, 2 FN, outline -1 px");
+    EXPECT_EQ(caption(), "errors: 1 FP, 2 FN, outline -1 px");
 }
 
 // Two classes, "background" and NAME, like the nuclei sample: image i has i + 1 separate

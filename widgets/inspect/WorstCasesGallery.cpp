@@ -294,8 +294,7 @@ void WorstCasesGallery::showReview(const unetlab::SplitReview &review) {
         const unetlab::ErrorCounts n = unetlab::countErrors(
             unetlab::errorMap(v.sample.mask.data(), v.prediction.data(), v.sample.pixelCount(), c));
         QString errors = tr("errors\n%1 FP · %2 FN").arg(n.falsePositives).arg(n.falseNegatives);
-        // With one class besides the background every error is a false positive or negative.
-        if (c < 0 && review.classNames.size() > 2) errors += tr(" · %1 wrong").arg(n.wrongClass);
+        if (unetlab::countsWrongClass(c, review.classNames.size())) errors += tr(" · %1 wrong").arg(n.wrongClass);
         if (const int k = outlineOf(v)) errors += QLatin1Char('\n') + QString::fromStdString(unetlab::outlineText(k));
         const int index = static_cast<int>(v.index);
         auto *card = new CaseCard(
