@@ -350,6 +350,7 @@ TEST(WorstCasesGallery, CaptionsStayWholeAtLectureSize) {
     WorstCasesGallery *gallery = showWorstCases(a);
     ASSERT_EQ(gallery->caseCount(), 4);
     EXPECT_TRUE(gallery->explanationShown());
+    EXPECT_TRUE(gallery->wrongClassKeyShown());
     PresentationMode::instance()->apply(true);
     a.area.resize(1366, 600);  // the Inspect area of a 1366 x 768 window with lecture-size fonts
     QCoreApplication::processEvents();
@@ -379,6 +380,15 @@ TEST(WorstCasesGallery, CaptionsStayWholeAtLectureSize) {
     ASSERT_EQ(errors.size(), 2);
     EXPECT_TRUE(errors[1].contains(QStringLiteral("FN")) && !errors[1].contains(QStringLiteral("wrong")))
         << errors[1].toStdString();
+    EXPECT_FALSE(gallery->wrongClassKeyShown());  // nor keyed
+    // Nor when the cases are ranked by one class's Dice: its errors are false positives or negatives.
+    unetlab::SplitReview byNucleus = inspecttest::review();
+    byNucleus.options.classIndex = 2;
+    a.area.setDataset(QStringLiteral("Cells"), 20,
+                      {QStringLiteral("background"), QStringLiteral("cytoplasm"), QStringLiteral("nucleus")});
+    a.area.showReview(byNucleus);
+    EXPECT_FALSE(gallery->wrongClassKeyShown());
+    EXPECT_FALSE(gallery->caseCaption(0, 3).join(QLatin1Char(' ')).contains(QStringLiteral("wrong")));
 }
 
 // Where the prediction would match its truth best grown or shrunk (the annotation's outlines

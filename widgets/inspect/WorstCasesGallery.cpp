@@ -221,6 +221,8 @@ bool WorstCasesGallery::explanationShown() const { return m_explanation && !m_ex
 
 QString WorstCasesGallery::explanationText() const { return m_explanation->text(); }
 
+bool WorstCasesGallery::wrongClassKeyShown() const { return !m_wrongClassSwatch->isHidden(); }
+
 // The cases' pictures are as large as their rows leave room for. Where, with lecture-size fonts
 // on a 1366x768 screen, the explanation under them (also in the README) would keep them below
 // kRoomyPictureSide and below the size their width allows, it gives way.
@@ -307,6 +309,7 @@ void WorstCasesGallery::showReview(const unetlab::SplitReview &review) {
         m_cards.push_back(card);
     }
     m_explanation->setText(explanation(captionRows > 2));
+    m_wrongClassSwatch->setVisible(unetlab::countsWrongClass(c, review.classNames.size()));
     fitExplanation();
     m_summary->setText(tr("The %1 images with the lowest %2 in the %3 (%4 images, mean Dice %5) · overlays: "
                           "%7 · click a case to open it in Feature maps · %6 s")

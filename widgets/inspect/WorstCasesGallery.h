@@ -32,6 +32,8 @@ public:
     QStringList caseCaption(int i, int picture) const;
     bool explanationShown() const;
     QString explanationText() const;
+    // Whether the legend keys "wrong class" (only where the cases shown can have any).
+    bool wrongClassKeyShown() const;
 
 protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
