@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli/Common.h"
+#include "inspect/Analysis.h"
 
 namespace unetlab::cli {
 
@@ -61,8 +62,6 @@ std::string fixed(double x, int digits = 3) {
 }
 
 std::string shortName(const std::string &cls) { return cls.size() <= 4 ? cls : cls.substr(0, 4); }
-
-std::string signedPixels(int k) { return k > 0 ? "+" + std::to_string(k) : std::to_string(k); }
 
 const OutlineOffset *outlineOf(const ImageScores &s, std::size_t c) {
     return c < s.outline.size() && s.outline[c].defined ? &s.outline[c] : nullptr;

@@ -89,9 +89,9 @@ int shownOutlineOffset(const ImageScores &image, int classIndex, std::size_t num
     return image.outline[c].pixels;
 }
 
-std::string outlineText(int pixels) {
-    return "outline " + std::string(pixels > 0 ? "+" : "") + std::to_string(pixels) + " px";
-}
+std::string signedPixels(int pixels) { return (pixels > 0 ? "+" : "") + std::to_string(pixels); }
+
+std::string outlineText(int pixels) { return "outline " + signedPixels(pixels) + " px"; }
 
 std::vector<std::size_t> worstCaseOrder(const std::vector<ImageScores> &images, std::size_t count, int classIndex) {
     std::vector<std::size_t> order;

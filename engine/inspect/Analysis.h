@@ -54,6 +54,8 @@ double rankingDice(const ImageScores &image, int classIndex);
 // ranked by the mean Dice, of the one class besides the background (`numClasses` 2); 0 where
 // none is known or it is 0.
 int shownOutlineOffset(const ImageScores &image, int classIndex, std::size_t numClasses);
+// "+2", "0", "-1": an outline offset with its sign.
+std::string signedPixels(int pixels);
 // "outline +2 px", "outline -1 px".
 std::string outlineText(int pixels);
 
